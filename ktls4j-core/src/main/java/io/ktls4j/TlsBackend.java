@@ -1,0 +1,20 @@
+package io.ktls4j;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+
+/** A record-layer implementation: attaches the TLS ULP to connected sockets. */
+public interface TlsBackend {
+
+    /** A short name for logs and test reports ("software", "kernel"). */
+    String name();
+
+    /**
+     * {@code setsockopt(IPPROTO_TCP, TCP_ULP, "tls")}: attaches the record layer to a connected socket. Nothing is
+     * encrypted until keys are installed.
+     *
+     * @throws KtlsException ENOTCONN for an unconnected or listening socket, EEXIST when a ULP is already attached
+     *     (kernel), ENOENT when the kernel has no tls module
+     */
+    KtlsSocket attach(SocketChannel channel) throws IOException;
+}
