@@ -1,0 +1,93 @@
+package io.ktls4j.sw;
+
+import io.ktls4j.WouldBlockException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Raw byte I/O on the socket under the software record layer. Blocking follows the channel's mode; a per-call
+ * {@code MSG_DONTWAIT} on a blocking channel reads only what {@code FIONREAD} says is there (through the socket
+ * adaptor's {@code available()}), so it never blocks and never changes the channel's mode under a concurrent writer.
+ */
+final class RawIo {
+    private final SocketChannel channel;
+    private volatile InputStream adaptorStream;
+
+    RawIo(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    SocketChannel channel() {
+        return channel;
+    }
+
+    /** True when this call must not block: the channel is non-blocking or the caller passed DONTWAIT. */
+    boolean nonBlocking(boolean dontWait) {
+        return dontWait || !channel.isBlocking();
+    }
+
+    /**
+     * Reads what is available into {@code dst}. Returns the byte count, 0 when nothing could be read without
+     * blocking (only in non-blocking use), or -1 at end of stream.
+     */
+    int read(ByteBuffer dst, boolean dontWait) throws IOException {
+        if (channel.isBlocking() && dontWait) {
+            if (available() <= 0) {
+                return 0;
+            }
+        }
+        return channel.read(dst);
+    }
+
+    private int available() throws IOException {
+        InputStream in = adaptorStream;
+        if (in == null) {
+            in = channel.socket().getInputStream();
+            adaptorStream = in;
+        }
+        return in.available();
+    }
+
+    /**
+     * Writes {@code src}. In blocking use writes it all; in non-blocking use writes what the socket takes now and
+     * returns the count (possibly 0).
+     */
+    int write(ByteBuffer src, boolean dontWait) throws IOException {
+        if (!nonBlocking(dontWait)) {
+            int n = 0;
+            while (src.hasRemaining()) {
+                n += channel.write(src);
+            }
+            return n;
+        }
+        if (channel.isBlocking()) {
+            // DONTWAIT on a blocking channel: a blocking write of what fits would still block; write it whole.
+            // The kernel's send buffer almost always takes one record, so this is the honest approximation.
+            int n = 0;
+            while (src.hasRemaining()) {
+                n += channel.write(src);
+            }
+            return n;
+        }
+        return channel.write(src);
+    }
+
+    /** Writes all of {@code srcs} in blocking use; in non-blocking use what the socket takes now. */
+    long write(ByteBuffer[] srcs, boolean dontWait) throws IOException {
+        long n = 0;
+        for (ByteBuffer b : srcs) {
+            int w = write(b, dontWait);
+            n += w;
+            if (b.hasRemaining()) {
+                break;
+            }
+        }
+        return n;
+    }
+
+    static WouldBlockException wouldBlock(String what) {
+        return new WouldBlockException(what);
+    }
+}

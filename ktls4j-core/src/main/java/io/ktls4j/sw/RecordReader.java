@@ -1,0 +1,202 @@
+package io.ktls4j.sw;
+
+import io.ktls4j.Errno;
+import io.ktls4j.KeyExpiredException;
+import io.ktls4j.KtlsException;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.record.Opened;
+import io.ktls4j.record.RecordCipher;
+import io.ktls4j.record.TlsRecords;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Frames and decrypts incoming records, one whole record at a time, like the kernel's strparser + {@code tls_sw}
+ * decrypt. Holds the raw bytes received but not yet decrypted (at most a few records), the RX cipher, and the error
+ * state: an authentication failure is sticky (every later decrypt fails the same way); a framing error (EMSGSIZE,
+ * EINVAL, short record) stops the parser, is reported once, and then reads see no more records.
+ */
+final class RecordReader {
+    private static final int KEY_UPDATE = 24;
+
+    private final RawIo io;
+    /** Raw bytes received, read mode: position = first unparsed byte. */
+    private final ByteBuffer in = ByteBuffer.allocate(4 * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256)).flip();
+    private RecordCipher cipher;
+    private boolean expectNoPad;
+    private boolean keyPending;
+    private boolean eof;
+    private KtlsException sticky;
+    private KtlsException stopped;
+    private boolean stoppedReported;
+
+    RecordReader(RawIo io) {
+        this.io = io;
+    }
+
+    RecordCipher cipher() {
+        return cipher;
+    }
+
+    void setCipher(RecordCipher next) {
+        cipher = next;
+        keyPending = false;
+    }
+
+    boolean keyPending() {
+        return keyPending;
+    }
+
+    void setExpectNoPad(boolean value) {
+        expectNoPad = value;
+    }
+
+    boolean expectNoPad() {
+        return expectNoPad;
+    }
+
+    /** Bytes received before keys were installed (pass-through mode), to be served first. */
+    ByteBuffer buffered() {
+        return in;
+    }
+
+    /**
+     * Decrypts the next record. Returns it, or {@code null} when none can be had without blocking
+     * ({@link #atEof()} then tells whether the stream ended).
+     *
+     * @throws KtlsException the sticky error, the parser's error (once), EKEYEXPIRED while a KeyUpdate waits for
+     *     the next RX key, or a truncated record at end of stream
+     */
+    Plain next(boolean block, boolean dontWait) throws IOException {
+        if (sticky != null) {
+            throw sticky;
+        }
+        if (stopped != null) {
+            if (!stoppedReported || block) {
+                // reported once; a later blocking read gets it again rather than hanging (the kernel would block)
+                stoppedReported = true;
+                throw stopped;
+            }
+            return null; // the parser has stopped: no record will come (tls_err.bad_rec: EMSGSIZE, then EAGAIN)
+        }
+        if (keyPending) {
+            throw new KeyExpiredException();
+        }
+        while (true) {
+            int body = completeRecordBody();
+            if (body >= 0) {
+                return decrypt(body);
+            }
+            if (stopped != null) {
+                stoppedReported = true;
+                throw stopped;
+            }
+            if (eof) {
+                if (in.hasRemaining()) {
+                    sticky = new KtlsException(Errno.EPROTO, "the peer closed the connection inside a record ("
+                            + in.remaining() + " bytes of an incomplete record were received)");
+                    throw sticky;
+                }
+                return null;
+            }
+            if (fill(block, dontWait) == 0) {
+                return null;
+            }
+        }
+    }
+
+    /** True when a whole record is buffered or an error or EOF is ready to be reported; may read without blocking. */
+    boolean ready() throws IOException {
+        if (sticky != null || eof) {
+            return true;
+        }
+        if (stopped != null) {
+            return !stoppedReported;
+        }
+        if (keyPending) {
+            return false;
+        }
+        if (completeRecordBody() >= 0 || stopped != null) {
+            return true;
+        }
+        fill(false, true);
+        return eof || completeRecordBody() >= 0 || stopped != null;
+    }
+
+    boolean atEof() {
+        return eof && !in.hasRemaining();
+    }
+
+    /** Body length of the buffered record if it is complete, else -1. Framing errors stop the parser. */
+    private int completeRecordBody() throws KtlsException {
+        if (stopped != null || in.remaining() < TlsRecords.HEADER_SIZE) {
+            return -1;
+        }
+        int body;
+        try {
+            body = TlsRecords.parseHeader(in, cipher.version(), cipher.cipher());
+        } catch (KtlsException e) {
+            stopped = e;
+            return -1;
+        }
+        return in.remaining() >= TlsRecords.HEADER_SIZE + body ? body : -1;
+    }
+
+    /** Reads more raw bytes; returns the count (0: would block). */
+    int fill(boolean block, boolean dontWait) throws IOException {
+        if (eof) {
+            return 0;
+        }
+        in.compact();
+        try {
+            int n = io.read(in, dontWait || !block);
+            if (n < 0) {
+                eof = true;
+                return 0;
+            }
+            return n;
+        } finally {
+            in.flip();
+        }
+    }
+
+    private Plain decrypt(int body) throws KtlsException {
+        int start = in.position();
+        ByteBuffer record = in.slice(start, TlsRecords.HEADER_SIZE + body);
+        ByteBuffer plaintext = ByteBuffer.allocate(body);
+        Opened opened;
+        try {
+            opened = cipher.open(record, plaintext);
+        } catch (KtlsException e) {
+            SoftwareTlsStats.increment(TlsStat.TlsDecryptError);
+            sticky = e;
+            throw e;
+        }
+        in.position(start + TlsRecords.HEADER_SIZE + body);
+        plaintext.flip();
+        RecordType type = opened.type();
+        if (expectNoPad && cipher.version() == TlsVersion.TLS_1_3) {
+            if (type.isControl()) {
+                SoftwareTlsStats.increment(TlsStat.TlsDecryptRetry);
+            } else if (opened.padded()) {
+                SoftwareTlsStats.increment(TlsStat.TlsDecryptRetry);
+                SoftwareTlsStats.increment(TlsStat.TlsRxNoPadViolation);
+            }
+        }
+        if (cipher.version() == TlsVersion.TLS_1_3 && type.value() == RecordType.HANDSHAKE.value()
+                && plaintext.hasRemaining() && plaintext.get(plaintext.position()) == KEY_UPDATE) {
+            keyPending = true; // decryption pauses until the next TLS_RX key (tls_check_pending_rekey)
+            SoftwareTlsStats.increment(TlsStat.TlsRxRekeyReceived);
+        }
+        return new Plain(type, plaintext);
+    }
+
+    void close() {
+        java.util.Arrays.fill(in.array(), (byte) 0);
+        if (cipher != null) {
+            cipher.destroy();
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.ktls4j.sw;
+
+import io.ktls4j.ControlRecordException;
+import io.ktls4j.CryptoInfo;
+import io.ktls4j.Errno;
+import io.ktls4j.KeyExpiredException;
+import io.ktls4j.KtlsException;
+import io.ktls4j.Received;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.record.RecordCipher;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The receive half of the software record layer: {@code tls_sw_recvmsg} in Java. Decrypted records wait in a queue
+ * (the kernel's {@code rx_list}) until read; a read fills the caller's buffers from records of one type, merging data
+ * records but never control records, and stops at a type change.
+ */
+final class SoftwareRx {
+    private final RawIo io;
+    private final RecordReader reader;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Decrypted records not yet fully read, oldest first. */
+    private final List<Plain> ready = new ArrayList<>();
+
+    SoftwareRx(RawIo io) {
+        this.io = io;
+        this.reader = new RecordReader(io);
+    }
+
+    boolean installed() {
+        return reader.cipher() != null;
+    }
+
+    void install(CryptoInfo info) throws KtlsException {
+        lock.lock();
+        try {
+            RecordCipher current = reader.cipher();
+            if (current == null) {
+                reader.setCipher(RecordCipher.forRx(info));
+                SoftwareTlsStats.increment(TlsStat.TlsRxSw);
+                SoftwareTlsStats.increment(TlsStat.TlsCurrRxSw);
+                return;
+            }
+            try {
+                Rekey.check(current.version(), current.cipher(), info, "TLS_RX");
+            } catch (KtlsException e) {
+                SoftwareTlsStats.increment(TlsStat.TlsRxRekeyError);
+                throw e;
+            }
+            reader.setCipher(RecordCipher.forRx(info));
+            current.destroy();
+            SoftwareTlsStats.increment(TlsStat.TlsRxRekeyOk);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Optional<CryptoInfo> cryptoInfo() {
+        lock.lock();
+        try {
+            RecordCipher c = reader.cipher();
+            return c == null ? Optional.empty() : Optional.of(c.snapshot());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    TlsVersion version() {
+        RecordCipher c = reader.cipher();
+        return c == null ? null : c.version();
+    }
+
+    void setExpectNoPad(boolean value) throws KtlsException {
+        lock.lock();
+        try {
+            if (version() != TlsVersion.TLS_1_3) {
+                throw new KtlsException(Errno.EINVAL, "TLS_RX_EXPECT_NO_PAD needs TLS_RX installed with TLS 1.3");
+            }
+            reader.setExpectNoPad(value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean expectNoPad() throws KtlsException {
+        if (version() != TlsVersion.TLS_1_3) {
+            throw new KtlsException(Errno.EINVAL, "TLS_RX_EXPECT_NO_PAD needs TLS_RX installed with TLS 1.3");
+        }
+        return reader.expectNoPad();
+    }
+
+    /** {@code poll(POLLIN)} without blocking; false while another thread is reading. */
+    boolean readable() throws IOException {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            if (!installed()) {
+                return reader.buffered().hasRemaining() || reader.fill(false, true) > 0 || reader.atEof();
+            }
+            return !ready.isEmpty() || reader.ready();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code recvmsg}. {@code control} says whether the caller passed a control buffer (may take control records).
+     */
+    Received receive(ByteBuffer[] dsts, boolean control, boolean peek, boolean waitAll, boolean dontWait) throws IOException {
+        lock.lock();
+        try {
+            if (!installed()) {
+                return new Received(passThrough(dsts, peek, dontWait), RecordType.APPLICATION_DATA);
+            }
+            return deliver(dsts, control, peek, waitAll, dontWait);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Received deliver(ByteBuffer[] dsts, boolean control, boolean peek, boolean waitAll, boolean dontWait) throws IOException {
+        long want = remaining(dsts);
+        boolean nb = io.nonBlocking(dontWait);
+        long copied = 0;
+        Plain first = null;
+        int index = 0; // next queued record to look at (peek walks the queue without consuming)
+        while (true) {
+            Plain rec = index < ready.size() ? ready.get(index) : null;
+            if (rec == null) {
+                boolean mustWait = copied < (waitAll ? want : 1); // the kernel's target: sock_rcvlowat()
+                try {
+                    rec = reader.next(mustWait && !nb, dontWait);
+                } catch (KeyExpiredException e) {
+                    if (copied > 0 || first != null) {
+                        break;
+                    }
+                    throw e;
+                } catch (KtlsException e) {
+                    if (copied > 0) {
+                        break; // deliver what came before the bad record; the error comes with the next read
+                    }
+                    throw e;
+                }
+                if (rec == null) {
+                    if (copied > 0) {
+                        break;
+                    }
+                    if (reader.atEof()) {
+                        return new Received(-1, first == null ? null : first.type);
+                    }
+                    throw RawIo.wouldBlock("no complete record is available");
+                }
+                ready.add(rec);
+            }
+            if (first == null) {
+                if (rec.type.isControl() && !control) {
+                    throw new ControlRecordException(rec.type);
+                }
+                first = rec;
+            } else if (!rec.sameType(first)) {
+                break; // a read never mixes record types
+            }
+            int n = copy(rec.data, dsts, peek);
+            copied += n;
+            if (!peek && !rec.data.hasRemaining()) {
+                ready.remove(index);
+            } else {
+                index++;
+            }
+            if (rec.type.isControl() || copied == want) {
+                break; // control records are never merged; buffers full
+            }
+        }
+        return new Received(copied, first.type);
+    }
+
+    private long passThrough(ByteBuffer[] dsts, boolean peek, boolean dontWait) throws IOException {
+        ByteBuffer early = reader.buffered();
+        if (!early.hasRemaining()) {
+            if (reader.fill(!io.nonBlocking(dontWait), dontWait) == 0) {
+                if (reader.atEof()) {
+                    return -1;
+                }
+                throw RawIo.wouldBlock("no data is available");
+            }
+        }
+        return copy(early, dsts, peek);
+    }
+
+    private static int copy(ByteBuffer src, ByteBuffer[] dsts, boolean peek) {
+        int pos = src.position();
+        int total = 0;
+        for (ByteBuffer d : dsts) {
+            int n = Math.min(d.remaining(), src.limit() - pos);
+            if (n > 0) {
+                d.put(d.position(), src, pos, n);
+                d.position(d.position() + n);
+                pos += n;
+                total += n;
+            }
+        }
+        if (!peek) {
+            src.position(pos);
+        }
+        return total;
+    }
+
+    private static long remaining(ByteBuffer[] dsts) {
+        long n = 0;
+        for (ByteBuffer d : dsts) {
+            n += d.remaining();
+        }
+        return n;
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            for (Plain p : ready) {
+                java.util.Arrays.fill(p.data.array(), (byte) 0);
+            }
+            ready.clear();
+            if (installed()) {
+                SoftwareTlsStats.decrement(TlsStat.TlsCurrRxSw);
+            }
+            reader.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

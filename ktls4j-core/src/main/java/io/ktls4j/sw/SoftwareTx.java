@@ -1,0 +1,348 @@
+package io.ktls4j.sw;
+
+import io.ktls4j.CryptoInfo;
+import io.ktls4j.Errno;
+import io.ktls4j.KtlsException;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.record.RecordCipher;
+import io.ktls4j.record.TlsRecords;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The transmit half of the software record layer: {@code TLS_TX} state, the open ({@code MSG_MORE}) record, and the
+ * ciphertext not yet taken by the socket. Records are cut exactly where the kernel cuts them: at the end of each send
+ * without {@code MSG_MORE}, and whenever the open record reaches the maximum payload length.
+ *
+ * <p>Memory: one open plaintext record plus a few records of ciphertext per socket.
+ */
+final class SoftwareTx {
+    private static final int RECORDS_PER_WRITE = 4;
+
+    private final RawIo io;
+    private final ReentrantLock lock = new ReentrantLock();
+    private RecordCipher cipher;
+    private int maxPayload = TlsRecords.MAX_PLAINTEXT;
+    /** Plaintext of the open record, in fill mode. */
+    private final ByteBuffer open = ByteBuffer.allocate(TlsRecords.MAX_PLAINTEXT);
+    /** Sealed records not yet written, in fill mode. */
+    private ByteBuffer out;
+    private ByteBuffer fileChunk;
+    private KtlsException sticky;
+    private boolean closed;
+
+    SoftwareTx(RawIo io) {
+        this.io = io;
+    }
+
+    boolean installed() {
+        return cipher != null;
+    }
+
+    void install(CryptoInfo info) throws KtlsException {
+        lock.lock();
+        try {
+            if (cipher == null) {
+                cipher = RecordCipher.forTx(info);
+                out = ByteBuffer.allocateDirect(RECORDS_PER_WRITE * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256));
+                SoftwareTlsStats.increment(TlsStat.TlsTxSw);
+                SoftwareTlsStats.increment(TlsStat.TlsCurrTxSw);
+                return;
+            }
+            try {
+                Rekey.check(cipher.version(), cipher.cipher(), info, "TLS_TX");
+            } catch (KtlsException e) {
+                SoftwareTlsStats.increment(TlsStat.TlsTxRekeyError);
+                throw e;
+            }
+            RecordCipher next = RecordCipher.forTx(info);
+            if (recordOpen()) {
+                sealOpen(); // what was written under the old key ends under the old key
+            }
+            cipher.destroy();
+            cipher = next;
+            SoftwareTlsStats.increment(TlsStat.TlsTxRekeyOk);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Optional<CryptoInfo> cryptoInfo() {
+        lock.lock();
+        try {
+            return cipher == null ? Optional.empty() : Optional.of(cipher.snapshot());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    TlsVersion version() {
+        RecordCipher c = cipher;
+        return c == null ? null : c.version();
+    }
+
+    void setMaxPayload(int value) throws KtlsException {
+        lock.lock();
+        try {
+            if (recordOpen()) {
+                throw new KtlsException(Errno.EBUSY, "TLS_TX_MAX_PAYLOAD_LEN cannot change while a record is open (MSG_MORE)");
+            }
+            int min = cipher != null && cipher.version() == TlsVersion.TLS_1_3 ? 63 : 64;
+            if (value < min || value > TlsRecords.MAX_PLAINTEXT) {
+                throw new KtlsException(Errno.EINVAL, "TLS_TX_MAX_PAYLOAD_LEN " + value + " is outside " + min + ".." + TlsRecords.MAX_PLAINTEXT);
+            }
+            maxPayload = value;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int maxPayload() {
+        return maxPayload;
+    }
+
+    /** {@code sendmsg} of application data. */
+    long send(ByteBuffer[] srcs, boolean more, boolean dontWait) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            boolean nb = io.nonBlocking(dontWait);
+            if (cipher == null) {
+                return passThrough(srcs, dontWait, nb);
+            }
+            return sendData(srcs, more, nb);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code sendmsg} with {@code TLS_SET_RECORD_TYPE}. */
+    int sendControl(RecordType type, ByteBuffer data, boolean dontWait) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            boolean nb = io.nonBlocking(dontWait);
+            if (cipher == null) {
+                return (int) passThrough(new ByteBuffer[] {data}, dontWait, nb);
+            }
+            if (!flush(nb)) {
+                throw RawIo.wouldBlock("the socket takes no more data now");
+            }
+            if (recordOpen()) {
+                sealOpen(); // the open data record goes out as its own record, never merged with a control record
+            }
+            int sent = 0;
+            while (data.hasRemaining()) {
+                int n = Math.min(data.remaining(), maxPayload);
+                ensureRoom(n, false);
+                ByteBuffer chunk = data.slice(data.position(), n);
+                seal(type, chunk);
+                data.position(data.position() + n);
+                sent += n;
+            }
+            flush(nb);
+            return sent;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code sendfile}: the file's bytes become full-size records; the last record ends with the file region. */
+    long sendFile(FileChannel file, long position, long count, boolean dontWait) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            boolean nb = io.nonBlocking(dontWait);
+            if (cipher == null) {
+                long sent = 0;
+                while (sent < count) {
+                    long n = file.transferTo(position + sent, count - sent, io.channel());
+                    if (n <= 0) {
+                        break;
+                    }
+                    sent += n;
+                }
+                return sent;
+            }
+            if (fileChunk == null) {
+                fileChunk = ByteBuffer.allocate(4 * TlsRecords.MAX_PLAINTEXT);
+            }
+            long sent = 0;
+            while (sent < count) {
+                fileChunk.clear();
+                fileChunk.limit((int) Math.min(fileChunk.capacity(), count - sent));
+                int n = file.read(fileChunk, position + sent);
+                if (n < 0) {
+                    break;
+                }
+                fileChunk.flip();
+                boolean last = sent + n >= count;
+                long taken = sendData(new ByteBuffer[] {fileChunk}, !last, nb);
+                sent += taken;
+                if (taken < n) {
+                    break; // non-blocking: the socket is full
+                }
+            }
+            if (sent < count && recordOpen() && !nb) {
+                sealOpen(); // the file ended early: end the record with it
+                flush(false);
+            }
+            return sent;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long sendData(ByteBuffer[] srcs, boolean more, boolean nb) throws IOException {
+        if (!flush(nb)) {
+            throw RawIo.wouldBlock("the socket takes no more data now");
+        }
+        long total = 0;
+        for (ByteBuffer b : srcs) {
+            total += b.remaining();
+        }
+        long taken = 0;
+        for (ByteBuffer src : srcs) {
+            while (src.hasRemaining()) {
+                if (!ensureRoom(maxPayload, nb)) {
+                    return tookOrWouldBlock(taken);
+                }
+                int room = maxPayload - open.position();
+                int n = Math.min(src.remaining(), room);
+                boolean endsHere = !more && taken + n == total;
+                if (open.position() == 0 && (n == maxPayload || endsHere)) {
+                    // a whole record straight from the caller's buffer: no copy into the open record
+                    ByteBuffer chunk = src.slice(src.position(), n);
+                    seal(RecordType.APPLICATION_DATA, chunk);
+                    src.position(src.position() + n);
+                } else {
+                    open.put(open.position(), src, src.position(), n);
+                    open.position(open.position() + n);
+                    src.position(src.position() + n);
+                    if (open.position() == maxPayload) {
+                        sealOpen();
+                    }
+                }
+                taken += n;
+            }
+        }
+        if (!more && open.position() > 0) {
+            if (!ensureRoom(open.position(), nb)) {
+                return tookOrWouldBlock(taken); // the record stays open until the socket drains
+            }
+            sealOpen();
+        }
+        if (!flush(nb) && taken == 0) {
+            throw RawIo.wouldBlock("the socket takes no more data now");
+        }
+        return taken;
+    }
+
+    private static long tookOrWouldBlock(long taken) throws KtlsException {
+        if (taken == 0) {
+            throw RawIo.wouldBlock("the socket takes no more data now");
+        }
+        return taken;
+    }
+
+    private boolean recordOpen() {
+        return open.position() > 0;
+    }
+
+    private void sealOpen() throws KtlsException {
+        open.flip();
+        try {
+            seal(RecordType.APPLICATION_DATA, open);
+        } finally {
+            open.clear();
+        }
+    }
+
+    private void seal(RecordType type, ByteBuffer plaintext) throws KtlsException {
+        try {
+            cipher.seal(type, plaintext, out);
+        } catch (KtlsException e) {
+            sticky = e; // rec_seq wrap (EBADMSG) ends the socket's TX, as tls_err_abort() does
+            throw e;
+        }
+    }
+
+    /** Makes room in {@code out} for a record of {@code plaintextLen}; false when non-blocking and the socket is full. */
+    private boolean ensureRoom(int plaintextLen, boolean nb) throws IOException {
+        int need = TlsRecords.HEADER_SIZE + plaintextLen + cipher.overhead();
+        if (out.remaining() >= need) {
+            return true;
+        }
+        flush(nb);
+        return out.remaining() >= need;
+    }
+
+    /** Writes pending ciphertext; true when none is left. */
+    private boolean flush(boolean nb) throws IOException {
+        if (out == null || out.position() == 0) {
+            return true;
+        }
+        out.flip();
+        try {
+            io.write(out, nb);
+        } finally {
+            out.compact();
+        }
+        return out.position() == 0;
+    }
+
+    private long passThrough(ByteBuffer[] srcs, boolean dontWait, boolean nb) throws IOException {
+        long n = io.write(srcs, dontWait);
+        if (n == 0 && nb) {
+            long total = 0;
+            for (ByteBuffer b : srcs) {
+                total += b.remaining();
+            }
+            if (total > 0) {
+                throw RawIo.wouldBlock("the socket takes no more data now");
+            }
+        }
+        return n;
+    }
+
+    private void checkUsable() throws KtlsException {
+        if (sticky != null) {
+            throw sticky;
+        }
+        if (closed) {
+            throw new KtlsException(Errno.EPIPE, "the socket's output is shut down");
+        }
+    }
+
+    /** Drops the open record (as the kernel does on shutdown and close) and ends TX. */
+    void shutdown() {
+        lock.lock();
+        try {
+            open.clear();
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            open.clear();
+            java.util.Arrays.fill(open.array(), (byte) 0);
+            closed = true;
+            if (cipher != null) {
+                cipher.destroy();
+                cipher = null;
+                SoftwareTlsStats.decrement(TlsStat.TlsCurrTxSw);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

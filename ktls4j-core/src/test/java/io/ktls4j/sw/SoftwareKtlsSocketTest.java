@@ -1,0 +1,83 @@
+package io.ktls4j.sw;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ktls4j.CipherType;
+import io.ktls4j.ControlRecordException;
+import io.ktls4j.Direction;
+import io.ktls4j.MsgFlag;
+import io.ktls4j.Received;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.WouldBlockException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** The software socket's own plumbing (the kernel semantics are pinned down by the conformance suite). */
+class SoftwareKtlsSocketTest {
+
+    @ParameterizedTest
+    @EnumSource(TlsVersion.class)
+    void bulk_round_trip_crosses_record_boundaries_and_blocks_correctly(TlsVersion v) throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            p.fd.install(Direction.TX, SoftwarePair.generation(v, CipherType.AES_GCM_128, 0));
+            p.cfd.install(Direction.RX, SoftwarePair.generation(v, CipherType.AES_GCM_128, 0));
+            byte[] data = new byte[1 << 20];
+            new Random(7).nextBytes(data);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    p.fd.send(ByteBuffer.wrap(data));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            ByteBuffer got = ByteBuffer.allocate(data.length);
+            while (got.hasRemaining()) {
+                assertThat(p.cfd.read(got)).isPositive();
+            }
+            writer.join();
+            assertThat(got.array()).isEqualTo(data);
+            assertThat(p.fd.cryptoInfo(Direction.TX).orElseThrow().recSeq()).isEqualTo(64);
+            assertThat(p.cfd.cryptoInfo(Direction.RX).orElseThrow().recSeq()).isEqualTo(64);
+        }
+    }
+
+    @Test
+    void control_record_needs_receive_and_comes_alone() throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            p.fd.install(Direction.TX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.CHACHA20_POLY1305, 0));
+            p.cfd.install(Direction.RX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.CHACHA20_POLY1305, 0));
+            p.fd.send(ByteBuffer.wrap("data".getBytes(StandardCharsets.US_ASCII)), MsgFlag.MORE);
+            p.fd.sendControl(RecordType.ALERT, ByteBuffer.wrap(new byte[] {1, 0}));
+            ByteBuffer buf = ByteBuffer.allocate(64);
+            assertThat(p.cfd.read(buf, MsgFlag.WAITALL)).isEqualTo(4);
+            assertThatThrownBy(() -> p.cfd.read(ByteBuffer.allocate(64)))
+                    .isInstanceOf(ControlRecordException.class)
+                    .satisfies(e -> assertThat(((ControlRecordException) e).recordType()).isEqualTo(RecordType.ALERT));
+            Received r = p.cfd.receive(buf.clear());
+            assertThat(r).isEqualTo(new Received(2, RecordType.ALERT));
+            assertThatThrownBy(() -> p.cfd.read(ByteBuffer.allocate(8), MsgFlag.DONTWAIT)).isInstanceOf(WouldBlockException.class);
+        }
+    }
+
+    @Test
+    void statistics_count_sessions_with_kernel_names() throws Exception {
+        long before = SoftwareTlsStats.snapshot().get(TlsStat.TlsTxSw);
+        long currBefore = SoftwareTlsStats.snapshot().get(TlsStat.TlsCurrTxSw);
+        try (SoftwarePair p = new SoftwarePair()) {
+            p.fd.install(Direction.TX, SoftwarePair.generation(TlsVersion.TLS_1_2, CipherType.AES_GCM_256, 0));
+            assertThat(SoftwareTlsStats.snapshot().get(TlsStat.TlsTxSw)).isEqualTo(before + 1);
+            assertThat(SoftwareTlsStats.snapshot().get(TlsStat.TlsCurrTxSw)).isEqualTo(currBefore + 1);
+            Object viaJmx = java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(io.ktls4j.TlsStatisticsMBean.objectName("software"), "TlsTxSw");
+            assertThat(viaJmx).isEqualTo(before + 1);
+        }
+        assertThat(SoftwareTlsStats.snapshot().get(TlsStat.TlsCurrTxSw)).isEqualTo(currBefore);
+    }
+}
