@@ -70,6 +70,15 @@ final class RecordReader {
      *     the next RX key, or a truncated record at end of stream
      */
     Plain next(boolean block, boolean dontWait) throws IOException {
+        return next(block, dontWait, null);
+    }
+
+    /**
+     * As {@link #next(boolean, boolean)}; when {@code into} has room for the whole record body, the plaintext is
+     * decrypted straight into it (the kernel's zero-copy decrypt into the user buffer) and the returned record is
+     * {@link Plain#direct}.
+     */
+    Plain next(boolean block, boolean dontWait, ByteBuffer into) throws IOException {
         if (sticky != null) {
             throw sticky;
         }
@@ -87,7 +96,7 @@ final class RecordReader {
         while (true) {
             int body = completeRecordBody();
             if (body >= 0) {
-                return decrypt(body);
+                return decrypt(body, into != null && into.remaining() >= body ? into : null);
             }
             if (stopped != null) {
                 stoppedReported = true;
@@ -162,10 +171,11 @@ final class RecordReader {
         }
     }
 
-    private Plain decrypt(int body) throws KtlsException {
+    private Plain decrypt(int body, ByteBuffer into) throws KtlsException {
         int start = in.position();
         ByteBuffer record = in.slice(start, TlsRecords.HEADER_SIZE + body);
-        ByteBuffer plaintext = ByteBuffer.allocate(body);
+        ByteBuffer plaintext = into != null ? into : ByteBuffer.allocate(body);
+        int plainStart = plaintext.position();
         Opened opened;
         try {
             opened = cipher.open(record, plaintext);
@@ -175,8 +185,9 @@ final class RecordReader {
             throw e;
         }
         in.position(start + TlsRecords.HEADER_SIZE + body);
-        plaintext.flip();
         RecordType type = opened.type();
+        Plain result = into != null ? Plain.inPlace(type, into, plainStart) : new Plain(type, plaintext.flip());
+        ByteBuffer content = result.data;
         if (expectNoPad && cipher.version() == TlsVersion.TLS_1_3) {
             if (type.isControl()) {
                 SoftwareTlsStats.increment(TlsStat.TlsDecryptRetry);
@@ -186,11 +197,11 @@ final class RecordReader {
             }
         }
         if (cipher.version() == TlsVersion.TLS_1_3 && type.value() == RecordType.HANDSHAKE.value()
-                && plaintext.hasRemaining() && plaintext.get(plaintext.position()) == KEY_UPDATE) {
+                && content.hasRemaining() && content.get(content.position()) == KEY_UPDATE) {
             keyPending = true; // decryption pauses until the next TLS_RX key (tls_check_pending_rekey)
             SoftwareTlsStats.increment(TlsStat.TlsRxRekeyReceived);
         }
-        return new Plain(type, plaintext);
+        return result;
     }
 
     void close() {

@@ -136,8 +136,9 @@ final class SoftwareRx {
             Plain rec = index < ready.size() ? ready.get(index) : null;
             if (rec == null) {
                 boolean mustWait = copied < (waitAll ? want : 1); // the kernel's target: sock_rcvlowat()
+                ByteBuffer into = !peek && dsts.length == 1 ? dsts[0] : null;
                 try {
-                    rec = reader.next(mustWait && !nb, dontWait);
+                    rec = reader.next(mustWait && !nb, dontWait, into);
                 } catch (KeyExpiredException e) {
                     if (copied > 0 || first != null) {
                         break;
@@ -157,6 +158,18 @@ final class SoftwareRx {
                         return new Received(-1, first == null ? null : first.type);
                     }
                     throw RawIo.wouldBlock("no complete record is available");
+                }
+                if (rec.direct) {
+                    boolean deliverable = first == null ? control || !rec.type.isControl() : rec.sameType(first);
+                    if (deliverable) {
+                        first = first == null ? rec : first;
+                        copied += rec.data.remaining();
+                        if (rec.type.isControl() || copied == want) {
+                            break;
+                        }
+                        continue;
+                    }
+                    rec = rec.takeBack(into);
                 }
                 ready.add(rec);
             }
