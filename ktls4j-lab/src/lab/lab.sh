@@ -71,7 +71,7 @@ unavailability() {
 initramfs() {
   local v="$1" bb key img tmp m ko
   bb="$(busybox_path)"
-  key="$( { echo "$v"; sha256sum "$bb" "$here/initramfs-init.sh"; echo "${initramfs_modules[*]}"; } | sha256sum | cut -c1-12)"
+  key="$( { echo "$v ${initramfs_modules[*]}"; cat "$bb" "$here/initramfs-init.sh"; } | sha256sum | cut -c1-12)"
   img="$lab_dir/initramfs-$v-$key.cpio.gz"
   if [ -s "$img" ]; then echo "$img"; return 0; fi
   mkdir -p "$lab_dir"
@@ -131,6 +131,11 @@ img="$(initramfs "$kver")"
 mkdir -p "$out"
 out="$(cd "$out" && pwd -P)"
 case "$out$here" in *[[:space:]]*) die "the lab needs paths without white space: $out, $here" ;; esac
+for p in "$out" "$here" "$cwd"; do
+  case "$(realpath -m "$p")/" in
+    /tmp/*|/run/*|/proc/*|/sys/*|/dev/*) die "$p is hidden in the guest (tmpfs/proc/sys/dev are mounted there); use a checkout outside /tmp and /run" ;;
+  esac
+done
 find "$out" -mindepth 1 -delete
 console="$out.console.log"
 

@@ -1,0 +1,149 @@
+package io.ktls4j.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Runs the kernel backend's tests (and the lab's own guest tests) inside a real kTLS kernel: Debian's 6.1 under
+ * qemu, see {@code src/lab/lab.sh}. Pass 1 loads the {@code tls} module; pass 2 boots with
+ * {@code module_blacklist=tls} and runs only the tests tagged {@value Lab#NO_TLS_MODULE_TAG}.
+ *
+ * <p>Skips (one line) where the lab cannot run, or where the host kernel itself has kTLS (the kernel tests then
+ * run natively in ktls4j-linux). With {@code KTLS4J_REQUIRE_LAB=1} (CI) an unavailable lab is a failure, and the
+ * lab runs even on a kTLS host. {@code target/lab/LAB_RAN} is written only when pass 1 ran tests in the guest.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KernelLabTest {
+    private static final boolean REQUIRE_LAB = "1".equals(System.getenv("KTLS4J_REQUIRE_LAB"));
+    /** Exit codes of timeout(1) in the guest: the tests hit their limit (and were killed after the thread dump). */
+    private static final int TIMED_OUT = 124;
+    private static final int KILLED = 137;
+    private static Lab lab;
+    private static Path marker;
+    private static String skipReason;
+
+    @BeforeAll
+    static void labMustBeAbleToRun() throws Exception {
+        lab = new Lab();
+        Files.createDirectories(lab.dir);
+        marker = lab.dir.resolve("LAB_RAN");
+        Files.deleteIfExists(marker);
+        if (!REQUIRE_LAB && hostHasKtls()) {
+            skip("the host kernel has kTLS: ktls4j-linux's tests run natively there (KTLS4J_REQUIRE_LAB=1 runs the lab anyway)");
+            return;
+        }
+        String reason = lab.unavailability();
+        if (reason != null) {
+            if (REQUIRE_LAB) {
+                fail("KTLS4J_REQUIRE_LAB=1 but the kernel lab cannot run: " + reason);
+            }
+            skip(reason);
+            return;
+        }
+        var uncompiled = lab.uncompiledTestClasses();
+        assertThat(uncompiled).as("test classes to run in the lab were never compiled; build them first "
+                + "(./mvnw -pl ktls4j-lab -am verify)").isEmpty();
+    }
+
+    /** Surefire does not print why a class was aborted in {@code @BeforeAll}: say it once, skip each test. */
+    private static void skip(String reason) {
+        skipReason = "kernel lab skipped: " + reason;
+        System.out.println(skipReason);
+    }
+
+    @BeforeEach
+    void skipWhereTheLabCannotRun() {
+        assumeTrue(skipReason == null, skipReason);
+    }
+
+    @Test
+    @Order(1)
+    void testsPassWithTheTlsModuleLoaded() throws Exception {
+        Lab.Run run = lab.run("pass1", true);
+        LabReports reports = LabReports.read(run.reports());
+        String summary = summarize(run, reports, "tls module loaded");
+        if (reports.total().tests() > 0 && run.commandExitCode().isPresent()) {
+            Files.writeString(marker, summary);
+        }
+        assertPassed(run, reports);
+        assertThat(reports.total().tests()).as("tests run in the guest by pass 1").isPositive();
+    }
+
+    @Test
+    @Order(2)
+    void noTlsModuleTestsPassWithTheModuleBlacklisted() throws Exception {
+        Lab.Run run = lab.run("pass2", false);
+        LabReports reports = LabReports.read(run.reports());
+        String summary = summarize(run, reports, "module_blacklist=tls, tag " + Lab.NO_TLS_MODULE_TAG);
+        if (Files.exists(marker)) {
+            Files.writeString(marker, summary, StandardOpenOption.APPEND);
+        }
+        assertPassed(run, reports);
+    }
+
+    private static String summarize(Lab.Run run, LabReports reports, String what) {
+        String summary = reports.summary(String.format("kernel lab %s (%s), %ds", run.name(), what,
+                run.elapsed().toSeconds()));
+        System.out.print(summary);
+        for (String f : reports.failures) {
+            System.out.println("FAILED " + f);
+        }
+        return summary;
+    }
+
+    private static void assertPassed(Lab.Run run, LabReports reports) {
+        if (run.commandExitCode().isEmpty()) {
+            fail("the guest command did not complete (lab.sh exit " + run.labExitCode() + "):\n" + tail(run.labOutput()));
+        }
+        int exit = run.commandExitCode().getAsInt();
+        if (exit == TIMED_OUT || exit == KILLED) {
+            fail("the tests timed out in the guest (exit " + exit + "); the thread dump is in " + run.out()
+                    + ".console.log; raise -Dlab.timeout." + run.name() + "=SECONDS if they are merely slow:\n"
+                    + tail(run.labOutput()));
+        }
+        assertThat(reports.files).as("JUnit XML reports in " + run.reports()).isPositive();
+        assertThat(reports.failures.size()).as("failed tests in the lab, listed above (console log: "
+                + run.out() + ".console.log)").isZero();
+        assertThat(exit).as("console launcher exit code in the guest:\n"
+                + tail(run.labOutput())).isZero();
+    }
+
+    private static String tail(String text) {
+        var lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+
+    /** The host kernel can do kTLS itself: tls_stat exists or the tls module loads. */
+    private static boolean hostHasKtls() throws InterruptedException {
+        if (Files.exists(Path.of("/proc/net/tls_stat"))) {
+            return true;
+        }
+        for (String modprobe : new String[] {"modprobe", "/sbin/modprobe", "/usr/sbin/modprobe"}) {
+            try {
+                Process p = new ProcessBuilder(modprobe, "tls").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return false;
+                }
+                return p.exitValue() == 0;
+            } catch (IOException notThere) {
+                // try the next location
+            }
+        }
+        return false;
+    }
+}

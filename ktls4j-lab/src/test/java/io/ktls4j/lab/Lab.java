@@ -1,0 +1,148 @@
+package io.ktls4j.lab;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The host side of the kernel lab: asks {@code src/lab/lab.sh} whether the lab can run here, and runs the JUnit
+ * Platform Console Launcher inside the lab's VM. Configured by the system properties the module's pom sets
+ * ({@code ktls4j.lab.*}).
+ */
+final class Lab {
+    /** Tests carrying this tag run only in the pass booted with {@code module_blacklist=tls}. */
+    static final String NO_TLS_MODULE_TAG = "no-tls-module";
+    /** lab.sh's exit status for "the lab cannot run on this machine". */
+    private static final int UNAVAILABLE = 3;
+    /** Surefire's default class-name patterns, so the guest selects the same classes a host build would. */
+    private static final String TEST_CLASS_NAMES = "^(Test.*|.+[.$]Test.*|.*Tests?|.*TestCase)$";
+
+    private final Path script = Path.of(property("ktls4j.lab.script"));
+    final Path dir = Path.of(property("ktls4j.lab.dir"));
+
+    /** The result of one VM run. {@code commandExitCode} is empty when the guest never reported one. */
+    record Run(String name, Path out, int labExitCode, OptionalInt commandExitCode, String labOutput,
+               Duration elapsed) {
+        Path reports() {
+            return out.resolve("reports");
+        }
+    }
+
+    /** Why the lab cannot run on this machine, or {@code null} when it can. */
+    String unavailability() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(script.toString(), "--check").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return "lab.sh --check did not answer within 60 s";
+        }
+        if (p.exitValue() == 0) {
+            return null;
+        }
+        return p.exitValue() == UNAVAILABLE ? output : "lab.sh --check failed (" + p.exitValue() + "): " + output;
+    }
+
+    /** Test-class directories of modules with test sources whose classes have not been compiled. */
+    List<String> uncompiledTestClasses() throws IOException {
+        List<String> missing = new ArrayList<>();
+        for (String d : property("ktls4j.lab.testClasses").split(",")) {
+            Path classes = Path.of(d.strip());
+            Path sources = classes.getParent().getParent().resolve("src/test/java");
+            if (containsFile(sources, ".java") && !containsFile(classes, ".class")) {
+                missing.add(classes.normalize().toString());
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Boots the lab and runs the console launcher on the configured packages, in the run's writable export
+     * (its working directory). With {@code tlsModule} the {@value #NO_TLS_MODULE_TAG} tests are excluded and
+     * KTLS4J_REQUIRE_KERNEL=1 is set; without it the VM is booted with {@code module_blacklist=tls} and only those
+     * tests run.
+     */
+    Run run(String name, boolean tlsModule) throws IOException, InterruptedException {
+        Path out = dir.resolve(name);
+        long timeout = Long.parseLong(property("ktls4j.lab.timeout." + name));
+        List<String> cmd = new ArrayList<>(List.of(script.toString(), "--out", out.toString(),
+                "--timeout", Long.toString(timeout), "--cwd", out.toString()));
+        if (tlsModule) {
+            cmd.addAll(List.of("--env", "KTLS4J_REQUIRE_KERNEL=1"));
+        } else {
+            cmd.add("--no-tls-module");
+        }
+        cmd.add("--");
+        // inside the guest, a hung test gets a thread dump (SIGQUIT, into the console log) before it is killed
+        cmd.addAll(List.of("timeout", "--signal=QUIT", "--kill-after=15", Long.toString(guestTimeout(timeout))));
+        cmd.addAll(launcherCommand(out.resolve("reports"), tlsModule));
+
+        Path log = dir.resolve(name + ".lab.log");
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(timeout + 60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        Path exitCode = out.resolve("exit-code");
+        OptionalInt commandExit = Files.isRegularFile(exitCode)
+                ? OptionalInt.of(Integer.parseInt(Files.readString(exitCode).strip()))
+                : OptionalInt.empty();
+        return new Run(name, out, p.exitValue(), commandExit, Files.readString(log), elapsed);
+    }
+
+    /** The time the tests get inside the guest: the VM's limit less boot, shutdown and the kill grace. */
+    static long guestTimeout(long vmTimeout) {
+        return Math.max(30, vmTimeout - 60);
+    }
+
+    private List<String> launcherCommand(Path reports, boolean tlsModule) throws IOException {
+        List<String> cp = new ArrayList<>();
+        cp.add(property("ktls4j.lab.launcherJar"));
+        for (String d : property("ktls4j.lab.testClasses").split(",")) {
+            cp.add(Path.of(d.strip()).normalize().toString());
+        }
+        cp.add(Files.readString(Path.of(property("ktls4j.lab.classpathFile"))).strip());
+
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Arrays.asList(property("ktls4j.lab.jvmArgs").strip().split("\\s+")));
+        cmd.addAll(List.of("-cp", String.join(":", cp), "org.junit.platform.console.ConsoleLauncher", "execute",
+                "--disable-banner", "--details=testfeed", "--disable-ansi-colors",
+                "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES));
+        for (String pkg : property("ktls4j.lab.packages").split(",")) {
+            cmd.add("--select-package=" + pkg.strip());
+        }
+        if (tlsModule) {
+            cmd.addAll(List.of("--exclude-tag", NO_TLS_MODULE_TAG, "--fail-if-no-tests"));
+        } else {
+            cmd.addAll(List.of("--include-tag", NO_TLS_MODULE_TAG));
+        }
+        return cmd;
+    }
+
+    private static boolean containsFile(Path root, String suffix) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(suffix));
+        }
+    }
+
+    static String property(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("system property " + name + " is not set (run the lab through Maven: "
+                    + "./mvnw -pl ktls4j-lab verify)");
+        }
+        return value;
+    }
+}
