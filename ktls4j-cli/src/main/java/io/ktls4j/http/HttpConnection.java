@@ -1,0 +1,177 @@
+package io.ktls4j.http;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Serves HTTP/1.1 requests on one blocking channel until the client closes, asks to close, breaks a limit or times
+ * out. Keep-alive and pipelining (requests answered in order) are supported. The channel is not closed here: the
+ * caller owns it (timeouts close it to wake the blocked reader).
+ */
+public final class HttpConnection {
+    private final ByteChannel channel;
+    private static final java.time.Duration LINGER = java.time.Duration.ofSeconds(1);
+    private final Handler handler;
+    private final HalfClose halfClose;
+    private final HttpLimits limits;
+    private final Watchdog watchdog;
+    private final RequestReader reader;
+    private final ResponseWriter writer;
+    private int requests;
+    private volatile String endReason = "closed by client";
+
+    /** Ends the output half of the connection (see {@link Transport.Session#shutdownOutput()}). */
+    @FunctionalInterface
+    public interface HalfClose {
+        void shutdownOutput() throws IOException;
+    }
+
+    /** Serves on a transport session. */
+    public HttpConnection(Transport.Session session, Handler handler, HttpLimits limits, Watchdog watchdog) {
+        this(session.channel(), session.fileSender(), session::shutdownOutput, handler, limits, watchdog);
+    }
+
+    public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
+                          HttpLimits limits, Watchdog watchdog) {
+        this.channel = channel;
+        this.halfClose = halfClose;
+        this.handler = handler;
+        this.limits = limits;
+        this.watchdog = watchdog;
+        this.reader = new RequestReader(channel, limits);
+        this.writer = new ResponseWriter(channel, fileSender, watchdog, limits.sendTimeout(), this::closeQuietly);
+    }
+
+    /** Runs the request loop. Returns normally when the connection is done; I/O errors propagate. */
+    public void serve() throws IOException {
+        while (requests < limits.maxRequestsPerConnection()) {
+            Watchdog.Timer timer = watchdog.arm(limits.keepAliveTimeout(), () -> timeout("idle"));
+            HttpRequest request;
+            try {
+                request = reader.read(() -> timer.rearm(limits.requestTimeout(), this::requestTimeout));
+                if (request != null) {
+                    discardBody(request);
+                }
+            } catch (HttpException e) {
+                if (timer.disarm()) {
+                    endReason = e.status() + " " + e.getMessage();
+                    writer.write(HttpResponse.error(e.status(), e.getMessage()), false, false, false);
+                    lingerBeforeClose();
+                }
+                return;
+            } catch (IOException e) {
+                if (timer.fired()) {
+                    return;
+                }
+                throw e;
+            }
+            if (!timer.disarm()) {
+                return;
+            }
+            if (request == null) {
+                return;
+            }
+            requests++;
+            HttpResponse response = respond(request);
+            boolean keepAlive = request.keepAlive() && !response.closesConnection()
+                    && requests < limits.maxRequestsPerConnection();
+            writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            if (!keepAlive) {
+                endReason = "closed after the response";
+                return;
+            }
+        }
+    }
+
+    private HttpResponse respond(HttpRequest request) {
+        try {
+            return handler.handle(request);
+        } catch (HttpException e) {
+            return HttpResponse.error(e.status(), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return HttpResponse.error(500, "the server could not answer: " + e.getClass().getSimpleName()).close();
+        }
+    }
+
+    private void discardBody(HttpRequest request) throws IOException, HttpException {
+        long length = RequestHead.contentLength(request);
+        if (length > limits.maxBodyBytes()) {
+            throw new HttpException(413, "a " + request.method() + " body of " + length + " bytes is over the "
+                    + limits.maxBodyBytes() + "-byte limit");
+        }
+        reader.discard(length);
+    }
+
+    /**
+     * Reads and drops what the client is still sending (up to 256 KiB, for at most a second) before the caller
+     * closes: closing with unread input makes the kernel send a reset, which can destroy the error response before
+     * the client has read it (nginx's lingering close).
+     */
+    private void lingerBeforeClose() {
+        Watchdog.Timer linger = watchdog.arm(LINGER, this::closeQuietly);
+        try {
+            halfClose.shutdownOutput();
+            reader.discardUntilEof(256 << 10);
+        } catch (IOException | HttpException e) {
+            // the client closed, reset or the linger time is up: all the same here
+        } finally {
+            linger.disarm();
+        }
+    }
+
+    /** The request head did not complete in time: answer 408 (bounded by the send timeout) and close. */
+    private void requestTimeout() {
+        endReason = "408 request head not complete within " + limits.requestTimeout().toMillis() + " ms";
+        Watchdog.Timer hard = watchdog.arm(limits.sendTimeout(), this::closeQuietly);
+        try {
+            byte[] page = HttpResponse.error(408, "the request took too long").body();
+            String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
+                    + page.length + "\r\nConnection: close\r\n\r\n";
+            ByteBuffer out = ByteBuffer.allocate(head.length() + page.length)
+                    .put(head.getBytes(StandardCharsets.ISO_8859_1)).put(page).flip();
+            while (out.hasRemaining() && channel.write(out) >= 0) {
+                // blocking channel: loops only on a partial write
+            }
+        } catch (IOException e) {
+            // the client is gone; closing is all that is left
+        } finally {
+            hard.disarm();
+            closeQuietly();
+        }
+    }
+
+    private void timeout(String what) {
+        endReason = what + " for " + limits.keepAliveTimeout().toMillis() + " ms";
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing only to wake the blocked thread
+        }
+    }
+
+    /** Requests answered so far. */
+    public int requests() {
+        return requests;
+    }
+
+    /** Plaintext bytes read. */
+    public long bytesIn() {
+        return reader.bytesRead();
+    }
+
+    /** Plaintext bytes written (heads and bodies). */
+    public long bytesOut() {
+        return writer.bytesWritten();
+    }
+
+    /** Why the connection ended, for the log line. */
+    public String endReason() {
+        return endReason;
+    }
+}
