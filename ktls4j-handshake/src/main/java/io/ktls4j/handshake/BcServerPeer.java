@@ -1,0 +1,171 @@
+package io.ktls4j.handshake;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Vector;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateRequest;
+import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.PskIdentity;
+import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsPSKExternal;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsSecret;
+
+/** The BouncyCastle server: selects by our preference, signs with our credentials, checks client certificates. */
+final class BcServerPeer extends DefaultTlsServer {
+    private final KtlsContext config;
+    private final HandshakeListener listener;
+    private final List<TlsSecret> pskSecrets = new ArrayList<>();
+    private byte[] selectedPsk;
+    private volatile short lastAlertReceived = -1;
+
+    BcServerPeer(KtlsContext config, HandshakeListener listener) {
+        super(config.crypto());
+        this.config = config;
+        this.listener = listener;
+    }
+
+    @Override
+    protected ProtocolVersion[] getSupportedVersions() {
+        return BcSupport.versions(config.protocols());
+    }
+
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        return BcSupport.cipherSuites(getCrypto(), config.cipherSuites());
+    }
+
+    @Override
+    protected boolean preferLocalCipherSuites() {
+        return true;
+    }
+
+    @Override
+    public int[] getSupportedGroups() {
+        return BcSupport.groups(getCrypto(), config.groups());
+    }
+
+    @Override
+    protected int selectECDH(int minimumCurveBits) {
+        // TLS 1.2: the first group the client offers that we enabled
+        int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        int[] ours = getSupportedGroups();
+        if (offered == null) {
+            for (int g : ours) {
+                if (NamedGroup.getCurveBits(g) >= minimumCurveBits) {
+                    return g;
+                }
+            }
+            return -1;
+        }
+        for (int g : offered) {
+            for (int o : ours) {
+                if (g == o && NamedGroup.getCurveBits(g) >= minimumCurveBits) {
+                    return g;
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    protected Vector getProtocolNames() {
+        return BcSupport.alpn(config.applicationProtocols());
+    }
+
+    @Override
+    public TlsCredentials getCredentials() throws IOException {
+        Credentials creds = config.credentials();
+        if (creds == null) {
+            throw new TlsFatalAlert(AlertDescription.handshake_failure,
+                    "this server authenticates with a PSK only, and the client offered none that matches");
+        }
+        boolean tls13 = TlsUtils.isTLSv13(context);
+        return Signers.create(context, config.crypto(), creds,
+                context.getSecurityParametersHandshake().getClientSigAlgs(), tls13, TlsUtils.EMPTY_BYTES);
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public TlsPSKExternal getExternalPSK(Vector identities) {
+        for (Object o : identities) {
+            byte[] offered = ((PskIdentity) o).getIdentity();
+            for (ExternalPsk psk : config.psks()) {
+                if (psk.matches(offered)) {
+                    selectedPsk = offered.clone();
+                    return BcSupport.toBc(getCrypto(), psk, pskSecrets);
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public CertificateRequest getCertificateRequest() throws IOException {
+        if (config.clientAuth() == ClientAuth.NONE) {
+            return null;
+        }
+        @SuppressWarnings("rawtypes")
+        Vector sigAlgs = TlsUtils.getDefaultSupportedSignatureAlgorithms(context);
+        if (TlsUtils.isTLSv13(context)) {
+            return new CertificateRequest(TlsUtils.EMPTY_BYTES, sigAlgs, null, null);
+        }
+        return new CertificateRequest(new short[] {ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign},
+                sigAlgs, null);
+    }
+
+    @Override
+    public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+        if (clientCertificate == null || clientCertificate.isEmpty()) {
+            if (config.clientAuth() == ClientAuth.REQUIRE) {
+                throw new TlsFatalAlert(TlsUtils.isTLSv13(context) ? AlertDescription.certificate_required
+                        : AlertDescription.handshake_failure, "a client certificate is required");
+            }
+            return;
+        }
+        config.verifier().verifyClient(PeerVerifier.toX509(clientCertificate));
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        lastAlertReceived = alertDescription;
+    }
+
+    short lastAlertReceived() {
+        return lastAlertReceived;
+    }
+
+    @Override
+    public void notifyHandshakeComplete() throws IOException {
+        super.notifyHandshakeComplete();
+        listener.handshakeComplete(context, clientSni(), selectedPsk);
+    }
+
+    private String clientSni() {
+        Vector<?> names = context.getSecurityParametersConnection().getClientServerNames();
+        if (names != null) {
+            for (Object o : names) {
+                ServerName n = (ServerName) o;
+                if (n.getNameType() == NameType.host_name) {
+                    return new String(n.getNameData(), StandardCharsets.US_ASCII);
+                }
+            }
+        }
+        return null;
+    }
+
+    void destroySecrets() {
+        BcSupport.destroyAll(pskSecrets);
+    }
+}

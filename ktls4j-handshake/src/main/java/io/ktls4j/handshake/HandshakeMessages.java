@@ -1,0 +1,70 @@
+package io.ktls4j.handshake;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reassembles post-handshake handshake messages ({@code HandshakeType msg_type; uint24 length; body}) from the
+ * bodies of handshake records, which may hold several messages or part of one (RFC 8446 §5.1).
+ */
+final class HandshakeMessages {
+    static final int HELLO_REQUEST = 0;
+    static final int CLIENT_HELLO = 1;
+    static final int NEW_SESSION_TICKET = 4;
+    static final int CERTIFICATE_REQUEST = 13;
+    static final int KEY_UPDATE = 24;
+
+    /** Largest post-handshake message we accept (a NewSessionTicket is at most about 64 KiB). */
+    static final int MAX_MESSAGE = 1 << 17;
+
+    record Message(int type, byte[] body) {
+    }
+
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+    /** Adds one record's body; returns the messages it completes, in order. */
+    List<Message> add(byte[] data, int off, int len) throws MalformedMessageException {
+        pending.write(data, off, len);
+        byte[] buf = pending.toByteArray();
+        List<Message> out = new ArrayList<>();
+        int pos = 0;
+        while (buf.length - pos >= 4) {
+            int type = buf[pos] & 0xff;
+            int length = ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+            if (length > MAX_MESSAGE) {
+                throw new MalformedMessageException("handshake message of type " + type + " claims " + length
+                        + " bytes");
+            }
+            if (buf.length - pos - 4 < length) {
+                break;
+            }
+            byte[] body = new byte[length];
+            System.arraycopy(buf, pos + 4, body, 0, length);
+            out.add(new Message(type, body));
+            pos += 4 + length;
+        }
+        pending.reset();
+        pending.write(buf, pos, buf.length - pos);
+        return out;
+    }
+
+    /** True when part of a message is buffered (a key change must not happen then). */
+    boolean hasPartial() {
+        return pending.size() > 0;
+    }
+
+    /** The body of a KeyUpdate record: {@code key_update(24), length 1, request_update}. */
+    static byte[] keyUpdate(boolean updateRequested) {
+        return new byte[] {KEY_UPDATE, 0, 0, 1, (byte) (updateRequested ? 1 : 0)};
+    }
+
+    /** A handshake message we cannot parse: the caller answers with decode_error. */
+    static final class MalformedMessageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        MalformedMessageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,431 @@
+package io.ktls4j.handshake;
+
+import io.ktls4j.BackendKind;
+import io.ktls4j.BadRecordException;
+import io.ktls4j.ControlRecordException;
+import io.ktls4j.Direction;
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.RecordOverflowException;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.WouldBlockException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.bouncycastle.tls.AlertDescription;
+
+/**
+ * An established TLS connection whose records are protected by a {@link KtlsSocket} (kernel or software): the
+ * negotiated {@link SessionInfo} and a {@link ByteChannel} for application data.
+ *
+ * <p>Reads return application data and handle the control records in between: close_notify ends the stream (-1;
+ * in TLS 1.3 this end may go on writing, in TLS 1.2 it answers with its own close_notify), a fatal alert throws
+ * {@link TlsAlertException}, a NewSessionTicket is counted and dropped, a KeyUpdate installs the next key (and is
+ * answered when the peer asks). The end of the TCP stream without close_notify throws {@link TlsTruncationException}.
+ *
+ * <p>Blocking follows the {@link SocketChannel}'s mode. In non-blocking mode reads and writes that cannot progress
+ * return 0, as for any NIO channel; register {@link #socketChannel()} with a Selector, and check {@link #readable()}
+ * before selecting, since a software record layer may hold decrypted bytes the selector cannot see.
+ *
+ * <p>One reader and one writer may work concurrently. {@link #close()} sends close_notify and closes the socket.
+ */
+public final class KtlsConnection implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {
+    private final KtlsSocket socket;
+    private final SessionInfo session;
+    private final KeyUpdater keyUpdater;
+    private final PostHandshakeProcessor post;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ByteBuffer spill = ByteBuffer.allocate((1 << 14) + 256);
+    private volatile boolean closeNotifyReceived;
+    private volatile boolean outputClosed;
+    private volatile boolean closed;
+    private volatile IOException failure;
+
+    KtlsConnection(KtlsSocket socket, SessionInfo session, boolean client, SessionKeys keys, long keyUpdateLimit)
+            throws IOException {
+        this.socket = socket;
+        this.session = session;
+        this.keyUpdater = new KeyUpdater(socket, keys, keyUpdateLimit);
+        this.post = new PostHandshakeProcessor(socket, client, keys.version, keyUpdater, this::sendAlertQuietly,
+                writeLock);
+    }
+
+    /** What the handshake negotiated. */
+    public SessionInfo session() {
+        return session;
+    }
+
+    public TlsVersion version() {
+        return session.version();
+    }
+
+    public TlsCipherSuite cipherSuite() {
+        return session.cipherSuite();
+    }
+
+    /** The ALPN protocol, or null. */
+    public String applicationProtocol() {
+        return session.applicationProtocol();
+    }
+
+    /** The peer's certificate chain, end entity first (empty when it authenticated with a PSK or not at all). */
+    public List<X509Certificate> peerCertificates() {
+        return session.peerCertificates();
+    }
+
+    /** What carries each direction: {@link BackendKind#SOFTWARE}, {@link BackendKind#KERNEL_SW}, ... */
+    public BackendKind backend(Direction direction) {
+        return socket.backend(direction);
+    }
+
+    /** The underlying TCP channel, for registering with a Selector. Do not read or write it directly. */
+    public SocketChannel socketChannel() {
+        return socket.channel();
+    }
+
+    /** The record layer, e.g. for {@link KtlsSocket#cryptoInfo} or statistics. Reading it directly bypasses alerts. */
+    public KtlsSocket recordLayer() {
+        return socket;
+    }
+
+    /** KeyUpdates this end has sent (by {@link #keyUpdate}, automatically, or in answer to the peer). */
+    public long keyUpdatesSent() {
+        return keyUpdater.updatesSent();
+    }
+
+    /** KeyUpdates received from the peer. */
+    public long keyUpdatesReceived() {
+        return keyUpdater.updatesReceived();
+    }
+
+    /** NewSessionTickets received (client); they are not kept, since resumption is not offered. */
+    public long sessionTicketsReceived() {
+        return post.ticketsReceived();
+    }
+
+    /** True once the peer's close_notify has been read. */
+    public boolean closeNotifyReceived() {
+        return closeNotifyReceived;
+    }
+
+    /** True when a read would return at once (data, end of stream or an error). Never blocks. */
+    public boolean readable() throws IOException {
+        return spill.position() > 0 || closeNotifyReceived || failure != null || socket.readable();
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return (int) read(new ByteBuffer[] {dst}, 0, 1);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts) throws IOException {
+        return read(dsts, 0, dsts.length);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        ByteBuffer[] d = slice(dsts, offset, length);
+        readLock.lock();
+        try {
+            ensureUsable();
+            if (closeNotifyReceived) {
+                return -1;
+            }
+            if (remaining(d) == 0) {
+                return 0;
+            }
+            while (true) {
+                if (spill.position() > 0) {
+                    return drainSpill(d);
+                }
+                try {
+                    long n = socket.read(d);
+                    return n < 0 ? truncated() : n;
+                } catch (ControlRecordException e) {
+                    switch (post.processNext(spill)) {
+                        case CLOSE_NOTIFY -> {
+                            return onCloseNotify();
+                        }
+                        case END_OF_STREAM -> {
+                            return truncated();
+                        }
+                        default -> {
+                            // handled; read on
+                        }
+                    }
+                } catch (WouldBlockException e) {
+                    return 0;
+                }
+            }
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (BadRecordException e) {
+            throw fail(alert(AlertDescription.bad_record_mac, e));
+        } catch (RecordOverflowException e) {
+            throw fail(alert(AlertDescription.record_overflow, e));
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return (int) write(new ByteBuffer[] {src}, 0, 1);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return write(srcs, 0, srcs.length);
+    }
+
+    /** Writes application data: one record per call, or full-size records for large buffers. */
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        ByteBuffer[] s = slice(srcs, offset, length);
+        writeLock.lock();
+        try {
+            ensureWritable();
+            long total = remaining(s);
+            if (total == 0 || !keyUpdater.flushPendingResponse()) {
+                return 0;
+            }
+            keyUpdater.beforeSend(total);
+            long n;
+            try {
+                n = socket.send(s);
+            } catch (WouldBlockException e) {
+                return 0;
+            }
+            keyUpdater.afterSend(n);
+            return n;
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Sends {@code count} bytes of {@code file} from {@code position} ({@code sendfile(2)} on the kernel backend). */
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (count == 0 || !keyUpdater.flushPendingResponse()) {
+                return 0;
+            }
+            keyUpdater.beforeSend(count);
+            long n;
+            try {
+                n = socket.sendFile(file, position, count);
+            } catch (WouldBlockException e) {
+                return 0;
+            }
+            keyUpdater.afterSend(n);
+            return n;
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * TLS 1.3: sends a KeyUpdate and switches to the next TX key; with {@code requestPeerUpdate} the peer is asked to
+     * update its key too (its KeyUpdate is handled by a later read).
+     *
+     * @throws IllegalStateException on a TLS 1.2 connection
+     * @throws io.ktls4j.KernelFeatureException when the record layer cannot rekey (Linux before 6.14)
+     */
+    public void keyUpdate(boolean requestPeerUpdate) throws IOException {
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (!keyUpdater.flushPendingResponse()) {
+                throw new WouldBlockException("a KeyUpdate owed to the peer could not be sent yet");
+            }
+            keyUpdater.sendKeyUpdate(requestPeerUpdate);
+        } catch (ClosedChannelException | IllegalStateException | WouldBlockException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Sends close_notify and shuts down the TCP output; reading goes on (a TLS 1.3 half-close). */
+    public void shutdownOutput() throws IOException {
+        writeLock.lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if (!outputClosed) {
+                outputClosed = true;
+                socket.sendControl(RecordType.ALERT,
+                        ByteBuffer.wrap(Alerts.encode(Alerts.LEVEL_WARNING, Alerts.CLOSE_NOTIFY)));
+                socket.shutdownOutput();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed && socket.channel().isOpen();
+    }
+
+    /** Sends close_notify (unless already sent or a writer is busy) and closes the socket; zeroes the key schedules. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (writeLock.tryLock()) {
+                try {
+                    if (!outputClosed && failure == null) {
+                        outputClosed = true;
+                        socket.sendControl(RecordType.ALERT,
+                                ByteBuffer.wrap(Alerts.encode(Alerts.LEVEL_WARNING, Alerts.CLOSE_NOTIFY)));
+                    }
+                } catch (IOException ignored) {
+                    // the peer may be gone already; closing is what matters
+                } finally {
+                    writeLock.unlock();
+                }
+            }
+        } finally {
+            try {
+                socket.close();
+            } finally {
+                keyUpdater.destroy();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KtlsConnection[" + session + ", TX " + socket.backend(Direction.TX) + ", RX "
+                + socket.backend(Direction.RX) + (closed ? ", closed" : "") + "]";
+    }
+
+    private long onCloseNotify() {
+        closeNotifyReceived = true;
+        if (session.version() == TlsVersion.TLS_1_2) {
+            // RFC 5246 §7.2.1: answer with our own close_notify; no more writes.
+            sendAlertQuietly(Alerts.LEVEL_WARNING, Alerts.CLOSE_NOTIFY);
+        }
+        return -1;
+    }
+
+    private long truncated() throws IOException {
+        throw new TlsTruncationException("the peer ended the TCP stream without close_notify; "
+                + "the data may have been truncated");
+    }
+
+    private TlsAlertException alert(int description, IOException cause) {
+        sendAlertQuietly(Alerts.LEVEL_FATAL, description);
+        return new TlsAlertException(description, false, false, cause.getMessage(), cause);
+    }
+
+    /** Sends an alert if output is still open; after a fatal alert or close_notify nothing more is written. */
+    private void sendAlertQuietly(int level, int description) {
+        writeLock.lock();
+        try {
+            if (!outputClosed && !closed) {
+                if (level == Alerts.LEVEL_FATAL || description == Alerts.CLOSE_NOTIFY) {
+                    outputClosed = true;
+                }
+                socket.sendControl(RecordType.ALERT, ByteBuffer.wrap(Alerts.encode(level, description)));
+            }
+        } catch (IOException ignored) {
+            // best effort: the connection is failing anyway
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private IOException fail(IOException e) {
+        if (e instanceof WouldBlockException) {
+            return e;
+        }
+        if (failure == null) {
+            failure = e;
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+        closed = true;
+        keyUpdater.destroy();
+        return e;
+    }
+
+    private void ensureUsable() throws IOException {
+        IOException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    private void ensureWritable() throws IOException {
+        ensureUsable();
+        if (outputClosed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    private long drainSpill(ByteBuffer[] dsts) {
+        spill.flip();
+        long n = 0;
+        for (ByteBuffer d : dsts) {
+            int k = Math.min(d.remaining(), spill.remaining());
+            d.put(d.position(), spill, spill.position(), k);
+            d.position(d.position() + k);
+            spill.position(spill.position() + k);
+            n += k;
+        }
+        spill.compact();
+        return n;
+    }
+
+    private static long remaining(ByteBuffer[] bufs) {
+        long n = 0;
+        for (ByteBuffer b : bufs) {
+            n += b.remaining();
+        }
+        return n;
+    }
+
+    private static ByteBuffer[] slice(ByteBuffer[] a, int offset, int length) {
+        if (offset == 0 && length == a.length) {
+            return a;
+        }
+        ByteBuffer[] r = new ByteBuffer[length];
+        System.arraycopy(a, offset, r, 0, length);
+        return r;
+    }
+}

@@ -1,0 +1,150 @@
+package io.ktls4j.handshake;
+
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.Received;
+import io.ktls4j.RecordType;
+import io.ktls4j.TlsVersion;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * Handles the control records that arrive after the handshake, in the read path (RFC 8446 §4.6, §6):
+ * <ul>
+ * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
+ * else is fatal and becomes a {@link TlsAlertException};
+ * <li>handshake: NewSessionTicket (client: counted and discarded, since resumption is not offered); KeyUpdate (TLS 1.3:
+ * next RX key, answer if requested); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a
+ * no_renegotiation warning); anything else is an unexpected_message.
+ * </ul>
+ */
+final class PostHandshakeProcessor {
+    private static final System.Logger LOG = System.getLogger(PostHandshakeProcessor.class.getName());
+
+    /** What a control record meant for the reader. */
+    enum Outcome { CONTINUE, CLOSE_NOTIFY, END_OF_STREAM }
+
+    /** Sends an alert record with the write lock held (best effort). */
+    interface AlertSender {
+        void send(int level, int description);
+    }
+
+    private final KtlsSocket socket;
+    private final boolean client;
+    private final TlsVersion version;
+    private final KeyUpdater keyUpdater;
+    private final AlertSender alerts;
+    private final Lock writeLock;
+    private final HandshakeMessages messages = new HandshakeMessages();
+    private final ByteBuffer record = ByteBuffer.allocate((1 << 14) + 256);
+    private volatile long ticketsReceived;
+
+    PostHandshakeProcessor(KtlsSocket socket, boolean client, TlsVersion version, KeyUpdater keyUpdater,
+            AlertSender alerts, Lock writeLock) {
+        this.socket = socket;
+        this.client = client;
+        this.version = version;
+        this.keyUpdater = keyUpdater;
+        this.alerts = alerts;
+        this.writeLock = writeLock;
+    }
+
+    long ticketsReceived() {
+        return ticketsReceived;
+    }
+
+    /**
+     * Reads the control record that is next on the socket and acts on it. Read lock held. An application-data record
+     * read here instead (it should not be) is returned in {@code spill}.
+     */
+    Outcome processNext(ByteBuffer spill) throws IOException {
+        record.clear();
+        Received r = socket.receive(record);
+        if (r.isEndOfStream()) {
+            return Outcome.END_OF_STREAM;
+        }
+        record.flip();
+        RecordType type = r.type();
+        if (type == null || type.equals(RecordType.APPLICATION_DATA)) {
+            spill.put(record);
+            return Outcome.CONTINUE;
+        }
+        if (type.equals(RecordType.ALERT)) {
+            return onAlert();
+        }
+        if (type.equals(RecordType.HANDSHAKE)) {
+            onHandshake();
+            return Outcome.CONTINUE;
+        }
+        throw fatal(Alerts.UNEXPECTED_MESSAGE, "unexpected " + type + " record after the handshake");
+    }
+
+    private Outcome onAlert() throws IOException {
+        if (record.remaining() < 2 || record.remaining() % 2 != 0) {
+            throw fatal(Alerts.DECODE_ERROR, "malformed alert record of " + record.remaining() + " bytes");
+        }
+        while (record.hasRemaining()) {
+            int level = record.get() & 0xff;
+            int description = record.get() & 0xff;
+            if (description == Alerts.CLOSE_NOTIFY) {
+                return Outcome.CLOSE_NOTIFY;
+            }
+            if (description == Alerts.USER_CANCELED
+                    || (version == TlsVersion.TLS_1_2 && level == Alerts.LEVEL_WARNING)) {
+                LOG.log(Level.DEBUG, "ignoring warning alert " + Alerts.name(description));
+                continue;
+            }
+            throw new TlsAlertException(description, true, false, null, null);
+        }
+        return Outcome.CONTINUE;
+    }
+
+    private void onHandshake() throws IOException {
+        byte[] body = new byte[record.remaining()];
+        record.get(body);
+        java.util.List<HandshakeMessages.Message> complete;
+        try {
+            complete = messages.add(body, 0, body.length);
+        } catch (HandshakeMessages.MalformedMessageException e) {
+            throw fatal(Alerts.DECODE_ERROR, e.getMessage());
+        }
+        for (int i = 0; i < complete.size(); i++) {
+            HandshakeMessages.Message m = complete.get(i);
+            switch (m.type()) {
+                case HandshakeMessages.NEW_SESSION_TICKET -> {
+                    if (!client) {
+                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "a client sent a NewSessionTicket");
+                    }
+                    ticketsReceived++;
+                }
+                case HandshakeMessages.KEY_UPDATE -> {
+                    if (version != TlsVersion.TLS_1_3) {
+                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "KeyUpdate on a TLS 1.2 connection");
+                    }
+                    if (m.body().length != 1 || (m.body()[0] & 0xff) > 1) {
+                        throw fatal(Alerts.ILLEGAL_PARAMETER, "malformed KeyUpdate");
+                    }
+                    if (i != complete.size() - 1 || messages.hasPartial()) {
+                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "a KeyUpdate did not end its record (RFC 8446 §5.1)");
+                    }
+                    keyUpdater.onPeerKeyUpdate(m.body()[0] == 1, writeLock);
+                }
+                case HandshakeMessages.HELLO_REQUEST, HandshakeMessages.CLIENT_HELLO -> {
+                    if (version != TlsVersion.TLS_1_2 || client != (m.type() == HandshakeMessages.HELLO_REQUEST)) {
+                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "unexpected handshake message " + m.type());
+                    }
+                    alerts.send(Alerts.LEVEL_WARNING, Alerts.NO_RENEGOTIATION);
+                }
+                default -> throw fatal(Alerts.UNEXPECTED_MESSAGE,
+                        "unexpected post-handshake message of type " + m.type());
+            }
+        }
+    }
+
+    /** Sends a fatal alert and returns the exception that reports it. */
+    TlsAlertException fatal(int description, String detail) {
+        alerts.send(Alerts.LEVEL_FATAL, description);
+        return new TlsAlertException(description, false, false, detail, null);
+    }
+}
