@@ -71,8 +71,8 @@ final class Tls13Cipher extends RecordCipher {
         ensureSeqAvailable();
         makeAad(body);
         xorNonce(recSeq);
-        boolean direct = dst.remaining() >= inner;
-        ByteBuffer out = direct ? dst : scratch();
+        boolean intoDst = dst.remaining() >= inner; // else the type byte and padding go to the scratch buffer
+        ByteBuffer out = intoDst ? dst : scratch();
         int outStart = out.position();
         record.position(start + TlsRecords.HEADER_SIZE);
         try {
@@ -101,7 +101,7 @@ final class Tls13Cipher extends RecordCipher {
         }
         int type = out.get(typeAt) & 0xff;
         int length = typeAt - outStart;
-        if (direct) {
+        if (intoDst) {
             dst.position(outStart + length);
         } else {
             dst.put(dst.position(), scratch, 0, length);

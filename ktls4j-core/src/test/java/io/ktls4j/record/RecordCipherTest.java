@@ -73,6 +73,26 @@ class RecordCipherTest {
         }
     }
 
+    /** Plaintext and record buffers of every shape against every destination shape (the socket layer mixes them). */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("pairs")
+    void mixed_buffer_shapes_give_the_same_records(TlsVersion v, CipherType c) throws KtlsException {
+        byte[] plaintext = random(3000);
+        CryptoInfo info = TestData.generation(v, c, 1);
+        byte[] reference = seal(RecordCipher.forTx(info), RecordType.HANDSHAKE, plaintext);
+        for (Buffers in : Buffers.values()) {
+            for (Buffers out : Buffers.values()) {
+                ByteBuffer dst = out.allocate(reference.length);
+                RecordCipher.forTx(info).seal(RecordType.HANDSHAKE, in.wrap(plaintext), dst);
+                assertThat(TestData.written(dst, 3)).as("seal %s -> %s", in, out).isEqualTo(reference);
+
+                ByteBuffer opened = out.allocate(plaintext.length);
+                RecordCipher.forRx(info).open(in.wrap(reference), opened);
+                assertThat(TestData.written(opened, 3)).as("open %s -> %s", in, out).isEqualTo(plaintext);
+            }
+        }
+    }
+
     @Test
     void tls13_records_always_say_application_data_outside_and_carry_the_type_inside() throws KtlsException {
         RecordCipher tx = RecordCipher.forTx(TestData.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));

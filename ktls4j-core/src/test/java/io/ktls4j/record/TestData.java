@@ -88,10 +88,18 @@ final class TestData {
      */
     enum Buffers {
         HEAP,
-        DIRECT;
+        DIRECT,
+        /** Heap buffers sliced 5 bytes into their array: arrayOffset() is not 0. */
+        HEAP_SLICE,
+        /** Read-only heap inputs (no accessible array), writable heap destinations. */
+        READ_ONLY_INPUT;
 
         ByteBuffer allocate(int size) {
-            ByteBuffer b = this == HEAP ? ByteBuffer.allocate(size + 3) : ByteBuffer.allocateDirect(size + 3);
+            ByteBuffer b = switch (this) {
+                case HEAP, READ_ONLY_INPUT -> ByteBuffer.allocate(size + 3);
+                case DIRECT -> ByteBuffer.allocateDirect(size + 3);
+                case HEAP_SLICE -> ByteBuffer.allocate(size + 3 + 5).position(5).slice();
+            };
             b.order(ByteOrder.LITTLE_ENDIAN).position(3);
             return b;
         }
@@ -99,7 +107,7 @@ final class TestData {
         ByteBuffer wrap(byte[] content) {
             ByteBuffer b = allocate(content.length);
             b.put(content).position(3);
-            return b;
+            return this == READ_ONLY_INPUT ? b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN) : b;
         }
     }
 }
