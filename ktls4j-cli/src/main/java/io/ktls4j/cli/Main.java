@@ -1,12 +1,62 @@
 package io.ktls4j.cli;
 
-/** Placeholder until the picocli commands land. */
-public final class Main {
-    private Main() {
+import io.ktls4j.http.LogLines;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ktls}: an HTTPS file server and client on kernel TLS, with probes, counters and benchmarks. */
+@Command(name = "ktls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Kernel TLS for the JVM: serve and fetch files over HTTPS with the record layer in the "
+                + "Linux kernel (sendfile for file bodies), falling back to ktls4j's software record layer where the "
+                + "kernel cannot.", "Run 'ktls COMMAND --help' for the options of each command."},
+        subcommands = {ProbeCommand.class, StatCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:ok", "1:runtime failure (I/O, TLS handshake, HTTP error)", "2:usage error",
+            "3:a kernel feature is missing that was required (--backend kernel)"})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     public static void main(String[] args) {
-        System.err.println("ktls: not yet");
-        System.exit(1);
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (nothing calls System.exit). */
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** As {@link #execute(String...)} with the given standard output and error (for tests). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("ktls " + cmd.getCommandName() + ": " + LogLines.oneLine(e));
+            cmd.getErr().flush();
+            return ExitCodes.of(e);
+        });
+        return cl;
+    }
+
+    /** The version from the jar manifest, or "development" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"ktls " + (v == null ? "0.1.0-SNAPSHOT" : v) + " (Java "
+                    + Runtime.version() + ", " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.version") + ")"};
+        }
     }
 }

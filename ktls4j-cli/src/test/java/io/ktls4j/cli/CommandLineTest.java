@@ -1,0 +1,66 @@
+package io.ktls4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ktls4j.linux.KernelTls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Help, exit codes and the commands that only read the kernel: probe and stat. */
+class CommandLineTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"probe", "stat"})
+    void everyCommandHasHelpWithTheExitCodes(String command) {
+        Cli r = Cli.run(command, "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("Usage: ktls " + command).contains("Exit codes:").contains("2   usage error");
+    }
+
+    @Test
+    void topLevelHelpListsCommandsAndExitCodes() {
+        Cli r = Cli.run("--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("probe").contains("stat").contains("3   a kernel feature is missing");
+    }
+
+    @Test
+    void unknownCommandOrOptionIsAUsageError() {
+        assertThat(Cli.run("bogus").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("probe", "--bogus").exitCode()).isEqualTo(2);
+        assertThat(Cli.run().exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void probeJsonAgreesWithTheKernelProbes() {
+        Cli r = Cli.run("probe", "--json");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("\"available\": " + KernelTls.isAvailable())
+                .contains("\"name\": \"TLSv1.3 AES_GCM_128\"").contains("\"nic_offload\"");
+        assertThat(r.out().lines().filter(l -> l.contains("\"supported\":")).count())
+                .isEqualTo(KernelTls.report().size());
+    }
+
+    @Test
+    void probeTextSaysWhetherKtlsIsAvailable() {
+        Cli r = Cli.run("probe");
+        assertThat(r.out()).contains(KernelTls.isAvailable() ? "kTLS available" : "kTLS NOT available")
+                .contains("TLSv1.2 AES_GCM_128");
+    }
+
+    @Test
+    void statPrintsCountersOrSaysThereIsNoKtls() {
+        Cli r = Cli.run("stat");
+        assertThat(r.exitCode()).isZero();
+        if (Files.exists(Path.of("/proc/net/tls_stat"))) {
+            assertThat(r.out()).contains("TlsCurrTxSw").contains("TlsTxSw");
+        } else {
+            assertThat(r.out()).contains("this kernel has no kTLS");
+        }
+        Cli j = Cli.run("stat", "--json");
+        assertThat(j.out()).contains("\"available\": " + Files.exists(Path.of("/proc/net/tls_stat")));
+    }
+}
