@@ -27,6 +27,10 @@ public final class ExitCodes {
                 return KERNEL_FEATURE_MISSING;
             }
         }
+        if (t instanceof IllegalArgumentException) {
+            // option values checked where they are used: an unknown cipher suite, TLS version, URL scheme
+            return USAGE;
+        }
         return FAILURE;
     }
 }

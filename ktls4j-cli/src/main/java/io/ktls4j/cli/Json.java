@@ -9,6 +9,10 @@ public final class Json {
     private Json() {
     }
 
+    /** Text that is already JSON (e.g. a server's answer), written as it is. */
+    public record Raw(String json) {
+    }
+
     /** Writes {@code value} as JSON, indented by two spaces per level. */
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
@@ -19,6 +23,8 @@ public final class Json {
     private static void write(StringBuilder sb, Object v, int depth) {
         if (v == null) {
             sb.append("null");
+        } else if (v instanceof Raw r) {
+            sb.append(r.json());
         } else if (v instanceof String s) {
             string(sb, s);
         } else if (v instanceof Number || v instanceof Boolean) {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = {"Kernel TLS for the JVM: serve and fetch files over HTTPS with the record layer in the "
                 + "Linux kernel (sendfile for file bodies), falling back to ktls4j's software record layer where the "
                 + "kernel cannot.", "Run 'ktls COMMAND --help' for the options of each command."},
-        subcommands = {ProbeCommand.class, StatCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServeCommand.class, GetCommand.class, ProbeCommand.class, StatCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:ok", "1:runtime failure (I/O, TLS handshake, HTTP error)", "2:usage error",
             "3:a kernel feature is missing that was required (--backend kernel)"})
@@ -41,6 +42,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ktls " + cmd.getCommandName() + ": " + LogLines.oneLine(e));
             cmd.getErr().flush();

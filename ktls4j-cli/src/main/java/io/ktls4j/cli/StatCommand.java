@@ -3,12 +3,18 @@ package io.ktls4j.cli;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,17 +33,53 @@ class StatCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the counters as JSON.")
     boolean json;
 
+    @Option(names = "--url", paramLabel = "URL",
+            description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status URL).")
+    String url;
+
+    @Mixin
+    ClientOptions client;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> kernel = kernelCounters();
+        String server = url == null ? null : fetchStatus();
         if (json) {
-            out.print(Json.write(Map.of("kernel", kernel)));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kernel", kernel);
+            if (server != null) {
+                m.put("server", new Json.Raw(server.strip()));
+            }
+            out.print(Json.write(m));
         } else {
             printKernel(out, kernel);
+            if (server != null) {
+                out.println("server " + statusUri() + ":");
+                out.print(server);
+            }
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    private URI statusUri() {
+        URI u = URI.create(url);
+        String path = u.getRawPath();
+        return path == null || path.isEmpty() || path.equals("/") ? u.resolve(StatusPage.PATH) : u;
+    }
+
+    private String fetchStatus() throws IOException {
+        URI u = statusUri();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        try (Fetcher f = Fetcher.open(u, client.context(new FallbackLog()))) {
+            Fetcher.Result r = f.exchange("GET", new HttpHeaders().add("Accept", "application/json"), false,
+                    Channels.newChannel(body), null);
+            if (r.head().status() != 200) {
+                throw new IOException(u + " answered HTTP " + r.head().status());
+            }
+        }
+        return body.toString(StandardCharsets.UTF_8);
     }
 
     static void printKernel(PrintWriter out, Map<String, Object> kernel) {

@@ -1,0 +1,43 @@
+package io.ktls4j.cli;
+
+import io.ktls4j.CipherType;
+import io.ktls4j.TlsBackend;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.linux.KernelBackend;
+import io.ktls4j.linux.KernelTls;
+import io.ktls4j.sw.SoftwareBackend;
+
+/**
+ * {@code --backend auto|kernel|software}: which record layer carries a connection after the handshake.
+ * {@code auto} takes the kernel for a connection whose version and cipher it supports and the software record
+ * layer otherwise, recording why ({@link FallbackLog}); {@code kernel} refuses to start without kTLS (exit 3).
+ */
+enum BackendPolicy {
+    AUTO, KERNEL, SOFTWARE;
+
+    /** The backend to hand the handshake context. */
+    TlsBackend backend(FallbackLog fallbacks) {
+        return switch (this) {
+            case KERNEL -> new KernelBackend();
+            case SOFTWARE -> new SoftwareBackend();
+            case AUTO -> new AutoBackend(fallbacks);
+        };
+    }
+
+    /** For {@code kernel}: fails with exit code 3 unless the kernel can carry {@code version} with {@code cipher}. */
+    static void requireKernel(TlsVersion version, CipherType cipher) throws KernelRequiredException {
+        if (!KernelTls.isAvailable()) {
+            throw new KernelRequiredException("--backend kernel: " + KernelTls.unavailabilityCause().getMessage(),
+                    KernelTls.unavailabilityCause());
+        }
+        if (!KernelTls.supports(version, cipher)) {
+            var probe = KernelTls.probe(version, cipher);
+            throw new KernelRequiredException("--backend kernel: " + probe, probe.exception());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
