@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +33,8 @@ class KernelLabTest {
     /** Exit codes of timeout(1) in the guest: the tests hit their limit (and were killed after the thread dump). */
     private static final int TIMED_OUT = 124;
     private static final int KILLED = 137;
+    /** Test classes that ran in the guest, in either pass. */
+    private static final Set<String> ranInTheGuest = new TreeSet<>();
     private static Lab lab;
     private static Path marker;
     private static String skipReason;
@@ -74,6 +78,7 @@ class KernelLabTest {
     void testsPassWithTheTlsModuleLoaded() throws Exception {
         Lab.Run run = lab.run("pass1", true);
         LabReports reports = LabReports.read(run.reports());
+        ranInTheGuest.addAll(reports.byClass.keySet());
         String summary = summarize(run, reports, "tls module loaded");
         if (reports.total().tests() > 0 && run.commandExitCode().isPresent()) {
             Files.writeString(marker, summary);
@@ -87,11 +92,21 @@ class KernelLabTest {
     void noTlsModuleTestsPassWithTheModuleBlacklisted() throws Exception {
         Lab.Run run = lab.run("pass2", false);
         LabReports reports = LabReports.read(run.reports());
+        ranInTheGuest.addAll(reports.byClass.keySet());
         String summary = summarize(run, reports, "module_blacklist=tls, tag " + Lab.NO_TLS_MODULE_TAG);
         if (Files.exists(marker)) {
             Files.writeString(marker, summary, StandardOpenOption.APPEND);
         }
         assertPassed(run, reports);
+    }
+
+    /** Guards the lab's classpath and selectors: a package with test classes that ran nowhere is a lab bug. */
+    @Test
+    @Order(3)
+    void everySelectedPackageWithTestClassesRanInTheGuest() throws Exception {
+        assertThat(lab.packagesWithTestClasses()).as("selected packages with test classes").isNotEmpty()
+                .allSatisfy(pkg -> assertThat(ranInTheGuest).as("test classes that ran in the guest")
+                        .anyMatch(cls -> cls.startsWith(pkg + ".")));
     }
 
     private static String summarize(Lab.Run run, LabReports reports, String what) {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -126,6 +128,29 @@ final class Lab {
             cmd.addAll(List.of("--include-tag", NO_TLS_MODULE_TAG));
         }
         return cmd;
+    }
+
+    /** The selected packages (or their subpackages) that hold compiled test classes, which the guest must run. */
+    Set<String> packagesWithTestClasses() throws IOException {
+        Set<String> found = new TreeSet<>();
+        for (String pkg : property("ktls4j.lab.packages").split(",")) {
+            for (String d : property("ktls4j.lab.testClasses").split(",")) {
+                Path root = Path.of(d.strip());
+                Path dir = root.resolve(pkg.strip().replace('.', '/'));
+                if (!Files.isDirectory(dir)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.walk(dir)) {
+                    if (files.map(f -> root.relativize(f).toString())
+                            .filter(f -> f.endsWith(".class") && !f.contains("$"))
+                            .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.'))
+                            .anyMatch(c -> c.matches(TEST_CLASS_NAMES))) {
+                        found.add(pkg.strip());
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     private static boolean containsFile(Path root, String suffix) throws IOException {
