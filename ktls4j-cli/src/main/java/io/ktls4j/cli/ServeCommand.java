@@ -147,7 +147,7 @@ final class ServeCommand implements Callable<Integer> {
                 maxConnections);
         Handler handler = Handler.route("/_ktls/", status, files);
         server = new HttpServer(listener, new TlsTransport(context, stats), handler, limits, maxConnections,
-                seconds(handshakeTimeout), log(stats));
+                seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
         banner(out, local, files.root(), context, selfSigned);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
         server.start().join();
@@ -190,26 +190,29 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private ConnectionLog log(ServerStats stats) {
+    private ConnectionLog log(ServerStats stats, PrintWriter err) {
         return new ConnectionLog() {
             @Override
             public void served(ConnectionLog.Summary s) {
                 stats.served(s.requests(), s.bytesOut());
                 if (!quiet) {
-                    System.err.println(LogLines.served(s));
+                    err.println(LogLines.served(s));
+                    err.flush();
                 }
             }
 
             @Override
             public void failed(SocketAddress peer, Duration duration, Throwable cause) {
                 if (!quiet) {
-                    System.err.println(LogLines.failed(peer, duration, cause));
+                    err.println(LogLines.failed(peer, duration, cause));
+                    err.flush();
                 }
             }
         };
     }
 
-    private void stop() {
+    /** Stops the server (the shutdown hook, and tests). */
+    void stop() {
         HttpServer s = server;
         if (s != null) {
             try {

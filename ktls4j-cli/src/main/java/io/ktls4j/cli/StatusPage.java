@@ -102,7 +102,7 @@ final class StatusPage implements Handler {
     /** The same model as nested HTML tables. */
     static String html(Map<String, Object> model) {
         StringBuilder sb = new StringBuilder(4096);
-        sb.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ktls status</title>")
+        sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>ktls status</title>")
                 .append("<style>table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;")
                 .append("text-align:left;vertical-align:top}</style></head>\n<body><h1>ktls status</h1>\n");
         model.forEach((k, v) -> {
