@@ -97,6 +97,23 @@ final class GetCommand implements Callable<Integer> {
             return FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
         }
-        return new FileOutputStream(FileDescriptor.out).getChannel();
+        // standard output stays open after the command (closing the channel would close fd 1)
+        FileChannel stdout = new FileOutputStream(FileDescriptor.out).getChannel();
+        return new WritableByteChannel() {
+            @Override
+            public int write(java.nio.ByteBuffer src) throws java.io.IOException {
+                return stdout.write(src);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return stdout.isOpen();
+            }
+
+            @Override
+            public void close() {
+                // not ours to close
+            }
+        };
     }
 }

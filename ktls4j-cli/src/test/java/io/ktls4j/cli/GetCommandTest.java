@@ -1,0 +1,153 @@
+package io.ktls4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ktls get} against openssl s_server -WWW, nginx and ktls serve; verification on by default. */
+class GetCommandTest {
+    @TempDir
+    Path tmp;
+
+    /** A free loopback port (bound and released). */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitListening(int port, Process p) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("nothing listens on " + port);
+    }
+
+    @Test
+    void downloadsFromOpensslSServerWww() throws Exception {
+        assumeTrue(Proc.has("openssl"), "openssl is not installed");
+        SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("state"));
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Proc.randomFile(www.resolve("data.bin"), 2_000_003, 5);
+        for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
+            int port = freePort();
+            Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, version,
+                    "-cert", cert.certificate().toString(), "-key", cert.privateKey().toString(), "-WWW", "-quiet")
+                    .directory(www.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("s_server.log").toFile())
+                    .start();
+            try {
+                awaitListening(port, server);
+                Path out = tmp.resolve("got" + version);
+                Cli r = Cli.run("get", "https://localhost:" + port + "/data.bin", "-o", out.toString(),
+                        "--cacert", cert.certificate().toString());
+                assertThat(r.exitCode()).as(r.err()).isZero();
+                assertThat(r.err()).contains("HTTP 200, 2000003 bytes")
+                        .contains(version.equals("-tls1_3") ? "TLSv1.3" : "TLSv1.2");
+                assertThat(Proc.sha256(out)).isEqualTo(Proc.sha256(www.resolve("data.bin")));
+            } finally {
+                server.destroy();
+                server.waitFor();
+            }
+        }
+    }
+
+    @Test
+    void downloadsFromNginx() throws Exception {
+        Path nginx = Path.of("/usr/sbin/nginx");
+        assumeTrue(Files.isExecutable(nginx), "nginx is not installed");
+        SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("state"));
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Proc.randomFile(www.resolve("data.bin"), 5_000_000, 9);
+        int port = freePort();
+        Path conf = tmp.resolve("nginx.conf");
+        Files.writeString(conf, """
+                daemon off;
+                master_process off;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log;
+                events { worker_connections 64; }
+                http {
+                  access_log off;
+                  client_body_temp_path %1$s; proxy_temp_path %1$s; fastcgi_temp_path %1$s;
+                  uwsgi_temp_path %1$s; scgi_temp_path %1$s;
+                  server {
+                    listen 127.0.0.1:%2$d ssl;
+                    ssl_certificate %3$s;
+                    ssl_certificate_key %4$s;
+                    ssl_protocols TLSv1.2 TLSv1.3;
+                    root %5$s;
+                  }
+                }
+                """.formatted(tmp, port, cert.certificate(), cert.privateKey(), www));
+        Process server = new ProcessBuilder(nginx.toString(), "-c", conf.toString(), "-p", tmp.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("nginx.out").toFile()).start();
+        try {
+            awaitListening(port, server);
+            for (String v : new String[] {"1.3", "1.2"}) {
+                Path out = tmp.resolve("nginx-" + v);
+                Cli r = Cli.run("get", "https://localhost:" + port + "/data.bin", "-o", out.toString(),
+                        "--cacert", cert.certificate().toString(), "--tls", v);
+                assertThat(r.exitCode()).as(r.err()).isZero();
+                assertThat(r.err()).contains("HTTP 200, 5000000 bytes").contains("TLSv" + v);
+                assertThat(Proc.sha256(out)).isEqualTo(Proc.sha256(www.resolve("data.bin")));
+            }
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
+    @Test
+    void verificationIsOnByDefaultAndInsecureSkipsIt() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer server = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            Cli untrusted = Cli.run("get", server.url("/a.txt"), "-o", tmp.resolve("x").toString());
+            assertThat(untrusted.exitCode()).isEqualTo(1);
+            assertThat(untrusted.err()).contains("certificate");
+            assertThat(tmp.resolve("x")).doesNotExist();
+
+            Cli insecure = Cli.run("get", "-k", server.url("/a.txt"), "-o", tmp.resolve("y").toString());
+            assertThat(insecure.exitCode()).as(insecure.err()).isZero();
+            assertThat(Files.readString(tmp.resolve("y"))).isEqualTo("a");
+
+            // 127.0.0.1 is in the certificate's SAN as an IP address
+            Cli byIp = Cli.run("get", "https://127.0.0.1:" + server.port + "/a.txt", "-o", tmp.resolve("z").toString(),
+                    "--cacert", server.certificate.toString());
+            assertThat(byIp.exitCode()).as(byIp.err()).isZero();
+
+            Cli missing = Cli.run("get", server.url("/nope"), "-o", tmp.resolve("n").toString(),
+                    "--cacert", server.certificate.toString());
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.err()).contains("HTTP 404");
+
+            Cli head = Cli.run("get", "-I", server.url("/a.txt"), "--cacert", server.certificate.toString());
+            assertThat(head.out()).startsWith("HTTP/1.1 200 OK").contains("Content-Length: 1");
+        }
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertThat(Cli.run("get").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("get", "not a url").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("get", "https://localhost:1/", "--tls", "1.1").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("get", "https://localhost:1/", "--ciphers", "TLS_RSA_WITH_RC4_128_MD5").exitCode())
+                .isEqualTo(2);
+        assertThat(Cli.run("get", "ftp://localhost/").exitCode()).isEqualTo(2);
+    }
+}
