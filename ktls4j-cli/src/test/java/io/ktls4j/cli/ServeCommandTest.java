@@ -1,0 +1,173 @@
+package io.ktls4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.ktls4j.linux.KernelTls;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
+
+/** {@code ktls serve}: the embedded default, the status page, backend policies and usage errors. */
+class ServeCommandTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "get", "probe", "stat", "bench"})
+    void everyCommandHasHelpWithExitCodes(String command) {
+        Cli r = Cli.run(command, "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("Usage: ktls " + command).contains("Exit codes:").contains("0   ")
+                .contains("2   usage error");
+    }
+
+    @Test
+    void firstRunCreatesTheCertificateAndTheSecondKeepsIt() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        String first;
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            first = s.out.toString();
+            assertThat(first).contains("(created now)").contains("SHA-256 fingerprint: ")
+                    .contains("curl --cacert " + tmp.resolve("state").resolve("localhost-cert.pem"));
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            String second = s.out.toString();
+            assertThat(second).doesNotContain("(created now)");
+            assertThat(fingerprint(second)).isEqualTo(fingerprint(first));
+        }
+    }
+
+    private static String fingerprint(String banner) {
+        return banner.lines().filter(l -> l.contains("SHA-256 fingerprint")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void statusPageJsonHasTheDocumentedFields() throws Exception {
+        assumeTrue(Proc.has("curl") && Proc.has("python3"), "needs curl and python3");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            for (int i = 0; i < 3; i++) {
+                Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-o", "/dev/null",
+                        s.url("/a.txt")));
+            }
+            Proc json = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-H",
+                    "Accept: application/json", s.url("/_ktls/status")));
+            Proc check = Proc.run(List.of("python3", "-c", """
+                    import json, sys
+                    d = json.load(sys.stdin)
+                    c = d["connections"]
+                    for k in ("now", "total", "handshake_failures", "max", "requests", "bytes_out"):
+                        assert isinstance(c[k], int), k
+                    assert c["total"] >= 4 and c["requests"] >= 3 and c["now"] >= 1, c
+                    b = d["backends"]
+                    assert sum(v["total"] for v in b["tx"].values()) == c["total"], b
+                    assert set(d["fallbacks"]) == {"total", "reasons"}
+                    k = d["tls_stat"]["kernel"]
+                    assert k["available"] in (True, False) and ("counters" in k or "reason" in k)
+                    assert "TlsCurrTxSw" in d["tls_stat"]["software"]["counters"]
+                    assert d["versions"] and d["cipher_suites"] and d["server"]["backend_policy"] == "auto"
+                    print("ok", c["total"], ",".join(sorted(b["tx"])))
+                    """), json.stdout(), 30);
+            assertThat(check.exitCode()).as(check.stderr() + json.out()).isZero();
+            String expected = KernelTls.isAvailable() ? "KERNEL" : "SOFTWARE";
+            assertThat(check.out()).startsWith("ok").contains(expected);
+        }
+    }
+
+    @Test
+    void statusPageHtmlIsWellFormed() throws Exception {
+        assumeTrue(Proc.has("curl"), "needs curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            Proc html = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-D", "-",
+                    s.url("/_ktls/status")));
+            String all = html.out();
+            assertThat(all).contains("Content-Type: text/html; charset=utf-8");
+            String body = all.substring(all.indexOf("\r\n\r\n") + 4);
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", false);
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
+            assertThat(doc.getElementsByTagName("h2").getLength()).isGreaterThanOrEqualTo(6);
+            assertThat(doc.getElementsByTagName("title").item(0).getTextContent()).isEqualTo("ktls status");
+        }
+    }
+
+    @Test
+    void kernelBackendWithoutKtlsExitsWith3() {
+        assumeTrue(!KernelTls.isAvailable(), "this kernel has kTLS");
+        Cli r = Cli.run("serve", tmp.toString(), "--port", "0", "--state-dir", tmp.resolve("state").toString(),
+                "--backend", "kernel");
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("--backend kernel").contains("ENOENT");
+        assertThat(Cli.run("bench", "--backend", "kernel").exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void kernelBackendWithKtlsServesOnTheKernel() throws Exception {
+        assumeTrue(KernelTls.isAvailable(), "this kernel has no kTLS");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "kernel")) {
+            Cli r = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    s.certificate.toString());
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            Thread.sleep(300);
+            assertThat(s.log()).contains("tx=KERNEL");
+        }
+    }
+
+    @Test
+    void softwareBackendIsUsedWhenAskedFor() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software")) {
+            Cli r = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    s.certificate.toString(), "--backend", "software");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.err()).contains("tx=SOFTWARE rx=SOFTWARE");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!s.log().contains("requests=1") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(s.log()).contains("tx=SOFTWARE rx=SOFTWARE requests=1");
+        }
+    }
+
+    @Test
+    void onlyTheChosenVersionAndSuiteAreNegotiated() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet", "--tls", "1.2",
+                "--ciphers", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")) {
+            Cli ok = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    s.certificate.toString());
+            assertThat(ok.err()).contains("TLSv1.2 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+            Cli only13 = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("b").toString(), "--cacert",
+                    s.certificate.toString(), "--tls", "1.3");
+            assertThat(only13.exitCode()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void usageErrors() {
+        String state = tmp.resolve("state").toString();
+        assertThat(Cli.run("serve", tmp.toString(), "--cert", "/x.pem", "--state-dir", state).exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.resolve("missing").toString(), "--state-dir", state).exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--backend", "gpu", "--state-dir", state).exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--tls", "1.0", "--state-dir", state).exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--client-auth", "require", "--state-dir", state).exitCode())
+                .isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--port", "x").exitCode()).isEqualTo(2);
+    }
+}
