@@ -1,0 +1,146 @@
+package io.ktls4j.conformance;
+
+import static io.ktls4j.MsgFlag.WAITALL;
+import static io.ktls4j.conformance.Bytes.cstr;
+import static io.ktls4j.conformance.SocketIo.pollIn;
+import static io.ktls4j.conformance.SocketIo.recv;
+import static io.ktls4j.conformance.SocketIo.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.WouldBlockException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.concurrent.Future;
+
+/**
+ * {@code TEST_F(tls, …)}: poll and blocking (kernel-tls-semantics.md §3.2 items 41–45). {@code poll(POLLIN)} is
+ * {@link KtlsSocket#readable()}; the {@code fork()}ed peer is a second thread; the non-blocking peers wait on a
+ * {@link Selector} where the selftest sleeps.
+ */
+public abstract class TlsPollBlockingCases extends ConformanceCases {
+    /** Stands in for {@code poll(-1)}: long enough to mean "it will come", short enough to fail a hang. */
+    static final Duration FOREVER = Duration.ofSeconds(10);
+    static final int DATA = 100_000;
+    /** How long the non-blocking reader waits without progress before it calls the data lost. */
+    static final Duration NO_PROGRESS = Duration.ofSeconds(10);
+
+    /** {@code poll(20 ms)} returns 1 with a record queued; after reading it, {@code poll(20 ms)} times out. */
+    @TlsVariants
+    void pollin(Variant v) throws Exception {
+        Pair p = tls(v);
+        assertThat(send(p.fd(), cstr("test_poll"))).isEqualTo(10);
+        assertThat(pollIn(p.cfd(), FOREVER)).as("poll with a record queued").isTrue();
+        assertThat(recv(p.cfd(), 10, WAITALL)).isEqualTo(cstr("test_poll"));
+        assertThat(SocketIo.staysUnreadable(p.cfd(), Duration.ofMillis(20))).as("poll(20 ms) times out").isTrue();
+    }
+
+    @TlsVariants
+    void poll_wait(Variant v) throws Exception {
+        Pair p = tls(v);
+        assertThat(send(p.fd(), cstr("test_poll_wait"))).isEqualTo(15);
+        assertThat(pollIn(p.cfd(), FOREVER)).isTrue();
+        assertThat(recv(p.cfd(), 15, WAITALL)).isEqualTo(cstr("test_poll_wait"));
+    }
+
+    /** After reading 15 of a 20-byte record the socket is still readable: 5 bytes remain in the record layer. */
+    @TlsVariants
+    void poll_wait_split(Variant v) throws Exception {
+        Pair p = tls(v);
+        assertThat(send(p.fd(), new byte[20])).isEqualTo(20);
+        assertThat(pollIn(p.cfd(), FOREVER)).isTrue();
+        assertThat(recv(p.cfd(), 15, WAITALL)).isEqualTo(new byte[15]);
+        assertThat(p.cfd().readable()).as("5 bytes of the record remain").isTrue();
+        assertThat(recv(p.cfd(), 15)).isEqualTo(new byte[5]);
+    }
+
+    /** A writer thread sends 100000 bytes in ≤16384 chunks while this thread receives them. */
+    @TlsVariants
+    void blocking(Variant v) throws Exception {
+        Pair p = tls(v);
+        byte[] data = pattern(DATA);
+        Future<Void> writer = background(() -> {
+            int off = 0;
+            while (off < DATA) {
+                int n = send(p.fd(), data, off, Math.min(16384, DATA - off));
+                assertThat(n).isPositive();
+                off += n;
+            }
+            return null;
+        });
+        ByteBuffer got = ByteBuffer.allocate(DATA);
+        while (got.hasRemaining()) {
+            got.limit(Math.min(DATA, got.position() + 16384));
+            assertThat(p.cfd().read(got)).isPositive();
+            got.limit(DATA);
+        }
+        join(writer);
+        assertThat(got.array()).isEqualTo(data);
+    }
+
+    /**
+     * Both channels non-blocking, SO_SNDBUF=100 on the writer. Writer and reader each retry on EAGAIN (waiting on a
+     * Selector for at most 10 ms) and each must see at least one EAGAIN.
+     */
+    @TlsVariants
+    void nonblocking(Variant v) throws Exception {
+        Pair p = tls(v);
+        p.fd().channel().configureBlocking(false);
+        p.cfd().channel().configureBlocking(false);
+        p.fd().channel().setOption(StandardSocketOptions.SO_SNDBUF, 100);
+        byte[] data = pattern(DATA);
+        Selector writable = closeLater(Selector.open());
+        p.fd().channel().register(writable, SelectionKey.OP_WRITE);
+        Selector readable = closeLater(Selector.open());
+        p.cfd().channel().register(readable, SelectionKey.OP_READ);
+        Future<Boolean> writer = background(() -> {
+            boolean eagain = false;
+            int off = 0;
+            while (off < DATA) {
+                try {
+                    int n = send(p.fd(), data, off, Math.min(16384, DATA - off));
+                    assertThat(n).isPositive();
+                    off += n;
+                } catch (WouldBlockException e) {
+                    eagain = true;
+                    writable.select(10);
+                    writable.selectedKeys().clear();
+                }
+            }
+            return eagain;
+        });
+        boolean eagain = false;
+        ByteBuffer got = ByteBuffer.allocate(DATA);
+        long lastProgress = System.nanoTime();
+        while (got.hasRemaining()) {
+            got.limit(Math.min(DATA, got.position() + 16384));
+            try {
+                assertThat(p.cfd().read(got)).isPositive();
+                lastProgress = System.nanoTime();
+            } catch (WouldBlockException e) {
+                eagain = true;
+                assertThat(System.nanoTime() - lastProgress)
+                        .as("no data for %d s after %d of %d bytes (writer done: %s): bytes a send accepted never arrived",
+                                NO_PROGRESS.toSeconds(), got.position(), DATA, writer.isDone())
+                        .isLessThan(NO_PROGRESS.toNanos());
+                readable.select(10);
+                readable.selectedKeys().clear();
+            }
+            got.limit(DATA);
+        }
+        assertThat(join(writer)).as("the writer saw EAGAIN").isTrue();
+        assertThat(eagain).as("the reader saw EAGAIN").isTrue();
+        assertThat(got.array()).isEqualTo(data);
+    }
+
+    static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i % 251);
+        }
+        return b;
+    }
+}
