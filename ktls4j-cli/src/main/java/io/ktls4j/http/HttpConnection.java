@@ -49,8 +49,12 @@ public final class HttpConnection {
         while (requests < limits.maxRequestsPerConnection()) {
             Watchdog.Timer timer = watchdog.arm(limits.keepAliveTimeout(), () -> timeout("idle"));
             HttpRequest request;
+            boolean[] started = {false};
             try {
-                request = reader.read(() -> timer.rearm(limits.requestTimeout(), this::requestTimeout));
+                request = reader.read(() -> {
+                    started[0] = true;
+                    timer.rearm(limits.requestTimeout(), this::requestTimeout);
+                });
                 if (request != null) {
                     discardBody(request);
                 }
@@ -63,6 +67,11 @@ public final class HttpConnection {
                 return;
             } catch (IOException e) {
                 if (timer.fired()) {
+                    return;
+                }
+                if (timer.disarm() && !started[0]) {
+                    // between requests the client may just go: EOF without close_notify (TLS) or a reset (wrk)
+                    endReason = "closed by client (" + LogLines.oneLine(e) + ")";
                     return;
                 }
                 throw e;

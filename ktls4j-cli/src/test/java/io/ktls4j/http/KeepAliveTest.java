@@ -73,6 +73,27 @@ class KeepAliveTest {
         assertThat(awaitOneServed().requests()).isEqualTo(3);
     }
 
+    @Test
+    void clientResetBetweenRequestsIsAnOrdinaryClose() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            assertThat(c.send("GET /f0.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            c.socket.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+        }
+        ConnectionLog.Summary s = awaitOneServed();
+        assertThat(s.error()).isNull();
+        assertThat(s.endReason()).startsWith("closed by client");
+    }
+
+    @Test
+    void resetInsideARequestHeadIsAnError() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            c.send("GET /f0.txt HTTP/1.1\r\nHost:");
+            Thread.sleep(100);
+            c.socket.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+        }
+        assertThat(awaitOneServed().error()).isNotNull();
+    }
+
     private ConnectionLog.Summary awaitOneServed() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (server.served.isEmpty() && System.nanoTime() < deadline) {
