@@ -196,11 +196,12 @@ final class BenchCommand implements Callable<Integer> {
                 threads.add(Thread.ofPlatform().start(() -> {
                     try (Fetcher f = Fetcher.open(uri, client)) {
                         WritableByteChannel sink = new Discard();
-                        while (System.nanoTime() < end) {
+                        do {
+                            // at least one download per connection, however short --seconds is
                             Fetcher.Result r = f.exchange("GET", null, true, sink, null);
                             bytes.add(r.bytes());
                             requests.increment();
-                        }
+                        } while (System.nanoTime() < end);
                     } catch (IOException | RuntimeException e) {
                         errors.add(e);
                     }
