@@ -160,6 +160,38 @@ class ServeCommandTest {
     }
 
     @Test
+    void clientThatNeverFinishesItsTlsRecordIsCutOffAfterTheHandshakeTimeout() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--handshake-timeout", "2")) {
+            // warm up first: a cold JVM's first handshake can itself take a second on a busy machine
+            assertThat(Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("w").toString(), "--cacert",
+                    s.certificate.toString()).exitCode()).isZero();
+            checkSlowTlsClient(s);
+        }
+    }
+
+    private void checkSlowTlsClient(RunningServer s) throws Exception {
+        try (var slow = java.nio.channels.SocketChannel.open(new java.net.InetSocketAddress("127.0.0.1", s.port))) {
+            long t0 = System.nanoTime();
+            slow.write(java.nio.ByteBuffer.wrap(new byte[] {22, 3, 1, 0, 100, 1}));
+            // a well-behaved client is served meanwhile
+            Cli ok = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    s.certificate.toString());
+            assertThat(ok.exitCode()).as(ok.err()).isZero();
+            int n = slow.read(java.nio.ByteBuffer.allocate(1024));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(n).isEqualTo(-1);
+            assertThat(ms).isBetween(1900L, 8000L);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!s.log().contains("handshake-failed") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(s.log()).contains("handshake-failed").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void usageErrors() {
         String state = tmp.resolve("state").toString();
         assertThat(Cli.run("serve", tmp.toString(), "--cert", "/x.pem", "--state-dir", state).exitCode()).isEqualTo(2);
