@@ -53,10 +53,8 @@ public final class KernelKtlsSocket implements KtlsSocket {
 
     private final SocketChannel channel;
     private final int fd;
-    private final ReentrantLock readLock = new ReentrantLock();
+    /** Serialises writers: a send of a heap buffer may take several sendmsg calls that must not interleave. */
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final Readiness readWait;
-    private final Readiness writeWait;
     private final AtomicInteger users = new AtomicInteger();
     private final Installed[] installed = new Installed[2];
     private volatile boolean closing;
@@ -68,8 +66,6 @@ public final class KernelKtlsSocket implements KtlsSocket {
     KernelKtlsSocket(SocketChannel channel, int fd) {
         this.channel = channel;
         this.fd = fd;
-        this.readWait = new Readiness(channel, fd);
-        this.writeWait = new Readiness(channel, fd);
     }
 
     @Override
@@ -274,8 +270,14 @@ public final class KernelKtlsSocket implements KtlsSocket {
     private long write(ByteBuffer[] srcs, int userFlags, int recordType, String call) throws IOException {
         boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
         int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
+        if ((flags & Native.MSG_MORE) == 0) {
+            // MSG_EOR only says "this send ends the record", which every send without MSG_MORE does; kernels
+            // before 6.5 refuse the flag (EOPNOTSUPP), so it is not passed on.
+            flags &= ~Native.MSG_EOR;
+        }
         long total = MsgIo.remaining(srcs);
-        writeLock.lock();
+        lockWriter(blocking);
+        Readiness writeWait = new Readiness(channel, fd);
         try {
             enter();
             try {
@@ -312,9 +314,18 @@ public final class KernelKtlsSocket implements KtlsSocket {
         }
     }
 
+    private void lockWriter(boolean blocking) throws IOException {
+        if (blocking) {
+            writeLock.lock();
+        } else if (!writeLock.tryLock()) {
+            throw new WouldBlockException("another writer is sending on this socket");
+        }
+    }
+
     @Override
     public long sendFile(FileChannel file, long position, long count) throws IOException {
-        writeLock.lock();
+        lockWriter(channel.isBlocking());
+        Readiness writeWait = new Readiness(channel, fd);
         try {
             enter();
             try {
@@ -365,27 +376,25 @@ public final class KernelKtlsSocket implements KtlsSocket {
         boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
         int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
         long limit = (userFlags & MsgFlag.WAITALL.bit()) != 0 ? Long.MAX_VALUE : HEAP_CHUNK;
-        readLock.lock();
+        // No reader lock here: the kernel serialises readers itself (and answers a MSG_DONTWAIT reader EAGAIN
+        // while another one waits, as tls_err.timeo shows).
+        Readiness readWait = new Readiness(channel, fd);
+        enter();
         try {
-            enter();
-            try {
-                while (true) {
-                    MsgIo.Received r = MsgIo.receive(fd, dsts, flags, control, limit);
-                    if (r.result() >= 0) {
-                        readWait.progressed();
-                        return r;
-                    }
-                    if (r.result() == -Native.EAGAIN && blocking) {
-                        readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
-                        continue;
-                    }
-                    throw Errors.read((int) -r.result(), control ? "recvmsg" : "recv", this::peekControlType);
+            while (true) {
+                MsgIo.Received r = MsgIo.receive(fd, dsts, flags, control, limit);
+                if (r.result() >= 0) {
+                    readWait.progressed();
+                    return r;
                 }
-            } finally {
-                exit();
+                if (r.result() == -Native.EAGAIN && blocking) {
+                    readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
+                    continue;
+                }
+                throw Errors.read((int) -r.result(), control ? "recvmsg" : "recv", this::peekControlType);
             }
         } finally {
-            readLock.unlock();
+            exit();
         }
     }
 
@@ -396,11 +405,26 @@ public final class KernelKtlsSocket implements KtlsSocket {
         return p.result() >= 0 && p.recordType() >= 0 ? RecordType.of(p.recordType()) : null;
     }
 
+    /**
+     * {@code poll(POLLIN)} with a zero timeout; with an RX key installed, a readable answer is confirmed by a
+     * {@code MSG_PEEK|MSG_DONTWAIT} read of one byte, because kernels before the partial-record poll fix (6.1
+     * among them) report POLLIN as soon as TCP holds any bytes of a record. The peeked record stays queued (the
+     * kernel keeps it decrypted for the next read). EAGAIN and EKEYEXPIRED mean not readable; data, end of stream
+     * and any other error mean a read would return at once.
+     */
     @Override
     public boolean readable() throws IOException {
         enter();
         try {
-            return Readiness.now(fd, (short) (Native.POLLIN | Native.POLLRDHUP)) != 0;
+            if (Readiness.now(fd, (short) (Native.POLLIN | Native.POLLRDHUP)) == 0) {
+                return false;
+            }
+            if (installed[Direction.RX.ordinal()] == null) {
+                return true;
+            }
+            long r = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
+                    Native.MSG_PEEK | Native.MSG_DONTWAIT, true, 1).result();
+            return r != -Native.EAGAIN && r != -127;
         } finally {
             exit();
         }

@@ -81,11 +81,18 @@ public final class KernelTls {
         TlsVersion other = v == TlsVersion.TLS_1_3 ? TlsVersion.TLS_1_2 : TlsVersion.TLS_1_3;
         KernelFeature feature;
         String why = raw.answer();
+        KernelProbes.Raw otherVersion = raw(other, c);
         if (v == TlsVersion.TLS_1_3 && !raw(v, CipherType.AES_GCM_128).ok()) {
             feature = KernelFeature.TLS_1_3;
-        } else if (raw(other, c).ok()) {
-            feature = null; // the kernel knows the cipher, but not with this version
-            why += "; the kernel accepts " + c + " with " + other + " only";
+        } else if (raw.errno() == 2) {
+            // ENOENT comes from crypto_alloc_aead: tls knows the cipher, the crypto API lacks the algorithm.
+            feature = null;
+            why += ": the kernel knows " + c + " but its crypto API has no " + c.keyAlgorithm()
+                    + " AEAD (not built, e.g. CONFIG_CRYPTO_" + c.keyAlgorithm().toUpperCase(java.util.Locale.ROOT)
+                    + " unset, or its module cannot be loaded)";
+        } else if (raw.errno() == 22 && (otherVersion.ok() || otherVersion.errno() == 2)) {
+            feature = null; // tls recognised the cipher with the other version: it is refused with this one
+            why += ": the kernel takes " + c + " with " + other + " only";
         } else {
             feature = KernelFeature.of(c);
         }

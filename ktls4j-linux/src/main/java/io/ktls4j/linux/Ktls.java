@@ -1,0 +1,47 @@
+package io.ktls4j.linux;
+
+import io.ktls4j.Errno;
+import io.ktls4j.KernelFeatureException;
+import io.ktls4j.KtlsException;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The entry point: attaches TLS to a connected channel with per-direction fallback from the kernel to the software
+ * backend ({@link BackendPolicy}). Each direction's choice and its reason are on the returned socket
+ * ({@link FallbackKtlsSocket#decision}) and counted in {@link FallbackStatistics}.
+ *
+ * <pre>{@code
+ * FallbackKtlsSocket s = Ktls.attach(channel, BackendPolicy.AUTO);
+ * s.install(Direction.TX, txKeys);   // the kernel if it takes them, else software
+ * s.install(Direction.RX, rxKeys);
+ * s.decision(Direction.RX).ifPresent(System.out::println);
+ * }</pre>
+ */
+public final class Ktls {
+    private Ktls() {
+    }
+
+    /**
+     * {@code setsockopt(TCP_ULP, "tls")} on {@code channel} as the policy allows.
+     *
+     * @throws KernelFeatureException with {@link BackendPolicy#KERNEL_REQUIRED} when the kernel has no kTLS
+     * @throws KtlsException ENOTCONN for an unconnected channel, EEXIST when a ULP is already attached
+     */
+    public static FallbackKtlsSocket attach(SocketChannel channel, BackendPolicy policy) throws IOException {
+        if (policy == BackendPolicy.SOFTWARE) {
+            return new FallbackKtlsSocket(channel, policy, null, "the policy is SOFTWARE");
+        }
+        KernelKtlsSocket kernel;
+        try {
+            kernel = new KernelBackend().attach(channel);
+        } catch (KtlsException e) {
+            boolean noKtls = e instanceof KernelFeatureException || e.errno() == Errno.EOPNOTSUPP;
+            if (policy == BackendPolicy.KERNEL_REQUIRED || !noKtls) {
+                throw e;
+            }
+            return new FallbackKtlsSocket(channel, policy, null, e.getMessage());
+        }
+        return new FallbackKtlsSocket(channel, policy, kernel, null);
+    }
+}

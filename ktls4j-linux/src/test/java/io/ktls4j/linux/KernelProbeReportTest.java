@@ -1,0 +1,42 @@
+package io.ktls4j.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ktls4j.CipherType;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The probes on a kTLS kernel: prints the report (the lab's record of what its kernel can do) and checks its basis. */
+@ExtendWith(KernelRequired.class)
+class KernelProbeReportTest {
+
+    @Test
+    void theReportCoversEveryProbeAndTheBaselineWorks() {
+        String report = KernelTls.describe();
+        System.out.println(report);
+        assertThat(KernelTls.report()).hasSize(1 + 2 * CipherType.values().length + 4);
+        // TLS 1.2 AES-GCM-128 is what kTLS shipped with in 4.13: any kernel with the ULP has it.
+        assertThat(KernelTls.supports(TlsVersion.TLS_1_2, CipherType.AES_GCM_128)).isTrue();
+        assertThat(KernelTls.unavailabilityCause()).isNull();
+    }
+
+    @Test
+    void everyNoNamesTheKernelAnswer() {
+        for (FeatureProbe p : KernelTls.report()) {
+            if (!p.supported()) {
+                assertThat(p.reason()).as(p.name()).containsPattern("E[A-Z]+");
+                assertThat(p.exception().getMessage()).as(p.name()).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    void statisticsComeFromProcNetTlsStat() throws Exception {
+        var stats = KernelTls.statistics();
+        assertThat(stats.source()).isEqualTo("/proc/net/tls_stat");
+        assertThat(stats.has(TlsStat.TlsTxSw)).isTrue();
+        assertThat(stats.get(TlsStat.TlsTxSw)).isPositive(); // the probes above opened TX sessions
+    }
+}
