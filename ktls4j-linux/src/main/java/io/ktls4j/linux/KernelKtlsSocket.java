@@ -272,7 +272,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
         int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
         if ((flags & Native.MSG_MORE) == 0) {
             // MSG_EOR only says "this send ends the record", which every send without MSG_MORE does; kernels
-            // before 6.5 refuse the flag (EOPNOTSUPP), so it is not passed on.
+            // that predate MSG_EOR support in tls_sw (6.1 among them) answer EOPNOTSUPP, so it is not passed on.
             flags &= ~Native.MSG_EOR;
         }
         long total = MsgIo.remaining(srcs);
