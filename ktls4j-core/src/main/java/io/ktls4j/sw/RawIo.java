@@ -14,6 +14,8 @@ import java.nio.channels.SocketChannel;
 final class RawIo {
     private final SocketChannel channel;
     private volatile InputStream adaptorStream;
+    /** Threads in a keyless blocking read right now (they hold the channel's read lock while they wait). */
+    private final java.util.concurrent.atomic.AtomicInteger rawReaders = new java.util.concurrent.atomic.AtomicInteger();
 
     RawIo(SocketChannel channel) {
         this.channel = channel;
@@ -33,21 +35,81 @@ final class RawIo {
      * blocking (only in non-blocking use), or -1 at end of stream.
      */
     int read(ByteBuffer dst, boolean dontWait) throws IOException {
-        if (channel.isBlocking() && dontWait) {
-            if (available() <= 0) {
-                return 0;
-            }
+        if (channel.isBlocking() && dontWait && available() <= 0) {
+            return probeEmptyOrEof(dst);
         }
         return channel.read(dst);
     }
 
+    /**
+     * Nothing is queued: tells "no data yet" (0) from end of stream (-1) by a 1 ms timed read through the socket
+     * adaptor, whose {@code SO_TIMEOUT} does not touch the channel's own blocking mode.
+     */
+    private int probeEmptyOrEof(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining() || rawReaders.get() > 0) {
+            return 0; // another thread is blocked reading: whatever comes is its, and waiting for its lock would block
+        }
+        java.net.Socket socket = channel.socket();
+        int previous = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try {
+            int b = adaptor().read();
+            if (b < 0) {
+                return -1;
+            }
+            dst.put((byte) b);
+            return 1;
+        } catch (java.net.SocketTimeoutException e) {
+            return 0;
+        } finally {
+            socket.setSoTimeout(previous);
+        }
+    }
+
+    /**
+     * Reads until {@code dst} is full (MSG_WAITALL) or, without it, until some bytes came. Returns the count or -1 at
+     * end of stream with nothing read. Used by the keyless pass-through path, outside the record layer's lock.
+     */
+    int readRaw(ByteBuffer dst, boolean waitAll, boolean dontWait) throws IOException {
+        boolean blocking = !nonBlocking(dontWait);
+        if (blocking) {
+            rawReaders.incrementAndGet();
+        }
+        try {
+            return readRawLoop(dst, waitAll, dontWait);
+        } finally {
+            if (blocking) {
+                rawReaders.decrementAndGet();
+            }
+        }
+    }
+
+    private int readRawLoop(ByteBuffer dst, boolean waitAll, boolean dontWait) throws IOException {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = read(dst, dontWait);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (n == 0 && nonBlocking(dontWait) || !waitAll && total > 0) {
+                break;
+            }
+        }
+        return total;
+    }
+
     private int available() throws IOException {
+        return adaptor().available();
+    }
+
+    private InputStream adaptor() throws IOException {
         InputStream in = adaptorStream;
         if (in == null) {
             in = channel.socket().getInputStream();
             adaptorStream = in;
         }
-        return in.available();
+        return in;
     }
 
     /**

@@ -110,7 +110,7 @@ final class RecordReader {
                 }
                 return null;
             }
-            if (fill(block, dontWait) == 0) {
+            if (fill(block, dontWait) == 0 && !eof) {
                 return null;
             }
         }

@@ -115,15 +115,27 @@ final class SoftwareRx {
      * {@code recvmsg}. {@code control} says whether the caller passed a control buffer (may take control records).
      */
     Received receive(ByteBuffer[] dsts, boolean control, boolean peek, boolean waitAll, boolean dontWait) throws IOException {
-        lock.lock();
-        try {
-            if (!installed()) {
-                return new Received(passThrough(dsts, peek, dontWait), RecordType.APPLICATION_DATA);
+        if (io.nonBlocking(dontWait)) {
+            if (!lock.tryLock()) {
+                throw RawIo.wouldBlock("another thread is reading this socket");
             }
-            return deliver(dsts, control, peek, waitAll, dontWait);
+        } else {
+            lock.lock();
+        }
+        boolean keyless;
+        try {
+            keyless = !installed();
+            if (!keyless) {
+                return deliver(dsts, control, peek, waitAll, dontWait);
+            }
+            if (reader.buffered().hasRemaining()) {
+                return new Received(copy(reader.buffered(), dsts, peek), RecordType.APPLICATION_DATA);
+            }
         } finally {
             lock.unlock();
         }
+        // keyless: a plain TCP read, outside the lock, so installing TLS_RX never waits for it (tls.data_steal)
+        return new Received(passThrough(dsts, peek, waitAll, dontWait), RecordType.APPLICATION_DATA);
     }
 
     private Received deliver(ByteBuffer[] dsts, boolean control, boolean peek, boolean waitAll, boolean dontWait) throws IOException {
@@ -195,17 +207,40 @@ final class SoftwareRx {
         return new Received(copied, first.type);
     }
 
-    private long passThrough(ByteBuffer[] dsts, boolean peek, boolean dontWait) throws IOException {
-        ByteBuffer early = reader.buffered();
-        if (!early.hasRemaining()) {
-            if (reader.fill(!io.nonBlocking(dontWait), dontWait) == 0) {
-                if (reader.atEof()) {
-                    return -1;
+    private long passThrough(ByteBuffer[] dsts, boolean peek, boolean waitAll, boolean dontWait) throws IOException {
+        if (peek) {
+            // keep what is peeked for the next read: it goes through the record layer's buffer
+            lock.lock();
+            try {
+                if (!reader.buffered().hasRemaining() && reader.fill(!io.nonBlocking(dontWait), dontWait) == 0) {
+                    if (reader.atEof()) {
+                        return -1;
+                    }
+                    throw RawIo.wouldBlock("no data is available");
                 }
-                throw RawIo.wouldBlock("no data is available");
+                return copy(reader.buffered(), dsts, true);
+            } finally {
+                lock.unlock();
             }
         }
-        return copy(early, dsts, peek);
+        long total = 0;
+        for (ByteBuffer d : dsts) {
+            if (!d.hasRemaining()) {
+                continue;
+            }
+            int n = io.readRaw(d, waitAll, dontWait);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (d.hasRemaining() && (!waitAll || n == 0)) {
+                break;
+            }
+        }
+        if (total == 0 && io.nonBlocking(dontWait) && remaining(dsts) > 0) {
+            throw RawIo.wouldBlock("no data is available");
+        }
+        return total;
     }
 
     private static int copy(ByteBuffer src, ByteBuffer[] dsts, boolean peek) {

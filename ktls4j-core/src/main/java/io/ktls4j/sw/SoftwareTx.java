@@ -9,8 +9,10 @@ import io.ktls4j.TlsVersion;
 import io.ktls4j.record.RecordCipher;
 import io.ktls4j.record.TlsRecords;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,6 +37,10 @@ final class SoftwareTx {
     private ByteBuffer fileChunk;
     private KtlsException sticky;
     private boolean closed;
+    /** A non-blocking send left sealed records the socket could not take at once. */
+    private boolean backlogged;
+    /** Ciphertext bytes sealed over the socket's life (for the SO_SNDBUF approximation). */
+    private long sealedTotal;
 
     SoftwareTx(RawIo io) {
         this.io = io;
@@ -145,7 +151,9 @@ final class SoftwareTx {
                 data.position(data.position() + n);
                 sent += n;
             }
-            flush(nb);
+            if (!flush(nb)) {
+                PendingFlusher.schedule(this);
+            }
             return sent;
         } finally {
             lock.unlock();
@@ -199,9 +207,16 @@ final class SoftwareTx {
     }
 
     private long sendData(ByteBuffer[] srcs, boolean more, boolean nb) throws IOException {
+        if (nb && backlogged) {
+            // The previous send's records did not fit in the socket: the kernel's socket memory would still be
+            // over SO_SNDBUF now (sk_stream_memory_free), so this call gets EAGAIN once while the flusher drains.
+            backlogged = false;
+            throw RawIo.wouldBlock("the socket's send buffer was full after the previous send");
+        }
         if (!flush(nb)) {
             throw RawIo.wouldBlock("the socket takes no more data now");
         }
+        long sealedAtStart = sealedTotal;
         long total = 0;
         for (ByteBuffer b : srcs) {
             total += b.remaining();
@@ -237,16 +252,58 @@ final class SoftwareTx {
             }
             sealOpen();
         }
-        if (!flush(nb) && taken == 0) {
-            throw RawIo.wouldBlock("the socket takes no more data now");
+        if (!flush(nb)) {
+            if (taken == 0) {
+                throw RawIo.wouldBlock("the socket takes no more data now");
+            }
+            backlogged = true;
+            PendingFlusher.schedule(this); // accepted bytes go out when the socket drains, as from a kernel buffer
+        } else if (nb && sealedTotal - sealedAtStart > io.channel().getOption(StandardSocketOptions.SO_SNDBUF)) {
+            backlogged = true; // more than SO_SNDBUF went out at once: the kernel's socket memory would be full now
         }
         return taken;
     }
 
-    private static long tookOrWouldBlock(long taken) throws KtlsException {
+    SocketChannel channel() {
+        return io.channel();
+    }
+
+    /** Writes pending ciphertext from the flusher thread; true when nothing is left (or nothing can be done). */
+    boolean flushFromBackground() {
+        if (!lock.tryLock()) {
+            return false; // the application is sending: it flushes first
+        }
+        try {
+            return out == null || sticky != null || flush(true);
+        } catch (IOException e) {
+            backgroundFailedLocked(e);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void backgroundFailed(Exception e) {
+        lock.lock();
+        try {
+            backgroundFailedLocked(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void backgroundFailedLocked(Exception e) {
+        if (sticky == null) {
+            sticky = new KtlsException(Errno.EPIPE, "writing sealed records failed: " + e, e);
+        }
+    }
+
+    private long tookOrWouldBlock(long taken) throws KtlsException {
         if (taken == 0) {
             throw RawIo.wouldBlock("the socket takes no more data now");
         }
+        backlogged = true;
+        PendingFlusher.schedule(this); // what was sealed goes out when the socket drains
         return taken;
     }
 
@@ -265,7 +322,9 @@ final class SoftwareTx {
 
     private void seal(RecordType type, ByteBuffer plaintext) throws KtlsException {
         try {
+            int before = out.position();
             cipher.seal(type, plaintext, out);
+            sealedTotal += out.position() - before;
         } catch (KtlsException e) {
             sticky = e; // rec_seq wrap (EBADMSG) ends the socket's TX, as tls_err_abort() does
             throw e;
