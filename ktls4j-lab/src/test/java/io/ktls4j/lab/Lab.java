@@ -1,6 +1,7 @@
 package io.ktls4j.lab;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -25,14 +24,14 @@ final class Lab {
     /** lab.sh's exit status for "the lab cannot run on this machine". */
     private static final int UNAVAILABLE = 3;
     /** Surefire's default class-name patterns, so the guest selects the same classes a host build would. */
-    private static final String TEST_CLASS_NAMES = "^(Test.*|.+[.$]Test.*|.*Tests?|.*TestCase)$";
+    static final String TEST_CLASS_NAMES = "^(Test.*|.+[.$]Test.*|.*Tests?|.*TestCase)$";
 
     private final Path script = Path.of(property("ktls4j.lab.script"));
     final Path dir = Path.of(property("ktls4j.lab.dir"));
 
     /** The result of one VM run. {@code commandExitCode} is empty when the guest never reported one. */
     record Run(String name, Path out, int labExitCode, OptionalInt commandExitCode, String labOutput,
-               Duration elapsed) {
+               Duration elapsed, GuestClasspath classpath) {
         Path reports() {
             return out.resolve("reports");
         }
@@ -84,7 +83,8 @@ final class Lab {
         cmd.add("--");
         // inside the guest, a hung test gets a thread dump (SIGQUIT, into the console log) before it is killed
         cmd.addAll(List.of("timeout", "--signal=QUIT", "--kill-after=15", Long.toString(guestTimeout(timeout))));
-        cmd.addAll(launcherCommand(out.resolve("reports"), tlsModule));
+        GuestClasspath classpath = snapshot(dir.resolve(name + "-classpath"));
+        cmd.addAll(launcherCommand(classpath, out.resolve("reports"), tlsModule));
 
         Path log = dir.resolve(name + ".lab.log");
         long start = System.nanoTime();
@@ -97,7 +97,7 @@ final class Lab {
         OptionalInt commandExit = Files.isRegularFile(exitCode)
                 ? OptionalInt.of(Integer.parseInt(Files.readString(exitCode).strip()))
                 : OptionalInt.empty();
-        return new Run(name, out, p.exitValue(), commandExit, Files.readString(log), elapsed);
+        return new Run(name, out, p.exitValue(), commandExit, Files.readString(log), elapsed, classpath);
     }
 
     /** The time the tests get inside the guest: the VM's limit less boot, shutdown and the kill grace. */
@@ -105,22 +105,31 @@ final class Lab {
         return Math.max(30, vmTimeout - 60);
     }
 
-    private List<String> launcherCommand(Path reports, boolean tlsModule) throws IOException {
-        List<String> cp = new ArrayList<>();
-        cp.add(property("ktls4j.lab.launcherJar"));
-        for (String d : property("ktls4j.lab.testClasses").split(",")) {
-            cp.add(Path.of(d.strip()).normalize().toString());
+    /** A copy of the guest classpath; retried because a concurrent rebuild may delete files while it copies. */
+    private GuestClasspath snapshot(Path into) throws IOException {
+        List<Path> testDirs = Arrays.stream(property("ktls4j.lab.testClasses").split(","))
+                .map(d -> Path.of(d.strip())).toList();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return GuestClasspath.snapshot(into, Path.of(property("ktls4j.lab.launcherJar")), testDirs,
+                        Path.of(property("ktls4j.lab.classpathFile")));
+            } catch (IOException | UncheckedIOException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        cp.add(Files.readString(Path.of(property("ktls4j.lab.classpathFile"))).strip());
+    }
 
+    private List<String> launcherCommand(GuestClasspath classpath, Path reports, boolean tlsModule) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(property("ktls4j.lab.jvmArgs").strip().split("\\s+")));
-        cmd.addAll(List.of("-cp", String.join(":", cp), "org.junit.platform.console.ConsoleLauncher", "execute",
+        cmd.addAll(List.of("-cp", classpath.joined(), "org.junit.platform.console.ConsoleLauncher", "execute",
                 "--disable-banner", "--details=testfeed", "--disable-ansi-colors",
                 "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES));
-        for (String pkg : property("ktls4j.lab.packages").split(",")) {
-            cmd.add("--select-package=" + pkg.strip());
+        for (String pkg : packages()) {
+            cmd.add("--select-package=" + pkg);
         }
         if (tlsModule) {
             cmd.addAll(List.of("--exclude-tag", NO_TLS_MODULE_TAG, "--fail-if-no-tests"));
@@ -130,27 +139,9 @@ final class Lab {
         return cmd;
     }
 
-    /** The selected packages (or their subpackages) that hold compiled test classes, which the guest must run. */
-    Set<String> packagesWithTestClasses() throws IOException {
-        Set<String> found = new TreeSet<>();
-        for (String pkg : property("ktls4j.lab.packages").split(",")) {
-            for (String d : property("ktls4j.lab.testClasses").split(",")) {
-                Path root = Path.of(d.strip());
-                Path dir = root.resolve(pkg.strip().replace('.', '/'));
-                if (!Files.isDirectory(dir)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.walk(dir)) {
-                    if (files.map(f -> root.relativize(f).toString())
-                            .filter(f -> f.endsWith(".class") && !f.contains("$"))
-                            .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.'))
-                            .anyMatch(c -> c.matches(TEST_CLASS_NAMES))) {
-                        found.add(pkg.strip());
-                    }
-                }
-            }
-        }
-        return found;
+    /** The packages the guest runs (subpackages included). */
+    static List<String> packages() {
+        return Arrays.stream(property("ktls4j.lab.packages").split(",")).map(String::strip).toList();
     }
 
     private static boolean containsFile(Path root, String suffix) throws IOException {

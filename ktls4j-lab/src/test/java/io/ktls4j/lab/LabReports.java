@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -22,6 +24,8 @@ final class LabReports {
             return new ClassResult(tests + o.tests, skipped + o.skipped, failed + o.failed);
         }
     }
+
+    private static final Pattern DISPLAY_NAME = Pattern.compile("(?m)^display-name: (.*)$");
 
     final Map<String, ClassResult> byClass = new TreeMap<>();
     final List<String> failures = new ArrayList<>();
@@ -66,8 +70,8 @@ final class LabReports {
             }
             byClass.merge(cls, new ClassResult(1, skipped ? 1 : 0, problem == null ? 0 : 1), ClassResult::plus);
             if (problem != null) {
-                failures.add(cls + "." + c.getAttribute("name") + ": " + problem.getAttribute("message")
-                        + "\n" + head(problem.getTextContent(), 25));
+                failures.add(cls + "." + c.getAttribute("name") + displayName(c) + ": "
+                        + problem.getAttribute("message") + "\n" + head(problem.getTextContent(), 25));
             }
         }
     }
@@ -86,6 +90,15 @@ final class LabReports {
 
     private static String line(ClassResult r) {
         return r.tests() + " tests, " + r.skipped() + " skipped, " + r.failed() + " failed";
+    }
+
+    /** " {@code <display name>}" for parameterized invocations (their report name is only an index). */
+    private static String displayName(Element testcase) {
+        if (!testcase.getAttribute("name").endsWith("]")) {
+            return "";
+        }
+        Matcher m = DISPLAY_NAME.matcher(testcase.getTextContent());
+        return m.find() ? " " + m.group(1).strip() : "";
     }
 
     private static Element first(Element parent, String tag) {
