@@ -114,6 +114,20 @@ final class Traffic {
         }, POOL);
     }
 
+    /**
+     * Awaits a task for at most two minutes; on timeout runs {@code onTimeout} (which should close the connection so
+     * blocked threads end) and fails with {@code diagnostics}.
+     */
+    static <T> T await(CompletableFuture<T> f, AutoCloseable onTimeout, java.util.function.Supplier<String> diagnostics)
+            throws Exception {
+        try {
+            return await(f);
+        } catch (java.util.concurrent.TimeoutException e) {
+            onTimeout.close();
+            throw new AssertionError("timed out; " + diagnostics.get(), e);
+        }
+    }
+
     static <T> T await(CompletableFuture<T> f) throws Exception {
         try {
             return f.get(120, TimeUnit.SECONDS);

@@ -1,0 +1,137 @@
+package io.ktls4j.handshake;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An external TLS peer (openssl, gnutls, python3, curl) run for one test: its stderr is captured (and its stdout,
+ * unless the test reads it as data). {@link #close()} kills the process and its children.
+ */
+final class PeerProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> command;
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    private final boolean captureStdout;
+
+    private PeerProcess(List<String> command, Path dir, boolean captureStdout) throws IOException {
+        this.command = command;
+        this.captureStdout = captureStdout;
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().remove("SSLKEYLOGFILE");
+        this.process = pb.start();
+        pump(process.getErrorStream(), stderr, "stderr");
+        if (captureStdout) {
+            pump(process.getInputStream(), stdout, "stdout");
+        }
+    }
+
+    /** Starts a peer whose stdout is captured as text. */
+    static PeerProcess start(Path dir, List<String> command) throws IOException {
+        return new PeerProcess(command, dir, true);
+    }
+
+    /** Starts a peer whose stdout the test reads as data ({@link #stdout()}). */
+    static PeerProcess startWithDataStdout(Path dir, List<String> command) throws IOException {
+        return new PeerProcess(command, dir, false);
+    }
+
+    static boolean available(String executable) {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", "command -v " + executable).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** A currently free loopback port (there is a small race until the peer binds it). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until the captured output (stdout + stderr) contains {@code text}. */
+    void awaitOutput(String text, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (output().contains(text)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("peer output never showed \"" + text + "\": " + describe());
+    }
+
+    OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    /** The peer's stdout as a data stream (only for {@link #startWithDataStdout}). */
+    InputStream stdout() {
+        if (captureStdout) {
+            throw new IllegalStateException("stdout is captured as text");
+        }
+        return process.getInputStream();
+    }
+
+    /** Captured stdout and stderr so far. */
+    String output() {
+        synchronized (stdout) {
+            synchronized (stderr) {
+                return stdout.toString(StandardCharsets.ISO_8859_1) + stderr.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+    }
+
+    int waitFor(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("peer still running after " + timeout + ": " + describe());
+        }
+        return process.exitValue();
+    }
+
+    String describe() {
+        String out = output();
+        return String.join(" ", command) + "\n--- output ---\n"
+                + (out.length() > 4000 ? out.substring(out.length() - 4000) : out);
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pump(InputStream in, ByteArrayOutputStream sink, String name) {
+        Thread t = new Thread(() -> {
+            byte[] b = new byte[8192];
+            try {
+                for (int n; (n = in.read(b)) > 0;) {
+                    synchronized (sink) {
+                        sink.write(b, 0, n);
+                    }
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+        }, "peer-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+}
