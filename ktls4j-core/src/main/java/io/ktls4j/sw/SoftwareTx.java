@@ -55,7 +55,7 @@ final class SoftwareTx {
         try {
             if (cipher == null) {
                 cipher = RecordCipher.forTx(info);
-                out = ByteBuffer.allocateDirect(RECORDS_PER_WRITE * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256));
+                out = ByteBuffer.allocate(RECORDS_PER_WRITE * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256));
                 SoftwareTlsStats.increment(TlsStat.TlsTxSw);
                 SoftwareTlsStats.increment(TlsStat.TlsCurrTxSw);
                 return;
