@@ -14,6 +14,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.FdGuard;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Readiness;
@@ -27,8 +28,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A socket with the kernel's tls ULP attached: every method is the socket call it names, made through FFM on the
@@ -40,6 +39,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #close()} wakes them by shutting the socket down first. Do not close the {@link #channel()} directly while a
  * call is in progress: the fd number could be reused under the call.
  *
+ * <p>Threading: the kernel serialises readers itself (a {@code MSG_DONTWAIT} read while another reader waits is
+ * EAGAIN, as in {@code tls_err.timeo}), so reads take no Java lock; writers are serialised by a lock because a send of
+ * a large heap buffer takes several {@code sendmsg} calls (a non-blocking writer that finds it taken gets
+ * {@link WouldBlockException}).
+ *
+ * <p>Where this backend adds to the bare syscalls: {@link #readable()} confirms {@code poll}'s answer with a one-byte
+ * {@code MSG_PEEK} when an RX key is installed (6.1's {@code poll} reports a partial record as readable);
+ * {@link MsgFlag#EOR} without {@link MsgFlag#MORE} is not passed to the kernel (it means what a send without
+ * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link ControlRecordException}
+ * carries the record type, peeked with a control buffer after the kernel's EIO.
+ *
  * <p>Notes on the kernel's answers: {@link #txMaxPayloadLen()} and {@link #setTxMaxPayloadLen} throw
  * {@link io.ktls4j.KernelFeatureException} (ENOPROTOOPT) on kernels before 6.19, the getter included, because such
  * a kernel cannot report the option (its records are then always up to 16384 bytes). A second {@link #install} of a
@@ -48,16 +58,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * errors are the JDK's {@link IOException}s.
  */
 public final class KernelKtlsSocket implements KtlsSocket {
-    /** Heap buffers are copied to native memory at most this much per {@code sendmsg}/{@code recvmsg}. */
-    static final long HEAP_CHUNK = 1 << 20;
-
     private final SocketChannel channel;
     private final int fd;
-    /** Serialises writers: a send of a heap buffer may take several sendmsg calls that must not interleave. */
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final AtomicInteger users = new AtomicInteger();
-    private final Installed[] installed = new Installed[2];
-    private volatile boolean closing;
+    private final FdGuard guard;
+    private final KernelDataPath io;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Installed> installed =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
 
     /** What is installed in one direction: never the keys themselves. */
     private record Installed(TlsVersion version, CipherType cipher) {
@@ -66,6 +72,8 @@ public final class KernelKtlsSocket implements KtlsSocket {
     KernelKtlsSocket(SocketChannel channel, int fd) {
         this.channel = channel;
         this.fd = fd;
+        this.guard = new FdGuard(channel, fd);
+        this.io = new KernelDataPath(guard);
     }
 
     @Override
@@ -90,7 +98,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
         if (conf.known()) {
             return conf.kind(direction);
         }
-        return installed[direction.ordinal()] == null ? BackendKind.NONE : BackendKind.KERNEL_SW;
+        return installed.get(direction.ordinal()) == null ? BackendKind.NONE : BackendKind.KERNEL_SW;
     }
 
     /** Where {@link #backend} got its answer: the sock_diag attribute, or why it fell back to local state. */
@@ -153,7 +161,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
     private void install(Direction dir, TlsVersion version, CipherType cipher, byte[] struct) throws IOException {
         enter();
         try {
-            boolean rekey = installed[dir.ordinal()] != null;
+            boolean rekey = installed.get(dir.ordinal()) != null;
             int r = Sockopt.setSecret(fd, Native.SOL_TLS, dir.optname(), struct);
             if (r < 0) {
                 int errno = -r;
@@ -165,7 +173,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
                 }
                 throw Errors.install(errno, dir, version, cipher, rekey, kernelRekeys, missing);
             }
-            installed[dir.ordinal()] = new Installed(version, cipher);
+            installed.set(dir.ordinal(), new Installed(version, cipher));
         } finally {
             exit();
         }
@@ -258,151 +266,37 @@ public final class KernelKtlsSocket implements KtlsSocket {
 
     @Override
     public long send(ByteBuffer[] srcs, MsgFlag... flags) throws IOException {
-        return write(srcs, MsgFlag.mask(flags), -1, "sendmsg");
+        return io.write(srcs, MsgFlag.mask(flags), -1, "sendmsg");
     }
 
     @Override
     public int sendControl(RecordType type, ByteBuffer data, MsgFlag... flags) throws IOException {
-        return (int) write(new ByteBuffer[] {data}, MsgFlag.mask(flags), type.value(),
+        return (int) io.write(new ByteBuffer[] {data}, MsgFlag.mask(flags), type.value(),
                 "sendmsg(TLS_SET_RECORD_TYPE " + type + ")");
-    }
-
-    private long write(ByteBuffer[] srcs, int userFlags, int recordType, String call) throws IOException {
-        boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
-        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
-        if ((flags & Native.MSG_MORE) == 0) {
-            // MSG_EOR only says "this send ends the record", which every send without MSG_MORE does; kernels
-            // that predate MSG_EOR support in tls_sw (6.1 among them) answer EOPNOTSUPP, so it is not passed on.
-            flags &= ~Native.MSG_EOR;
-        }
-        long total = MsgIo.remaining(srcs);
-        lockWriter(blocking);
-        Readiness writeWait = new Readiness(channel, fd);
-        try {
-            enter();
-            try {
-                long done = 0;
-                do {
-                    long left = total - done;
-                    // Heap data goes through native memory in chunks; all but the last keep the record open, so the
-                    // records on the wire are the same as for one sendmsg of everything.
-                    boolean last = recordType >= 0 || left <= HEAP_CHUNK;
-                    int f = last ? flags : (flags | Native.MSG_MORE) & ~Native.MSG_EOR;
-                    long r = MsgIo.send(fd, srcs, f, recordType, last ? Long.MAX_VALUE : HEAP_CHUNK);
-                    if (r == -Native.EAGAIN && blocking) {
-                        writeWait.await(Native.POLLOUT);
-                        continue;
-                    }
-                    if (r < 0) {
-                        if (done > 0 && r == -Native.EAGAIN) {
-                            return done;
-                        }
-                        throw Errors.write((int) -r, call);
-                    }
-                    writeWait.progressed();
-                    done += r;
-                    if (!blocking && done < total && r < Math.min(left, HEAP_CHUNK)) {
-                        return done; // non-blocking: the kernel took what it could
-                    }
-                } while (done < total && recordType < 0);
-                return done;
-            } finally {
-                exit();
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    private void lockWriter(boolean blocking) throws IOException {
-        if (blocking) {
-            writeLock.lock();
-        } else if (!writeLock.tryLock()) {
-            throw new WouldBlockException("another writer is sending on this socket");
-        }
     }
 
     @Override
     public long sendFile(FileChannel file, long position, long count) throws IOException {
-        lockWriter(channel.isBlocking());
-        Readiness writeWait = new Readiness(channel, fd);
-        try {
-            enter();
-            try {
-                long sent = 0;
-                while (sent < count) {
-                    long n = file.transferTo(position + sent, count - sent, channel);
-                    if (n <= 0) {
-                        if (!channel.isBlocking() || position + sent >= file.size()) {
-                            break;
-                        }
-                        writeWait.await(Native.POLLOUT); // fd made non-blocking under a blocking channel
-                        continue;
-                    }
-                    sent += n;
-                }
-                if (sent == 0 && count > 0 && !channel.isBlocking() && position < file.size()) {
-                    throw new WouldBlockException("sendfile would block");
-                }
-                return sent;
-            } finally {
-                exit();
-            }
-        } finally {
-            writeLock.unlock();
-        }
+        return io.sendFile(file, position, count);
     }
 
     @Override
     public long read(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
         long want = MsgIo.remaining(dsts);
-        long n = recv(dsts, MsgFlag.mask(flags), false).result();
+        long n = io.recv(dsts, MsgFlag.mask(flags), false).result();
         return n == 0 && want > 0 ? -1 : n; // recv's 0 is end of stream
     }
 
     @Override
     public Received receive(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
         long want = MsgIo.remaining(dsts);
-        MsgIo.Received r = recv(dsts, MsgFlag.mask(flags), true);
+        MsgIo.Received r = io.recv(dsts, MsgFlag.mask(flags), true);
         RecordType type = r.recordType() >= 0 ? RecordType.of(r.recordType()) : null;
         if (r.result() == 0 && type == null && want > 0) {
             return new Received(-1, null); // no record, no cmsg: end of stream (an empty record comes with its cmsg)
         }
         // Without a cmsg the bytes are application data (e.g. no TLS_RX key yet: plain TCP).
         return new Received(r.result(), type == null ? RecordType.APPLICATION_DATA : type);
-    }
-
-    private MsgIo.Received recv(ByteBuffer[] dsts, int userFlags, boolean control) throws IOException {
-        boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
-        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
-        long limit = (userFlags & MsgFlag.WAITALL.bit()) != 0 ? Long.MAX_VALUE : HEAP_CHUNK;
-        // No reader lock here: the kernel serialises readers itself (and answers a MSG_DONTWAIT reader EAGAIN
-        // while another one waits, as tls_err.timeo shows).
-        Readiness readWait = new Readiness(channel, fd);
-        enter();
-        try {
-            while (true) {
-                MsgIo.Received r = MsgIo.receive(fd, dsts, flags, control, limit);
-                if (r.result() >= 0) {
-                    readWait.progressed();
-                    return r;
-                }
-                if (r.result() == -Native.EAGAIN && blocking) {
-                    readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
-                    continue;
-                }
-                throw Errors.read((int) -r.result(), control ? "recvmsg" : "recv", this::peekControlType);
-            }
-        } finally {
-            exit();
-        }
-    }
-
-    /** After EIO: peeks the waiting control record's type with a 1-byte buffer and a control buffer. */
-    private RecordType peekControlType() {
-        MsgIo.Received p = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
-                Native.MSG_PEEK | Native.MSG_DONTWAIT, true, 1);
-        return p.result() >= 0 && p.recordType() >= 0 ? RecordType.of(p.recordType()) : null;
     }
 
     /**
@@ -419,7 +313,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
             if (Readiness.now(fd, (short) (Native.POLLIN | Native.POLLRDHUP)) == 0) {
                 return false;
             }
-            if (installed[Direction.RX.ordinal()] == null) {
+            if (installed.get(Direction.RX.ordinal()) == null) {
                 return true;
             }
             long r = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
@@ -447,34 +341,15 @@ public final class KernelKtlsSocket implements KtlsSocket {
 
     @Override
     public void close() throws IOException {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        if (users.get() > 0) {
-            // Wake calls blocked in the kernel on this fd before the fd number can be reused.
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                Native.shutdown(arena, fd, Native.SHUT_RDWR);
-            }
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (users.get() > 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-                Thread.yield();
-            }
-        }
-        channel.close();
+        guard.close();
     }
 
     private void enter() throws ClosedChannelException {
-        users.incrementAndGet();
-        if (closing || !channel.isOpen()) {
-            users.decrementAndGet();
-            throw new ClosedChannelException();
-        }
+        guard.enter();
     }
 
     private void exit() {
-        users.decrementAndGet();
+        guard.exit();
     }
 
     @Override

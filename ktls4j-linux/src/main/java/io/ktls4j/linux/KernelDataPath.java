@@ -1,0 +1,154 @@
+package io.ktls4j.linux;
+
+import io.ktls4j.MsgFlag;
+import io.ktls4j.RecordType;
+import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.FdGuard;
+import io.ktls4j.linux.internal.MsgIo;
+import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.Readiness;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The data path of {@link KernelKtlsSocket}: {@code sendmsg}, {@code sendfile} and {@code recvmsg} on the fd, with
+ * the channel's blocking mode, heap-buffer chunking and the waits described there.
+ */
+final class KernelDataPath {
+    /** Heap buffers are copied to native memory at most this much per {@code sendmsg}/{@code recvmsg}. */
+    static final long HEAP_CHUNK = 1 << 20;
+
+    private final FdGuard guard;
+    private final SocketChannel channel;
+    private final int fd;
+    /** Serialises writers: a send of a heap buffer may take several sendmsg calls that must not interleave. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    KernelDataPath(FdGuard guard) {
+        this.guard = guard;
+        this.channel = guard.channel();
+        this.fd = guard.fd();
+    }
+
+    long write(ByteBuffer[] srcs, int userFlags, int recordType, String call) throws IOException {
+        boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
+        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
+        if ((flags & Native.MSG_MORE) == 0) {
+            // MSG_EOR only says "this send ends the record", which every send without MSG_MORE does; kernels
+            // that predate MSG_EOR support in tls_sw (6.1 among them) answer EOPNOTSUPP, so it is not passed on.
+            flags &= ~Native.MSG_EOR;
+        }
+        long total = MsgIo.remaining(srcs);
+        lockWriter(blocking);
+        Readiness writeWait = new Readiness(channel, fd);
+        try {
+            guard.enter();
+            try {
+                long done = 0;
+                do {
+                    long left = total - done;
+                    // Heap data goes through native memory in chunks; all but the last keep the record open, so the
+                    // records on the wire are the same as for one sendmsg of everything.
+                    boolean last = recordType >= 0 || left <= HEAP_CHUNK;
+                    int f = last ? flags : (flags | Native.MSG_MORE) & ~Native.MSG_EOR;
+                    long r = MsgIo.send(fd, srcs, f, recordType, last ? Long.MAX_VALUE : HEAP_CHUNK);
+                    if (r == -Native.EAGAIN && blocking) {
+                        writeWait.await(Native.POLLOUT);
+                        continue;
+                    }
+                    if (r < 0) {
+                        if (done > 0 && r == -Native.EAGAIN) {
+                            return done;
+                        }
+                        throw Errors.write((int) -r, call);
+                    }
+                    writeWait.progressed();
+                    done += r;
+                    if (!blocking && done < total && r < Math.min(left, HEAP_CHUNK)) {
+                        return done; // non-blocking: the kernel took what it could
+                    }
+                } while (done < total && recordType < 0);
+                return done;
+            } finally {
+                guard.exit();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void lockWriter(boolean blocking) throws IOException {
+        if (blocking) {
+            writeLock.lock();
+        } else if (!writeLock.tryLock()) {
+            throw new WouldBlockException("another writer is sending on this socket");
+        }
+    }
+
+    long sendFile(FileChannel file, long position, long count) throws IOException {
+        lockWriter(channel.isBlocking());
+        Readiness writeWait = new Readiness(channel, fd);
+        try {
+            guard.enter();
+            try {
+                long sent = 0;
+                while (sent < count) {
+                    long n = file.transferTo(position + sent, count - sent, channel);
+                    if (n <= 0) {
+                        if (!channel.isBlocking() || position + sent >= file.size()) {
+                            break;
+                        }
+                        writeWait.await(Native.POLLOUT); // fd made non-blocking under a blocking channel
+                        continue;
+                    }
+                    sent += n;
+                }
+                if (sent == 0 && count > 0 && !channel.isBlocking() && position < file.size()) {
+                    throw new WouldBlockException("sendfile would block");
+                }
+                return sent;
+            } finally {
+                guard.exit();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    MsgIo.Received recv(ByteBuffer[] dsts, int userFlags, boolean control) throws IOException {
+        boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
+        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
+        long limit = (userFlags & MsgFlag.WAITALL.bit()) != 0 ? Long.MAX_VALUE : HEAP_CHUNK;
+        // No reader lock here: the kernel serialises readers itself (and answers a MSG_DONTWAIT reader EAGAIN
+        // while another one waits, as tls_err.timeo shows).
+        Readiness readWait = new Readiness(channel, fd);
+        guard.enter();
+        try {
+            while (true) {
+                MsgIo.Received r = MsgIo.receive(fd, dsts, flags, control, limit);
+                if (r.result() >= 0) {
+                    readWait.progressed();
+                    return r;
+                }
+                if (r.result() == -Native.EAGAIN && blocking) {
+                    readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
+                    continue;
+                }
+                throw Errors.read((int) -r.result(), control ? "recvmsg" : "recv", this::peekControlType);
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** After EIO: peeks the waiting control record's type with a 1-byte buffer and a control buffer. */
+    private RecordType peekControlType() {
+        MsgIo.Received p = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
+                Native.MSG_PEEK | Native.MSG_DONTWAIT, true, 1);
+        return p.result() >= 0 && p.recordType() >= 0 ? RecordType.of(p.recordType()) : null;
+    }
+}
