@@ -1,0 +1,209 @@
+package io.ktls4j.agent;
+
+import io.ktls4j.CryptoInfo;
+import io.ktls4j.Direction;
+import io.ktls4j.Errno;
+import io.ktls4j.KtlsException;
+import io.ktls4j.handshake.SessionInfo;
+import io.ktls4j.handshake.TlsCipherSuite;
+import io.ktls4j.linux.BackendPolicy;
+import io.ktls4j.linux.FallbackKtlsSocket;
+import io.ktls4j.linux.Ktls;
+import io.ktls4j.linux.internal.SocketFd;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The consumer's side of the handshake agent: hands a connected socket to the agent and gets it back with the
+ * record layer in the kernel.
+ *
+ * <pre>{@code
+ * HandshakeAgent agent = HandshakeAgent.connect(Path.of("/run/ktls4j/agent.sock"));
+ * try (AgentConnection c = agent.handshake(channel, HandshakeRequest.client("example.com").alpn("h2").build())) {
+ *     c.write(...); c.read(...);
+ * }
+ * }</pre>
+ *
+ * <p>{@link #handshake} attaches the tls ULP to the channel itself ({@code Ktls.attach(channel, AUTO)}), so the
+ * returned connection runs on ktls4j-linux's socket, sends the request with the channel's descriptor
+ * ({@code SCM_RIGHTS}) and waits for the reply. Thread-safe: every handshake uses its own connection to the agent.
+ */
+public final class HandshakeAgent {
+    static final int AGENT_VERSION = 0x10;
+    static final int KTLS = 0x11;
+    /** Added to the handshake timeout while waiting for the reply. */
+    static final long REPLY_GRACE_MILLIS = 5000;
+    private static final long SEND_MILLIS = 10_000;
+
+    private final Path socket;
+    private final String agentVersion;
+    private final boolean agentHasKtls;
+
+    private HandshakeAgent(Path socket, String agentVersion, boolean agentHasKtls) {
+        this.socket = socket;
+        this.agentVersion = agentVersion;
+        this.agentHasKtls = agentHasKtls;
+    }
+
+    /**
+     * Checks that an agent answers on {@code socket} (a PING) and returns a handle for handshakes.
+     *
+     * @throws IOException when nothing answers there (the errno of {@code connect}, e.g. ENOENT or ECONNREFUSED)
+     */
+    public static HandshakeAgent connect(Path socket) throws IOException {
+        try (UnixStream u = UnixStream.connect(socket.toString())) {
+            u.write(new Wire.Builder(Wire.TYPE_PING).toBytes(), new int[0], deadline(SEND_MILLIS));
+            byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(SEND_MILLIS));
+            if ((frame[0][3] & 0xff) != Wire.TYPE_PONG) {
+                throw new IOException("the agent at " + socket + " answered a PING with frame type " + (frame[0][3] & 0xff));
+            }
+            String version = null;
+            boolean ktls = false;
+            for (Wire.Field f : Wire.fields(frame[1])) {
+                if (f.tag() == AGENT_VERSION) {
+                    version = Wire.string(f);
+                } else if (f.tag() == KTLS) {
+                    ktls = Wire.u8(f) == 1;
+                }
+            }
+            return new HandshakeAgent(socket, version, ktls);
+        } catch (EOFException e) {
+            throw new IOException("the agent at " + socket + " closed the connection without answering", e);
+        }
+    }
+
+    public Path socketPath() {
+        return socket;
+    }
+
+    /** The AGENT_VERSION the agent reported. */
+    public String agentVersion() {
+        return agentVersion;
+    }
+
+    /** Whether the agent's kernel has kTLS (the tls ULP attaches). */
+    public boolean agentHasKtls() {
+        return agentHasKtls;
+    }
+
+    /**
+     * Runs {@code request}'s handshake on {@code channel} through the agent.
+     *
+     * @throws AgentException when the agent refuses or fails: with {@link SocketState#UNTOUCHED} the channel is still
+     *     open (with the tls ULP attached and no keys it passes bytes through); otherwise it has been closed
+     */
+    public AgentConnection handshake(java.nio.channels.SocketChannel channel, HandshakeRequest request)
+            throws IOException {
+        if (!channel.isConnected()) {
+            throw new KtlsException(Errno.ENOTCONN, "the channel must be connected before its handshake");
+        }
+        FallbackKtlsSocket layer = Ktls.attach(channel, BackendPolicy.AUTO);
+        int fd = SocketFd.of(channel);
+        long waitMillis = (request.timeout() != null ? request.timeout().toMillis() : HandshakeRequest.MAX_TIMEOUT_MS)
+                + REPLY_GRACE_MILLIS;
+        HandshakeReply reply;
+        try (UnixStream u = UnixStream.connect(socket.toString())) {
+            u.write(request.encode(), new int[] {fd}, deadline(SEND_MILLIS));
+            byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(waitMillis));
+            try {
+                if ((frame[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {
+                    throw new WireException(AgentStatus.BAD_REQUEST, "frame type " + (frame[0][3] & 0xff));
+                }
+                reply = HandshakeReply.decode(Wire.fields(frame[1]));
+            } finally {
+                Arrays.fill(frame[1], (byte) 0);
+            }
+        } catch (SocketTimeoutException e) {
+            throw unusable(channel, AgentStatus.TIMEOUT, "no reply from the agent within " + waitMillis + " ms", e);
+        } catch (EOFException e) {
+            throw unusable(channel, AgentStatus.INTERNAL_ERROR, "the agent closed the connection without a reply "
+                    + "(was it stopped?)", e);
+        } catch (WireException e) {
+            throw unusable(channel, AgentStatus.INTERNAL_ERROR, "malformed reply: " + e.getMessage(), e);
+        }
+        try {
+            return established(channel, layer, request, reply);
+        } finally {
+            reply.destroy();
+        }
+    }
+
+    private static AgentConnection established(java.nio.channels.SocketChannel channel, FallbackKtlsSocket layer,
+            HandshakeRequest request, HandshakeReply reply) throws IOException {
+        if (reply.status() != AgentStatus.OK) {
+            if (reply.socketState() == SocketState.UNTOUCHED) {
+                throw new AgentException(reply.status(), SocketState.UNTOUCHED, reply.message());
+            }
+            throw unusable(channel, reply.status(), reply.message(), null);
+        }
+        Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
+        try {
+            for (Direction d : Direction.values()) {
+                placements.put(d, reply.placement(d));
+                CryptoInfo keys = reply.returnedKeys(d);
+                if (keys != null) {
+                    layer.install(d, keys);
+                    keys.destroy();
+                }
+            }
+            SessionInfo session = session(reply.session());
+            return new AgentConnection(layer, session, request.side() == HandshakeRequest.Side.CLIENT, placements);
+        } catch (IOException | RuntimeException e) {
+            throw unusable(channel, AgentStatus.INTERNAL_ERROR, "cannot take over the session: " + e.getMessage(), e);
+        }
+    }
+
+    private static SessionInfo session(HandshakeReply.Session s) throws IOException {
+        TlsCipherSuite suite;
+        try {
+            suite = TlsCipherSuite.of(s.cipherSuite());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new SessionInfo(s.version(), suite, s.alpn(), s.serverName(), certificates(s.peerCertificates()),
+                certificates(s.localCertificates()), s.pskIdentity());
+    }
+
+    private static List<X509Certificate> certificates(List<byte[]> der) throws IOException {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (byte[] c : der) {
+                out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(c)));
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the agent sent a malformed certificate: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static AgentException unusable(java.nio.channels.SocketChannel channel, AgentStatus status, String message,
+            Throwable cause) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        return new AgentException(status, SocketState.UNUSABLE, message, cause);
+    }
+
+    private static long deadline(long millis) {
+        return System.nanoTime() + millis * 1_000_000;
+    }
+
+    @Override
+    public String toString() {
+        return "HandshakeAgent[" + socket + ", " + agentVersion + (agentHasKtls ? ", kTLS" : ", no kTLS") + "]";
+    }
+}

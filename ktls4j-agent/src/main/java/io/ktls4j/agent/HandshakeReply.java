@@ -1,0 +1,303 @@
+package io.ktls4j.agent;
+
+import io.ktls4j.CryptoInfo;
+import io.ktls4j.Direction;
+import io.ktls4j.KtlsException;
+import io.ktls4j.TlsVersion;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.security.auth.Destroyable;
+
+/**
+ * The agent's answer (HANDSHAKE_REPLY): a status, and on success the session's facts and where each direction runs.
+ * A {@link Placement#SOFTWARE} direction carries its {@link CryptoInfo}; {@link #destroy()} zeroes them, and
+ * {@link #toString()} never shows them.
+ */
+public final class HandshakeReply implements Destroyable {
+    static final int STATUS = 0x01;
+    static final int MESSAGE = 0x02;
+    static final int TLS_VERSION = 0x03;
+    static final int CIPHER_SUITE = 0x04;
+    static final int ALPN = 0x05;
+    static final int SERVER_NAME = 0x06;
+    static final int PEER_CERT = 0x07;
+    static final int PSK_IDENTITY = 0x08;
+    static final int LOCAL_CERT = 0x09;
+    static final int TX_PLACEMENT = 0x0A;
+    static final int RX_PLACEMENT = 0x0B;
+    static final int TX_CRYPTO_INFO = 0x0C;
+    static final int RX_CRYPTO_INFO = 0x0D;
+    static final int SOCKET_STATE = 0x0E;
+
+    /** The negotiated session, as the wire carries it. */
+    public record Session(TlsVersion version, int cipherSuite, String alpn, String serverName,
+            List<byte[]> peerCertificates, byte[] pskIdentity, List<byte[]> localCertificates) {
+        public Session {
+            peerCertificates = List.copyOf(peerCertificates);
+            localCertificates = List.copyOf(localCertificates);
+        }
+    }
+
+    private final AgentStatus status;
+    private final String message;
+    private final SocketState socketState;
+    private final Session session;
+    private final Map<Direction, Placement> placements;
+    private final Map<Direction, CryptoInfo> returned;
+
+    private HandshakeReply(AgentStatus status, String message, SocketState socketState, Session session,
+            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned) {
+        this.status = status;
+        this.message = message;
+        this.socketState = socketState;
+        this.session = session;
+        this.placements = placements;
+        this.returned = returned;
+    }
+
+    /** A refusal or failure. */
+    public static HandshakeReply failure(AgentStatus status, String message) {
+        if (status == AgentStatus.OK) {
+            throw new IllegalArgumentException("a failure needs a failing status");
+        }
+        return new HandshakeReply(status, message, SocketState.implied(status), null, Map.of(), Map.of());
+    }
+
+    /**
+     * A success. {@code returned} holds the CryptoInfo of each {@link Placement#SOFTWARE} direction; the reply takes
+     * ownership of them.
+     */
+    public static HandshakeReply success(Session session, Map<Direction, Placement> placements,
+            Map<Direction, CryptoInfo> returned) {
+        Objects.requireNonNull(session, "session");
+        for (Direction d : Direction.values()) {
+            Placement p = Objects.requireNonNull(placements.get(d), "placement of " + d);
+            if ((p == Placement.SOFTWARE) != returned.containsKey(d)) {
+                throw new IllegalArgumentException(d + ": a software placement comes with its CryptoInfo, a kernel one without");
+            }
+        }
+        return new HandshakeReply(AgentStatus.OK, null, SocketState.ESTABLISHED, session, new EnumMap<>(placements),
+                new EnumMap<>(returned));
+    }
+
+    public AgentStatus status() {
+        return status;
+    }
+
+    /** The detail the agent gave, or null. */
+    public String message() {
+        return message;
+    }
+
+    public SocketState socketState() {
+        return socketState;
+    }
+
+    /** The session (null unless {@link AgentStatus#OK}). */
+    public Session session() {
+        return session;
+    }
+
+    /** Where {@code direction} runs (null unless OK). */
+    public Placement placement(Direction direction) {
+        return placements.get(direction);
+    }
+
+    /** The returned keys of a {@link Placement#SOFTWARE} direction, owned by this reply; null otherwise. */
+    public CryptoInfo returnedKeys(Direction direction) {
+        return returned.get(direction);
+    }
+
+    /**
+     * The HANDSHAKE_REPLY frame. When it carries CryptoInfo the caller must zero the returned array after sending.
+     */
+    public byte[] encode() {
+        Wire.Builder b = new Wire.Builder(Wire.TYPE_HANDSHAKE_REPLY).u16(STATUS, status.code());
+        if (message != null && !message.isEmpty()) {
+            b.string(MESSAGE, clip(message));
+        }
+        if (session != null) {
+            b.u16(TLS_VERSION, session.version().code()).u16(CIPHER_SUITE, session.cipherSuite());
+            if (session.alpn() != null) {
+                b.string(ALPN, session.alpn());
+            }
+            if (session.serverName() != null) {
+                b.string(SERVER_NAME, session.serverName());
+            }
+            session.peerCertificates().forEach(c -> b.bytes(PEER_CERT, c));
+            if (session.pskIdentity() != null) {
+                b.bytes(PSK_IDENTITY, session.pskIdentity());
+            }
+            session.localCertificates().forEach(c -> b.bytes(LOCAL_CERT, c));
+            for (Direction d : Direction.values()) {
+                b.u8(d == Direction.TX ? TX_PLACEMENT : RX_PLACEMENT, placements.get(d).code);
+                CryptoInfo keys = returned.get(d);
+                if (keys != null) {
+                    byte[] struct = keys.toBytes();
+                    b.bytes(d == Direction.TX ? TX_CRYPTO_INFO : RX_CRYPTO_INFO, struct);
+                    Arrays.fill(struct, (byte) 0);
+                }
+            }
+        }
+        b.u8(SOCKET_STATE, socketState.code);
+        return b.toBytes();
+    }
+
+    private static String clip(String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b.length <= Wire.MAX_STRING ? s : new String(b, 0, Wire.MAX_STRING - 3,
+                java.nio.charset.StandardCharsets.UTF_8).replace('\uFFFD', ' ').strip() + "...";
+    }
+
+    /**
+     * Parses the fields of a HANDSHAKE_REPLY body. The caller zeroes the body afterwards (it may hold keys).
+     *
+     * @throws WireException for a malformed reply
+     */
+    public static HandshakeReply decode(List<Wire.Field> fields) throws WireException {
+        Fields f = new Fields();
+        try {
+            for (Wire.Field field : fields) {
+                f.take(field);
+            }
+            return f.build();
+        } catch (WireException | RuntimeException e) {
+            f.returned.values().forEach(CryptoInfo::destroy);
+            throw e;
+        }
+    }
+
+    /** Zeroes the returned CryptoInfo, if any. */
+    @Override
+    public void destroy() {
+        returned.values().forEach(CryptoInfo::destroy);
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return returned.values().stream().allMatch(CryptoInfo::isDestroyed);
+    }
+
+    @Override
+    public String toString() {
+        if (status != AgentStatus.OK) {
+            return "HandshakeReply[" + status + (message == null ? "" : ": " + message) + ", socket " + socketState + "]";
+        }
+        return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
+                + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
+                + ", RX " + placements.get(Direction.RX) + "]";
+    }
+
+    /** Collects reply fields. */
+    private static final class Fields {
+        Integer status;
+        String message;
+        Integer version;
+        Integer suite;
+        String alpn;
+        String serverName;
+        byte[] psk;
+        SocketState state;
+        final List<byte[]> peer = new ArrayList<>();
+        final List<byte[]> local = new ArrayList<>();
+        final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
+        final Map<Direction, CryptoInfo> returned = new EnumMap<>(Direction.class);
+
+        void take(Wire.Field f) throws WireException {
+            switch (f.tag()) {
+                case STATUS -> {
+                    Wire.once(status, f);
+                    status = Wire.u16(f);
+                }
+                case MESSAGE -> {
+                    Wire.once(message, f);
+                    message = Wire.string(f);
+                }
+                case TLS_VERSION -> {
+                    Wire.once(version, f);
+                    version = Wire.u16(f);
+                }
+                case CIPHER_SUITE -> {
+                    Wire.once(suite, f);
+                    suite = Wire.u16(f);
+                }
+                case ALPN -> {
+                    Wire.once(alpn, f);
+                    alpn = Wire.string(f);
+                }
+                case SERVER_NAME -> {
+                    Wire.once(serverName, f);
+                    serverName = Wire.string(f);
+                }
+                case PEER_CERT -> peer.add(f.value());
+                case PSK_IDENTITY -> {
+                    Wire.once(psk, f);
+                    psk = f.value();
+                }
+                case LOCAL_CERT -> local.add(f.value());
+                case TX_PLACEMENT, RX_PLACEMENT -> {
+                    Direction d = f.tag() == TX_PLACEMENT ? Direction.TX : Direction.RX;
+                    Wire.once(placements.get(d), f);
+                    placements.put(d, Placement.of(Wire.u8(f)));
+                }
+                case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> {
+                    Direction d = f.tag() == TX_CRYPTO_INFO ? Direction.TX : Direction.RX;
+                    Wire.once(returned.get(d), f);
+                    try {
+                        returned.put(d, CryptoInfo.fromBytes(f.value()));
+                    } catch (KtlsException e) {
+                        throw Wire.bad(d + " crypto_info: " + e.getMessage());
+                    } finally {
+                        Arrays.fill(f.value(), (byte) 0);
+                    }
+                }
+                case SOCKET_STATE -> {
+                    Wire.once(state, f);
+                    state = SocketState.of(Wire.u8(f));
+                }
+                default -> Wire.unknown(f);
+            }
+        }
+
+        HandshakeReply build() throws WireException {
+            if (status == null) {
+                throw Wire.bad("STATUS (0x01) is missing");
+            }
+            AgentStatus s = AgentStatus.of(status);
+            SocketState socket = state != null ? state : SocketState.implied(s);
+            if (s != AgentStatus.OK) {
+                if (!returned.isEmpty()) {
+                    throw Wire.bad("a failed reply carries keys");
+                }
+                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of());
+            }
+            if (version == null || suite == null) {
+                throw Wire.bad("an OK reply needs TLS_VERSION and CIPHER_SUITE");
+            }
+            TlsVersion v;
+            try {
+                v = TlsVersion.of(version);
+            } catch (KtlsException e) {
+                throw Wire.bad(e.getMessage());
+            }
+            for (Direction d : Direction.values()) {
+                if (placements.get(d) == null) {
+                    throw Wire.bad("an OK reply needs the placement of " + d);
+                }
+                if ((placements.get(d) == Placement.SOFTWARE) != returned.containsKey(d)) {
+                    throw Wire.bad(d + ": a software placement needs its CRYPTO_INFO, a kernel one must not have one");
+                }
+                CryptoInfo keys = returned.get(d);
+                if (keys != null && keys.version() != v) {
+                    throw Wire.bad(d + " crypto_info is " + keys.version() + " but the session is " + v);
+                }
+            }
+            Session session = new Session(v, suite, alpn, serverName, peer, psk, local);
+            return new HandshakeReply(s, message, socket, session, placements, returned);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.ktls4j.agent;
+
+import io.ktls4j.agent.HandshakeRequest.Auth;
+import io.ktls4j.agent.HandshakeRequest.Side;
+import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.TlsCipherSuite;
+import io.ktls4j.linux.internal.Descriptors;
+import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.Sockopt;
+import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.internal.UnixSockets.PeerCredentials;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Serves one consumer connection, on its own virtual thread: reads the request and its descriptor, decides (allow
+ * list, credential, socket, kernel), runs the handshake, replies, and closes every descriptor it received. Each
+ * decision is one log line, prefixed with the request number.
+ */
+final class RequestHandler {
+    /** How long a consumer may take to send its request after connecting. */
+    static final long REQUEST_READ_MILLIS = 10_000;
+    private static final long REPLY_WRITE_MILLIS = 10_000;
+    private static final int ENOENT = 2;
+
+    private final HandshakeAgentDaemon daemon;
+    private final long id;
+    private final AgentLog log;
+
+    RequestHandler(HandshakeAgentDaemon daemon, long id) {
+        this.daemon = daemon;
+        this.id = id;
+        this.log = daemon.log();
+    }
+
+    void serve(int unixFd) {
+        try (UnixStream consumer = new UnixStream(unixFd)) {
+            PeerCredentials peer = UnixSockets.peerCredentials(unixFd);
+            String who = peer == null ? "peer unknown" : "pid=" + peer.pid() + " uid=" + peer.uid() + " gid=" + peer.gid();
+            byte[][] frame;
+            try {
+                frame = consumer.readFrame(Wire.MAX_REQUEST_BODY, deadline(REQUEST_READ_MILLIS));
+            } catch (WireException e) {
+                reply(consumer, who, HandshakeReply.failure(e.status(), e.getMessage()));
+                return;
+            } catch (IOException e) {
+                log("#" + id + " " + who + ": no request (" + e.getMessage() + ")");
+                return;
+            }
+            int type = frame[0][3] & 0xff;
+            if (type == Wire.TYPE_PING) {
+                pong(consumer, who);
+                return;
+            }
+            HandshakeReply reply = type != Wire.TYPE_HANDSHAKE_REQUEST
+                    ? HandshakeReply.failure(AgentStatus.BAD_REQUEST, "frame type " + type + " is not a request")
+                    : handshake(consumer, peer, who, frame[1]);
+            if (reply != null) {
+                reply(consumer, who, reply);
+            }
+        } catch (RuntimeException e) {
+            log("#" + id + " internal error: " + e);
+        }
+    }
+
+    private HandshakeReply handshake(UnixStream consumer, PeerCredentials peer, String who, byte[] body) {
+        HandshakeRequest request;
+        try {
+            request = HandshakeRequest.decode(Wire.fields(body));
+        } catch (WireException e) {
+            return HandshakeReply.failure(e.status(), e.getMessage());
+        }
+        int[] fds = consumer.takeDescriptors();
+        try {
+            if (fds.length != 1 || consumer.descriptorsTruncated()) {
+                return HandshakeReply.failure(AgentStatus.BAD_DESCRIPTOR, "the request carried " + fds.length
+                        + (consumer.descriptorsTruncated() ? "+" : "") + " descriptors; exactly one is needed");
+            }
+            AgentConfig config = daemon.config();
+            CredentialConfig credential = config.credential(request.credential());
+            log("#" + id + " " + who + " " + request);
+            if (credential == null) {
+                return HandshakeReply.failure(AgentStatus.UNKNOWN_CREDENTIAL, "no credential named "
+                        + request.credential());
+            }
+            if (peer == null) {
+                return HandshakeReply.failure(AgentStatus.DENIED, "SO_PEERCRED is unavailable");
+            }
+            AccessPolicy.Decision access = AccessPolicy.decide(credential, peer, UnixSockets.peerGroups(consumer.fd()));
+            log("#" + id + " credential " + credential.name() + ": " + access.reason());
+            if (!access.allowed()) {
+                return HandshakeReply.failure(AgentStatus.DENIED, "uid " + peer.uid() + " may not use credential "
+                        + credential.name());
+            }
+            String unsupported = unsupported(credential, request);
+            if (unsupported != null) {
+                return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, unsupported);
+            }
+            SocketCheck.Verdict verdict = SocketCheck.check(fds[0]);
+            if (verdict.status() != null) {
+                return HandshakeReply.failure(verdict.status(), verdict.message());
+            }
+            if (daemon.stopping()) {
+                return HandshakeReply.failure(AgentStatus.SHUTTING_DOWN, "the agent is stopping");
+            }
+            if (!daemon.enter(config)) {
+                return HandshakeReply.failure(AgentStatus.BUSY, config.maxConcurrent() + " handshakes in progress");
+            }
+            try {
+                return run(consumer, credential, request, config, fds, verdict.ulp());
+            } finally {
+                daemon.exit();
+            }
+        } finally {
+            for (int fd : fds) {
+                if (fd >= 0) {
+                    Descriptors.close(fd);
+                }
+            }
+        }
+    }
+
+    /** Runs the handshake on {@code fds[0]}; sets it to -1 once {@link AdoptedSocket} owns it. */
+    private HandshakeReply run(UnixStream consumer, CredentialConfig credential, HandshakeRequest request,
+            AgentConfig config, int[] fds, String ulp) {
+        boolean softwareReturn = credential.allowSoftwareReturn();
+        List<TlsCipherSuite> suites = AgentHandshake.suites(credential, !softwareReturn);
+        if (suites.isEmpty()) {
+            return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel takes none of credential "
+                    + credential.name() + "'s cipher suites ("
+                    + (io.ktls4j.linux.KernelTls.isAvailable() ? "kTLS lacks their ciphers"
+                    : io.ktls4j.linux.KernelTls.unavailabilityCause().getMessage()) + ")");
+        }
+        Duration timeout = request.timeout() != null ? request.timeout() : credential.timeout();
+        LateBackend backend = new LateBackend();
+        KtlsContext context;
+        try {
+            context = AgentHandshake.context(credential, request, suites, timeout, backend);
+        } catch (IllegalArgumentException | IOException e) {
+            return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, e.getMessage());
+        }
+        boolean kernel = ulp.equals("tls");
+        if (!kernel) {
+            int r = Sockopt.attachUlp(fds[0], "tls");
+            kernel = r == 0;
+            if (r == -ENOENT && !softwareReturn) {
+                return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS: "
+                        + "setsockopt(TCP_ULP, \"tls\") answered ENOENT, and credential " + credential.name()
+                        + " does not allow returning keys (allow-software-return)");
+            }
+            if (r < 0 && r != -ENOENT) {
+                return HandshakeReply.failure(AgentStatus.NOT_CONNECTED, "setsockopt(TCP_ULP, \"tls\") answered "
+                        + Errors.name(-r));
+            }
+        }
+        long started = System.nanoTime();
+        AdoptedSocket socket;
+        try {
+            socket = AdoptedSocket.adopt(fds[0], daemon.dummies());
+            fds[0] = -1;
+        } catch (IOException e) {
+            return HandshakeReply.failure(AgentStatus.INTERNAL_ERROR, "cannot take over the socket: " + e.getMessage());
+        }
+        HandoffSocket layer = new HandoffSocket(socket.channel(), socket.fd(), kernel, softwareReturn);
+        backend.layer = layer;
+        Watchdog watchdog = null;
+        try (socket) {
+            watchdog = new Watchdog(socket, started + timeout.toNanos(), consumer, daemon::aborting);
+            AgentHandshake.Outcome o = AgentHandshake.run(context, socket, request.peerName(), layer);
+            watchdog.close();
+            HandshakeReply reply = HandshakeReply.success(o.session(), o.placements(), o.returned());
+            log("#" + id + " OK " + reply.session().version() + " " + TlsCipherSuite.of(reply.session().cipherSuite())
+                    + " tx=" + o.placements().get(io.ktls4j.Direction.TX) + " rx="
+                    + o.placements().get(io.ktls4j.Direction.RX) + " in " + millis(started) + " ms");
+            return reply;
+        } catch (IOException | RuntimeException e) {
+            Watchdog.Reason why = null;
+            if (watchdog != null) {
+                watchdog.close();
+                why = watchdog.fired();
+            }
+            if (why == Watchdog.Reason.CONSUMER_GONE) {
+                log("#" + id + " consumer went away during the handshake; aborted after " + millis(started) + " ms");
+                return null;
+            }
+            AgentStatus status = why == Watchdog.Reason.TIMEOUT ? AgentStatus.TIMEOUT
+                    : why == Watchdog.Reason.SHUTTING_DOWN ? AgentStatus.INTERNAL_ERROR
+                    : e instanceof IOException io ? AgentHandshake.statusOf(io, layer) : AgentStatus.INTERNAL_ERROR;
+            String message = status == AgentStatus.TIMEOUT ? "the handshake did not complete within "
+                    + timeout.toMillis() + " ms" : why == Watchdog.Reason.SHUTTING_DOWN
+                    ? "the agent stopped during the handshake" : String.valueOf(e.getMessage());
+            return HandshakeReply.failure(status, message);
+        }
+    }
+
+    /** The context is built (and checked) before the socket is touched; the handoff layer comes later. */
+    private static final class LateBackend implements io.ktls4j.TlsBackend {
+        volatile HandoffSocket layer;
+
+        @Override
+        public String name() {
+            return "agent handoff";
+        }
+
+        @Override
+        public io.ktls4j.KtlsSocket attach(java.nio.channels.SocketChannel channel) throws IOException {
+            return layer.attach(channel);
+        }
+    }
+
+    private static String unsupported(CredentialConfig c, HandshakeRequest r) {
+        if (!c.sides().contains(r.side())) {
+            return "credential " + c.name() + " is not configured for the " + r.side().name().toLowerCase() + " side";
+        }
+        if (r.auth() == Auth.PSK && c.psk() == null) {
+            return "credential " + c.name() + " has no PSK";
+        }
+        if (r.side() == Side.SERVER && r.auth() == Auth.ANON) {
+            return "anon is a client mode: a server authenticates with x509 or psk";
+        }
+        if (r.side() == Side.SERVER && r.auth() == Auth.X509 && c.certificate() == null) {
+            return "credential " + c.name() + " has no certificate";
+        }
+        return null;
+    }
+
+    private void pong(UnixStream consumer, String who) {
+        byte[] frame = new Wire.Builder(Wire.TYPE_PONG).u16(HandshakeReply.STATUS, AgentStatus.OK.code())
+                .string(HandshakeAgent.AGENT_VERSION, HandshakeAgentDaemon.VERSION)
+                .u8(HandshakeAgent.KTLS, io.ktls4j.linux.KernelTls.isAvailable() ? 1 : 0).toBytes();
+        try {
+            consumer.write(frame, new int[0], deadline(REPLY_WRITE_MILLIS));
+        } catch (IOException e) {
+            log("#" + id + " " + who + " PING: cannot answer (" + e.getMessage() + ")");
+        }
+    }
+
+    private void reply(UnixStream consumer, String who, HandshakeReply reply) {
+        if (reply.status() != AgentStatus.OK) {
+            log("#" + id + " " + who + " " + reply.status() + ": " + reply.message());
+        }
+        byte[] frame = reply.encode();
+        reply.destroy();
+        try {
+            consumer.write(frame, new int[0], deadline(REPLY_WRITE_MILLIS));
+        } catch (IOException e) {
+            log("#" + id + " cannot send the reply (" + e.getMessage() + "); the consumer went away");
+        } finally {
+            Arrays.fill(frame, (byte) 0);
+        }
+    }
+
+    private static long deadline(long millis) {
+        return System.nanoTime() + millis * 1_000_000;
+    }
+
+    private static long millis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    private void log(String line) {
+        log.log(line);
+    }
+}

@@ -1,0 +1,140 @@
+package io.ktls4j.agent;
+
+import io.ktls4j.linux.internal.Descriptors;
+import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.ErrnoException;
+import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.UnixSockets;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One end of an {@code AF_UNIX} stream connection as the agent protocol uses it: whole frames in and out, with
+ * deadlines, never blocking a carrier thread ({@link FdWait}). Descriptors that arrive while reading are collected
+ * ({@link #takeDescriptors()}); whatever is still held at {@link #close()} is closed, so none leaks. Not thread-safe.
+ */
+final class UnixStream implements AutoCloseable {
+    /** Room for this many descriptors per {@code recvmsg}; more are dropped by the kernel (MSG_CTRUNC). */
+    static final int MAX_FDS_PER_READ = 4;
+
+    private final int fd;
+    private final List<Integer> received = new ArrayList<>();
+    private boolean truncatedDescriptors;
+    private boolean closed;
+
+    UnixStream(int fd) {
+        this.fd = fd;
+    }
+
+    /** Connects to the agent's socket at {@code path}. */
+    static UnixStream connect(String path) throws IOException {
+        int s = UnixSockets.socket();
+        if (s < 0) {
+            throw new ErrnoException(-s, "socket(AF_UNIX)");
+        }
+        int r = UnixSockets.connect(s, path);
+        if (r < 0) {
+            Descriptors.close(s);
+            throw new ErrnoException(-r, "connect(" + path + ")");
+        }
+        return new UnixStream(s);
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** Reads one frame's header and body (at most {@code maxBody} bytes). */
+    byte[][] readFrame(int maxBody, long deadlineNanos) throws IOException {
+        byte[] header = new byte[Wire.HEADER];
+        readFully(header, deadlineNanos);
+        Wire.Header h = Wire.header(header, maxBody);
+        byte[] body = new byte[h.length()];
+        readFully(body, deadlineNanos);
+        return new byte[][] {header, body};
+    }
+
+    /** Reads exactly {@code dst.length} bytes, collecting any descriptors that come with them. */
+    void readFully(byte[] dst, long deadlineNanos) throws IOException {
+        int off = 0;
+        while (off < dst.length) {
+            UnixSockets.Received r = UnixSockets.receive(fd, dst, off, dst.length - off, MAX_FDS_PER_READ,
+                    Native.MSG_DONTWAIT);
+            for (int f : r.fds()) {
+                received.add(f);
+            }
+            truncatedDescriptors |= r.controlTruncated();
+            if (r.bytes() == -Native.EAGAIN) {
+                if (FdWait.await(fd, Native.POLLIN, deadlineNanos) == 0) {
+                    throw new SocketTimeoutException("no complete frame within the time allowed (" + off + " of "
+                            + dst.length + " bytes)");
+                }
+                continue;
+            }
+            if (r.bytes() < 0) {
+                throw Errors.generic((int) -r.bytes(), "recvmsg(AF_UNIX)");
+            }
+            if (r.bytes() == 0) {
+                throw new EOFException("the other end closed the connection after " + off + " of " + dst.length
+                        + " bytes");
+            }
+            off += (int) r.bytes();
+        }
+    }
+
+    /** Writes a whole frame, with {@code fds} attached to its first bytes. */
+    void write(byte[] frame, int[] fds, long deadlineNanos) throws IOException {
+        int off = 0;
+        int[] attach = fds;
+        while (off < frame.length) {
+            long n = UnixSockets.send(fd, frame, off, frame.length - off, attach, Native.MSG_DONTWAIT);
+            if (n == -Native.EAGAIN) {
+                if (FdWait.await(fd, Native.POLLOUT, deadlineNanos) == 0) {
+                    throw new SocketTimeoutException("the other end did not take the frame in time");
+                }
+                continue;
+            }
+            if (n < 0) {
+                throw Errors.generic((int) -n, "sendmsg(AF_UNIX)");
+            }
+            off += (int) n;
+            attach = new int[0];
+        }
+    }
+
+    /** True when the other end hung up (or the connection broke); never blocks. */
+    boolean peerGone() {
+        try {
+            return (FdWait.now(fd, (short) (Native.POLLRDHUP)) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The descriptors received so far; the caller now owns them. */
+    int[] takeDescriptors() {
+        int[] fds = received.stream().mapToInt(Integer::intValue).toArray();
+        received.clear();
+        return fds;
+    }
+
+    /** True when the kernel dropped descriptors that did not fit a read's control buffer. */
+    boolean descriptorsTruncated() {
+        return truncatedDescriptors;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int f : takeDescriptors()) {
+            Descriptors.close(f);
+        }
+        Descriptors.close(fd);
+    }
+}
