@@ -126,6 +126,11 @@ final class RequestHandler {
     private HandshakeReply run(UnixStream consumer, CredentialConfig credential, HandshakeRequest request,
             AgentConfig config, int[] fds, String ulp) {
         boolean softwareReturn = credential.allowSoftwareReturn();
+        if (!softwareReturn && !io.ktls4j.linux.KernelTls.isAvailable()) {
+            return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS ("
+                    + io.ktls4j.linux.KernelTls.unavailabilityCause().getMessage() + ") and credential "
+                    + credential.name() + " does not allow returning keys (allow-software-return)");
+        }
         List<TlsCipherSuite> suites = AgentHandshake.suites(credential, !softwareReturn);
         if (suites.isEmpty()) {
             return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel takes none of credential "

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-process agent on a socket in a temporary directory, with its log lines kept for assertions. */
-final class AgentFixture implements AutoCloseable {
+public final class AgentFixture implements AutoCloseable {
     final Path dir;
-    final HandshakeAgentDaemon daemon;
-    final List<String> log = new CopyOnWriteArrayList<>();
+    public final HandshakeAgentDaemon daemon;
+    public final List<String> log = new CopyOnWriteArrayList<>();
 
     private AgentFixture(Path dir, HandshakeAgentDaemon.Options options) throws Exception {
         this.dir = dir;
@@ -22,28 +22,28 @@ final class AgentFixture implements AutoCloseable {
     }
 
     /** An agent with the configuration {@code text} ($CERT and $KEY name the test PKI's files). */
-    static AgentFixture withConfig(String text) throws Exception {
+    public static AgentFixture withConfig(String text) throws Exception {
         Path dir = Files.createTempDirectory("ktls4j-agent");
         Path conf = TestPki.get().config(dir, text);
         return new AgentFixture(dir, HandshakeAgentDaemon.Options.defaults().config(conf));
     }
 
     /** An agent without a configuration file: the default credential from the test PKI's state directory. */
-    static AgentFixture withDefaults() throws Exception {
+    public static AgentFixture withDefaults() throws Exception {
         Path dir = Files.createTempDirectory("ktls4j-agent");
         return new AgentFixture(dir, HandshakeAgentDaemon.Options.defaults().stateDir(TestPki.get().stateDir));
     }
 
-    Path socket() {
+    public Path socket() {
         return daemon.socketPath();
     }
 
-    HandshakeAgent agent() throws Exception {
+    public HandshakeAgent agent() throws Exception {
         return HandshakeAgent.connect(socket());
     }
 
     /** Waits until a log line contains {@code text}. */
-    String awaitLog(String text, long millis) throws InterruptedException {
+    public String awaitLog(String text, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
             for (String l : log) {

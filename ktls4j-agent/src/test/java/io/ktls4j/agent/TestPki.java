@@ -19,13 +19,13 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * directory, so it is the agent's own default credential too), and JSSE contexts for peers: a server presenting it,
  * a client trusting it.
  */
-final class TestPki {
+public final class TestPki {
     private static TestPki shared;
 
-    final Path stateDir;
-    final Path certPem;
-    final Path keyPem;
-    final X509Certificate cert;
+    public final Path stateDir;
+    public final Path certPem;
+    public final Path keyPem;
+    public final X509Certificate cert;
     private final PrivateKey key;
 
     private TestPki(Path stateDir) throws Exception {
@@ -41,7 +41,7 @@ final class TestPki {
         }
     }
 
-    static synchronized TestPki get() throws Exception {
+    public static synchronized TestPki get() throws Exception {
         if (shared == null) {
             Path dir = Files.createTempDirectory("ktls4j-agent-pki");
             shared = new TestPki(dir);
@@ -50,7 +50,7 @@ final class TestPki {
     }
 
     /** A JSSE server context presenting the localhost certificate, for {@code protocol} ("TLSv1.3", "TLSv1.2"). */
-    SSLContext serverContext() throws Exception {
+    public SSLContext serverContext() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("localhost", key, new char[0], new X509Certificate[] {cert});
@@ -62,7 +62,7 @@ final class TestPki {
     }
 
     /** A JSSE client context trusting the localhost certificate only. */
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         ts.setCertificateEntry("localhost", cert);
@@ -74,7 +74,7 @@ final class TestPki {
     }
 
     /** Writes a configuration file into a fresh directory: {@code text} with {@code $CERT}/{@code $KEY} replaced. */
-    Path config(Path dir, String text) throws IOException {
+    public Path config(Path dir, String text) throws IOException {
         Path f = dir.resolve("agent.conf");
         Files.writeString(f, text.replace("$CERT", certPem.toString()).replace("$KEY", keyPem.toString()));
         return f;

@@ -1,0 +1,301 @@
+package io.ktls4j.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ktls4j.linux.internal.Descriptors;
+import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.internal.UnixSockets;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input and faults (issue 6): malformed requests, wrong descriptors, a stalled peer, a consumer that goes away
+ * mid-handshake, a full agent. Each ends with a clear status, the socket untouched or closed as documented, no
+ * descriptor leaked (the agent runs in this process, so one count covers both sides), and the agent still serving.
+ */
+class FaultsTest {
+    private static AgentFixture fixture;
+    private int before;
+
+    @BeforeAll
+    static void agent() throws Exception {
+        TestFds.warmUp();
+        fixture = AgentFixture.withConfig("""
+                [agent]
+                max-concurrent = 4
+                [credential default]
+                certificate = $CERT
+                key = $KEY
+                trust = $CERT
+                allow-software-return = true
+                [credential untrusting]
+                certificate = $CERT
+                key = $KEY
+                trust = system
+                allow-software-return = true
+                [credential server-only]
+                certificate = $CERT
+                key = $KEY
+                sides = server
+                allow-software-return = true
+                """);
+        stillServes(); // first handshake: probes and lazy JDK descriptors happen before any count
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        fixture.close();
+    }
+
+    @BeforeEach
+    void count() throws Exception {
+        before = TestFds.settledCount();
+    }
+
+    @AfterEach
+    void nothingLeakedAndStillServing() throws Exception {
+        assertThat(TestFds.awaitOpenCount(before)).as("open descriptors (agent and consumer):\n"
+                + TestFds.describeOpen()).isEqualTo(before);
+        assertThat(fixture.daemon.activeHandshakes()).isZero();
+        stillServes();
+    }
+
+    private static void stillServes() throws Exception {
+        try (JsseEcho peer = new JsseEcho("TLSv1.3"); SocketChannel ch = SocketChannel.open(peer.address());
+             AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build())) {
+            Lines.send(c, "still serving");
+            assertThat(Lines.receive(c)).isEqualTo("STILL SERVING");
+        }
+    }
+
+    @Test
+    void malformedFramesAreBadRequestsAndTheSocketIsUntouched() throws Exception {
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            int fd = SocketFd.of(ch);
+            byte[] good = HandshakeRequest.client("localhost").build().encode();
+            byte[] badMagic = good.clone();
+            badMagic[1] = 0x42;
+            assertStatus(RawClient.exchange(fixture.socket(), badMagic, fd), AgentStatus.BAD_REQUEST, "bad magic");
+            byte[] v2 = good.clone();
+            v2[2] = 2;
+            assertStatus(RawClient.exchange(fixture.socket(), v2, fd), AgentStatus.VERSION_UNSUPPORTED, "version 2");
+            byte[] type9 = good.clone();
+            type9[3] = 9;
+            assertStatus(RawClient.exchange(fixture.socket(), type9, fd), AgentStatus.BAD_REQUEST, "frame type 9");
+            assertStatus(RawClient.exchange(fixture.socket(), RawClient.frame(1, 1, new byte[] {0, 1, 0, 0, 0, 7, 1}), fd),
+                    AgentStatus.BAD_REQUEST, "claims 7 bytes");
+            assertStatus(RawClient.exchange(fixture.socket(), RawClient.frame(1, 1, new byte[] {0, 1, 0, 0, 0, 1, 2}), fd),
+                    AgentStatus.BAD_REQUEST, "AUTH (0x04) is missing");
+            assertUntouched(ch, peer);
+        }
+    }
+
+    @Test
+    void anOversizedOrTruncatedRequestDoesNotHoldTheAgent() throws Exception {
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            byte[] huge = RawClient.frame(1, 1, new byte[0]);
+            huge[4] = 0x7f; // a body of 2 GiB announced
+            assertStatus(RawClient.exchange(fixture.socket(), huge, SocketFd.of(ch)), AgentStatus.BAD_REQUEST,
+                    "exceeds the limit");
+            // a consumer that sends half a header and hangs up: the agent logs it and carries on
+            try (UnixStream u = UnixStream.connect(fixture.socket().toString())) {
+                u.write(new byte[] {0x6B, 0x41, 1}, new int[] {SocketFd.of(ch)}, System.nanoTime() + 1_000_000_000L);
+            }
+            fixture.awaitLog("no request (the other end closed the connection after 3 of 8 bytes)", 3000);
+            assertUntouched(ch, peer);
+        }
+    }
+
+    @Test
+    void aRequestNeedsExactlyOneDescriptor() throws Exception {
+        byte[] request = HandshakeRequest.client("localhost").build().encode();
+        assertStatus(RawClient.exchange(fixture.socket(), request), AgentStatus.BAD_DESCRIPTOR, "carried 0 descriptors");
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            int fd = SocketFd.of(ch);
+            assertStatus(RawClient.exchange(fixture.socket(), request, fd, fd), AgentStatus.BAD_DESCRIPTOR,
+                    "carried 2 descriptors");
+            assertUntouched(ch, peer);
+        }
+    }
+
+    @Test
+    void descriptorsThatAreNotConnectedTcpSocketsAreRefused() throws Exception {
+        byte[] request = HandshakeRequest.client("localhost").build().encode();
+        try (TestFds.OpenFile file = TestFds.file()) {
+            assertStatus(RawClient.exchange(fixture.socket(), request, file.fd()), AgentStatus.NOT_TCP_SOCKET,
+                    "not a socket");
+        }
+        int udp = TestFds.socket(Native.AF_INET, Native.SOCK_DGRAM);
+        int unconnected = TestFds.socket(Native.AF_INET6, UnixSockets.SOCK_STREAM);
+        int[] unix = UnixSockets.socketpair();
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            assertStatus(RawClient.exchange(fixture.socket(), request, udp), AgentStatus.NOT_TCP_SOCKET, "not TCP");
+            assertStatus(RawClient.exchange(fixture.socket(), request, unix[0]), AgentStatus.NOT_TCP_SOCKET, "not TCP");
+            assertStatus(RawClient.exchange(fixture.socket(), request, SocketFd.of(listener)), AgentStatus.NOT_CONNECTED,
+                    "listening");
+            assertStatus(RawClient.exchange(fixture.socket(), request, unconnected), AgentStatus.NOT_CONNECTED,
+                    "not connected");
+            assertThat(UnixSockets.ulpName(SocketFd.of(listener))).isEmpty();
+        } finally {
+            for (int fd : new int[] {udp, unconnected, unix[0], unix[1]}) {
+                Descriptors.close(fd);
+            }
+        }
+    }
+
+    @Test
+    void unsupportedRequestsAreNamed() throws Exception {
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            int fd = SocketFd.of(ch);
+            byte[] serverAnon = RawClient.frame(1, 1, new byte[] {0, 1, 0, 0, 0, 1, 2, 0, 4, 0, 0, 0, 1, 3});
+            assertStatus(RawClient.exchange(fixture.socket(), serverAnon, fd), AgentStatus.UNSUPPORTED_REQUEST,
+                    "anon is a client mode");
+            assertStatus(RawClient.exchange(fixture.socket(), HandshakeRequest.client(null)
+                    .auth(HandshakeRequest.Auth.PSK).build().encode(), fd), AgentStatus.UNSUPPORTED_REQUEST, "has no PSK");
+            assertStatus(RawClient.exchange(fixture.socket(), HandshakeRequest.client("localhost")
+                    .credential("server-only").build().encode(), fd), AgentStatus.UNSUPPORTED_REQUEST,
+                    "not configured for the client side");
+            assertUntouched(ch, peer);
+        }
+    }
+
+    @Test
+    void aPeerThatStallsPastTheTimeoutEndsWithTimeoutAndAClosedSocket() throws Exception {
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> fixture.agent().handshake(ch,
+                    HandshakeRequest.client("localhost").timeout(Duration.ofMillis(400)).build()))
+                    .isInstanceOfSatisfying(AgentException.class, e -> {
+                        assertThat(e.status()).isEqualTo(AgentStatus.TIMEOUT);
+                        assertThat(e.socketState()).isEqualTo(SocketState.UNUSABLE);
+                    })
+                    .hasMessageContaining("within 400 ms");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(ms).isBetween(400L, 3000L);
+            assertThat(ch.isOpen()).as("the consumer API closes an unusable socket").isFalse();
+            int[] first = new int[1];
+            assertThat(peer.readToEnd(first)).as("the peer saw a ClientHello, then the end").isPositive();
+            assertThat(first[0]).as("a TLS handshake record").isEqualTo(22);
+        }
+        // the server side too: a client that connects and never sends a ClientHello
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             SocketChannel silent = SocketChannel.open(listener.getLocalAddress());
+             SocketChannel accepted = listener.accept()) {
+            assertThatThrownBy(() -> fixture.agent().handshake(accepted,
+                    HandshakeRequest.server().timeout(Duration.ofMillis(300)).build()))
+                    .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.status()).isEqualTo(AgentStatus.TIMEOUT));
+            assertThat(silent.read(ByteBuffer.allocate(1))).as("the silent client sees the connection end").isEqualTo(-1);
+        }
+        fixture.awaitLog("TIMEOUT: the handshake did not complete within 300 ms", 2000);
+    }
+
+    @Test
+    void aConsumerThatGoesAwayMidHandshakeIsNoticedAndCleanedUp() throws Exception {
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            UnixStream u = UnixStream.connect(fixture.socket().toString());
+            u.write(HandshakeRequest.client("localhost").timeout(Duration.ofSeconds(20)).build().encode(),
+                    new int[] {SocketFd.of(ch)}, System.nanoTime() + 1_000_000_000L);
+            // the agent sent its ClientHello: the handshake is running
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return peer.socket().getInputStream().read();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(22); // a TLS handshake record
+            long start = System.nanoTime();
+            u.close();
+            fixture.awaitLog("consumer went away during the handshake", 3000);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(2000);
+        }
+    }
+
+    @Test
+    void aFullAgentAnswersBusy() throws Exception {
+        EchoPeer[] peers = new EchoPeer[4];
+        SocketChannel[] stalled = new SocketChannel[4];
+        CompletableFuture<?>[] running = new CompletableFuture<?>[4];
+        try {
+            for (int i = 0; i < 4; i++) {
+                peers[i] = new EchoPeer();
+                stalled[i] = SocketChannel.open(peers[i].address());
+                SocketChannel ch = stalled[i];
+                running[i] = CompletableFuture.runAsync(() -> {
+                    try {
+                        fixture.agent().handshake(ch, HandshakeRequest.client("localhost")
+                                .timeout(Duration.ofSeconds(2)).build());
+                    } catch (Exception expected) {
+                        // TIMEOUT
+                    }
+                }, r -> Thread.ofVirtual().start(r));
+            }
+            long end = System.currentTimeMillis() + 5000;
+            while (fixture.daemon.activeHandshakes() < 4 && System.currentTimeMillis() < end) {
+                Thread.sleep(10);
+            }
+            assertThat(fixture.daemon.activeHandshakes()).isEqualTo(4);
+            try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+                assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
+                        .isInstanceOfSatisfying(AgentException.class, e -> {
+                            assertThat(e.status()).isEqualTo(AgentStatus.BUSY);
+                            assertThat(e.socketState()).isEqualTo(SocketState.UNTOUCHED);
+                        });
+                assertUntouched(ch, peer);
+            }
+            CompletableFuture.allOf(running).get(10, TimeUnit.SECONDS);
+        } finally {
+            for (int i = 0; i < 4; i++) {
+                if (stalled[i] != null) {
+                    stalled[i].close();
+                }
+                if (peers[i] != null) {
+                    peers[i].close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCertificateThatDoesNotVerifyIsHandshakeFailed() throws Exception {
+        try (JsseEcho peer = new JsseEcho("TLSv1.3"); SocketChannel ch = SocketChannel.open(peer.address())) {
+            assertThatThrownBy(() -> fixture.agent().handshake(ch,
+                    HandshakeRequest.client("localhost").credential("untrusting").build()))
+                    .isInstanceOfSatisfying(AgentException.class, e -> {
+                        assertThat(e.status()).isEqualTo(AgentStatus.HANDSHAKE_FAILED);
+                        assertThat(e.socketState()).isEqualTo(SocketState.UNUSABLE);
+                    })
+                    .hasMessageContaining("unknown_ca");
+            assertThat(ch.isOpen()).isFalse();
+        }
+    }
+
+    private static void assertStatus(HandshakeReply reply, AgentStatus status, String message) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
+        assertThat(reply.message()).contains(message);
+        assertThat(reply.socketState()).isEqualTo(SocketState.UNTOUCHED);
+    }
+
+    /** The channel is open, has no ULP from the agent, and plain bytes still reach the peer first. */
+    private static void assertUntouched(SocketChannel ch, EchoPeer peer) throws Exception {
+        assertThat(ch.isOpen()).isTrue();
+        ch.write(ByteBuffer.wrap("untouched\n".getBytes()));
+        assertThat(peer.readLine()).isEqualTo("untouched");
+        assertThat(peer.bytesBeforeFirstLine()).as("bytes the agent sent to the peer").isZero();
+    }
+}

@@ -1,0 +1,75 @@
+package io.ktls4j.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ktls4j.linux.KernelTls;
+import io.ktls4j.linux.internal.Descriptors;
+import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.internal.UnixSockets;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A kernel without kTLS (this build host; the lab's pass with the tls module blacklisted): by default the agent
+ * refuses with KTLS_UNAVAILABLE before the handshake, the socket comes back untouched, and the keys never leave it.
+ */
+@Tag("no-tls-module")
+class RefusalTest {
+    private static AgentFixture fixture;
+
+    @BeforeAll
+    static void agent() throws Exception {
+        Assumptions.assumeFalse(KernelTls.isAvailable(), "this kernel has kTLS; the refusal is for kernels without");
+        TestFds.warmUp();
+        fixture = AgentFixture.withDefaults();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @Test
+    void thePingSaysTheAgentHasNoKtls() throws Exception {
+        HandshakeAgent agent = fixture.agent();
+        assertThat(agent.agentHasKtls()).isFalse();
+        assertThat(agent.agentVersion()).startsWith("ktls4j-agent ");
+    }
+
+    @Test
+    void withoutKtlsTheDefaultPolicyRefusesAndTheSocketIsUntouched() throws Exception {
+        int before = Descriptors.openCount();
+        try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+            int flags = Descriptors.statusFlags(SocketFd.of(ch));
+            assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
+                    .isInstanceOfSatisfying(AgentException.class, e -> {
+                        assertThat(e.status()).isEqualTo(AgentStatus.KTLS_UNAVAILABLE);
+                        assertThat(e.socketState()).isEqualTo(SocketState.UNTOUCHED);
+                    })
+                    .hasMessageContaining("ENOENT").hasMessageContaining("allow-software-return");
+            int fd = SocketFd.of(ch);
+            assertThat(Descriptors.statusFlags(fd)).as("file status flags").isEqualTo(flags);
+            assertThat(UnixSockets.ulpName(fd)).as("no ULP attached").isEmpty();
+            // no TLS byte went out: the peer's first bytes are ours, in plain text
+            ch.write(ByteBuffer.wrap("still plain TCP\n".getBytes()));
+            assertThat(peer.readLine()).isEqualTo("still plain TCP");
+            assertThat(peer.bytesBeforeFirstLine()).isZero();
+            peer.socket().getOutputStream().write("back\n".getBytes());
+            ByteBuffer in = ByteBuffer.allocate(5);
+            while (in.hasRemaining()) {
+                ch.read(in);
+            }
+            assertThat(new String(in.array())).isEqualTo("back\n");
+        }
+        fixture.awaitLog("KTLS_UNAVAILABLE", 2000);
+        assertThat(TestFds.awaitOpenCount(before)).isEqualTo(before);
+    }
+}

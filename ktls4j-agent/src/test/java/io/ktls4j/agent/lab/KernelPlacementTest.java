@@ -1,0 +1,58 @@
+package io.ktls4j.agent.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ktls4j.Direction;
+import io.ktls4j.TlsStat;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.agent.AgentConnection;
+import io.ktls4j.agent.AgentFixture;
+import io.ktls4j.agent.HandshakeRequest;
+import io.ktls4j.agent.JsseEcho;
+import io.ktls4j.agent.Lines;
+import io.ktls4j.agent.Placement;
+import io.ktls4j.linux.KernelTls;
+import java.nio.channels.SocketChannel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** On a kTLS kernel the agent installs both directions in the kernel, and the consumer's records flow there. */
+@ExtendWith(KernelRequired.class)
+class KernelPlacementTest {
+    private static AgentFixture fixture;
+
+    @BeforeAll
+    static void agent() throws Exception {
+        fixture = AgentFixture.withDefaults();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void bothDirectionsRunInTheKernel(String protocol) throws Exception {
+        long txBefore = KernelTls.statistics().get(TlsStat.TlsTxSw);
+        try (JsseEcho peer = new JsseEcho(protocol); SocketChannel ch = SocketChannel.open(peer.address())) {
+            AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
+            assertThat(c.version()).isEqualTo(protocol.equals("TLSv1.3") ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2);
+            assertThat(c.placement(Direction.TX)).isEqualTo(Placement.KERNEL);
+            assertThat(c.placement(Direction.RX)).isEqualTo(Placement.KERNEL);
+            assertThat(c.backend(Direction.TX).isKernel()).isTrue();
+            assertThat(c.backend(Direction.RX).isKernel()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                Lines.send(c, "line " + i + " through the kernel");
+                assertThat(Lines.receive(c)).isEqualTo("LINE " + i + " THROUGH THE KERNEL");
+            }
+            c.close();
+        }
+        assertThat(KernelTls.statistics().get(TlsStat.TlsTxSw)).isGreaterThan(txBefore);
+    }
+}
