@@ -48,7 +48,9 @@ import java.util.Optional;
  * {@code MSG_PEEK} when an RX key is installed (6.1's {@code poll} reports a partial record as readable);
  * {@link MsgFlag#EOR} without {@link MsgFlag#MORE} is not passed to the kernel (it means what a send without
  * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link ControlRecordException}
- * carries the record type, peeked with a control buffer after the kernel's EIO.
+ * carries the record type, peeked with a control buffer after the kernel's EIO; an end of stream inside a record,
+ * which the kernel reports as a clean EOF, is EPROTO when bytes of the incomplete record are left in the TCP receive
+ * queue ({@code SIOCINQ}).
  *
  * <p>Notes on the kernel's answers: {@link #txMaxPayloadLen()} and {@link #setTxMaxPayloadLen} throw
  * {@link io.ktls4j.KernelFeatureException} (ENOPROTOOPT) on kernels before 6.19, the getter included, because such
@@ -284,7 +286,11 @@ public final class KernelKtlsSocket implements KtlsSocket {
     public long read(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
         long want = MsgIo.remaining(dsts);
         long n = io.recv(dsts, MsgFlag.mask(flags), false).result();
-        return n == 0 && want > 0 ? -1 : n; // recv's 0 is end of stream
+        if (n == 0 && want > 0) { // recv's 0 is end of stream
+            checkTruncation("recv");
+            return -1;
+        }
+        return n;
     }
 
     @Override
@@ -293,10 +299,32 @@ public final class KernelKtlsSocket implements KtlsSocket {
         MsgIo.Received r = io.recv(dsts, MsgFlag.mask(flags), true);
         RecordType type = r.recordType() >= 0 ? RecordType.of(r.recordType()) : null;
         if (r.result() == 0 && type == null && want > 0) {
+            checkTruncation("recvmsg");
             return new Received(-1, null); // no record, no cmsg: end of stream (an empty record comes with its cmsg)
         }
         // Without a cmsg the bytes are application data (e.g. no TLS_RX key yet: plain TCP).
         return new Received(r.result(), type == null ? RecordType.APPLICATION_DATA : type);
+    }
+
+    /**
+     * At end of stream with an RX key installed: bytes still in the TCP receive queue ({@code SIOCINQ}) are the
+     * start of a record that will never complete. The kernel drops them and reports a clean EOF; ktls4j's contract
+     * reports the truncation as EPROTO (every later read too, as the bytes stay).
+     */
+    private void checkTruncation(String call) throws IOException {
+        if (installed.get(Direction.RX.ordinal()) == null) {
+            return;
+        }
+        enter();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            int inq = Native.ioctlInt(arena, fd, Native.SIOCINQ);
+            if (inq > 0) {
+                throw new KtlsException(Errno.EPROTO, call + ": the stream ended inside a record (" + inq
+                        + " bytes of an incomplete record are left; the kernel itself reports a clean end of stream)");
+            }
+        } finally {
+            exit();
+        }
     }
 
     /**

@@ -186,4 +186,40 @@ class KernelBadInputTest {
         assertThat(now.sameAs(keys.withRecSeq(43))).isTrue();
         assertThat(keys.isDestroyed()).as("the caller keeps its CryptoInfo").isFalse();
     }
+
+    /** A stream that ends inside a record is EPROTO (the kernel alone says EOF); one that ends between records is EOF. */
+    @Test
+    void endOfStreamInsideARecordIsEproto() throws Exception {
+        SocketChannel[] a = t.pair();
+        SocketChannel[] b = t.pair();
+        CryptoInfo keys = KernelTestSupport.keys(TlsVersion.TLS_1_2, CipherType.AES_GCM_128, 6, 0);
+        KernelKtlsSocket tx = t.later(kernel.attach(a[0]));
+        tx.install(Direction.TX, keys);
+        KernelKtlsSocket rx = t.later(kernel.attach(b[1]));
+        rx.install(Direction.RX, keys);
+        tx.send(ByteBuffer.wrap(KernelTestSupport.random(100, 3)));
+        tx.send(ByteBuffer.wrap(KernelTestSupport.random(100, 4)));
+        tx.shutdownOutput();
+        byte[] records = KernelTestSupport.readToEof(a[1]);
+        b[0].write(ByteBuffer.wrap(records, 0, records.length - 7)); // the second record without its last 7 bytes
+        b[0].shutdownOutput();
+        assertThat(KernelTestSupport.readFully(rx, 100)).isEqualTo(KernelTestSupport.random(100, 3));
+        ByteBuffer dst = ByteBuffer.allocate(200);
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> rx.read(dst)).satisfies(e -> errnoOf(e, Errno.EPROTO))
+                    .hasMessageContaining("ended inside a record");
+        }
+        assertThatThrownBy(() -> rx.receive(dst)).satisfies(e -> errnoOf(e, Errno.EPROTO));
+
+        SocketChannel[] c = t.pair();
+        KernelKtlsSocket tx2 = t.later(kernel.attach(c[0]));
+        KernelKtlsSocket rx2 = t.later(kernel.attach(c[1]));
+        tx2.install(Direction.TX, keys);
+        rx2.install(Direction.RX, keys);
+        tx2.send(ByteBuffer.wrap(new byte[] {42}));
+        tx2.shutdownOutput();
+        assertThat(KernelTestSupport.readFully(rx2, 1)).containsExactly(42);
+        assertThat(rx2.read(dst)).isEqualTo(-1);
+        assertThat(rx2.receive(dst).isEndOfStream()).isTrue();
+    }
 }

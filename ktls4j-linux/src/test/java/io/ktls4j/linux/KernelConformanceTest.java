@@ -55,16 +55,6 @@ class KernelConformanceTest {
         public boolean supportsTxMaxPayloadLen() {
             return KernelTls.supportsTxMaxPayloadLen();
         }
-
-        /**
-         * The kernel drops a partial record at end of stream and reports a clean EOF (tls_rx_rec_wait returns 0 at
-         * RCV_SHUTDOWN). The kernel backend reports what the kernel reports ("adapted" rows in
-         * docs/CONFORMANCE.md); telling a truncation apart would need user space to track the record stream itself.
-         */
-        @Override
-        public boolean reportsEofInsideRecord() {
-            return false;
-        }
     };
 
     @Nested

@@ -59,6 +59,8 @@ public final class Native {
     public static final short POLLERR = 0x8;
     public static final short POLLHUP = 0x10;
     public static final short POLLRDHUP = 0x2000;
+    /** {@code SIOCINQ} ({@code FIONREAD}): bytes in a TCP socket's receive queue not yet read. */
+    public static final long SIOCINQ = 0x541B;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
 
@@ -139,13 +141,14 @@ public final class Native {
     private static final MethodHandle SHUTDOWN;
     private static final MethodHandle SOCKET;
     private static final MethodHandle CLOSE;
+    private static final MethodHandle IOCTL_INT;
 
     static {
         String why = platformProblem();
         StructLayout capture = null;
         VarHandle errno = null;
         MethodHandle setsockopt = null, getsockopt = null, sendmsg = null, recvmsg = null, getsockname = null,
-                getpeername = null, poll = null, shutdown = null, socket = null, close = null;
+                getpeername = null, poll = null, shutdown = null, socket = null, close = null, ioctl = null;
         if (why == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -172,6 +175,10 @@ public final class Native {
                 socket = downcall(linker, libc, ccs, "socket",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
                 close = downcall(linker, libc, ccs, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+                // int ioctl(int fd, unsigned long request, ...): one variadic pointer argument
+                ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ccs,
+                        Linker.Option.firstVariadicArg(2));
             } catch (Throwable t) { // IllegalCallerException without native access, missing symbols, ...
                 why = "the FFM linker could not bind libc's socket calls: " + t;
             }
@@ -189,6 +196,7 @@ public final class Native {
         SHUTDOWN = shutdown;
         SOCKET = socket;
         CLOSE = close;
+        IOCTL_INT = ioctl;
     }
 
     private Native() {
@@ -385,6 +393,18 @@ public final class Native {
         MemorySegment c = capture(arena);
         try {
             return (int) result((int) CLOSE.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ioctl(fd, request, &int)}: the int the kernel wrote, or -errno. */
+    public static int ioctlInt(Arena arena, int fd, long request) {
+        MemorySegment c = capture(arena);
+        MemorySegment v = arena.allocate(JAVA_INT);
+        try {
+            int r = (int) result((int) IOCTL_INT.invokeExact(c, fd, request, v), c);
+            return r < 0 ? r : v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }
