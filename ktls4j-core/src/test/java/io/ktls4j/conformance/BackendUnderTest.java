@@ -26,13 +26,4 @@ public interface BackendUnderTest {
 
     /** True when {@code TLS_TX_MAX_PAYLOAD_LEN} can be set (Linux 6.19+). */
     boolean supportsTxMaxPayloadLen();
-
-    /**
-     * True when the end of the stream inside a record is reported as {@code EPROTO} (the software backend). The Linux
-     * kernel drops the partial record and reports a clean end of stream; that difference is documented in
-     * docs/CONFORMANCE.md, and the handshake layer reports truncation either way (no close_notify).
-     */
-    default boolean reportsEofInsideRecord() {
-        return true;
-    }
 }

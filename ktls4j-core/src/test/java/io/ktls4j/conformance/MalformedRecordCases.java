@@ -154,22 +154,13 @@ public abstract class MalformedRecordCases extends ConformanceCases {
         Expect.errno(WouldBlockException.class, Errno.EAGAIN, () -> recv(fixture.cfd2(), 64, DONTWAIT));
     }
 
-    /** Three header bytes and then the end of the stream: EPROTO (the kernel: a clean EOF, see docs/CONFORMANCE.md). */
+    /** Three header bytes and then the end of the stream: EPROTO (the kernel backend checks SIOCINQ). */
     @ParameterizedTest(name = "[{index}] {0} {1}")
     @MethodSource("cases")
     void short_header_at_eof(Variant v, Chunking c) throws Exception {
         setUp(v);
         Outcome o = run(c, new byte[] {0x17, 0x03, 0x03}, true);
-        endedInsideRecord(o);
-    }
-
-    /** EPROTO, or for a backend that reports a clean EOF there (the kernel), no error at all. */
-    private void endedInsideRecord(Outcome o) {
-        if (backendUnderTest().reportsEofInsideRecord()) {
-            failedWith(o, KtlsException.class, Errno.EPROTO);
-        } else {
-            assertThat(o.error()).as("the kernel drops a partial record at EOF and reports end of stream").isNull();
-        }
+        failedWith(o, KtlsException.class, Errno.EPROTO);
     }
 
     /** A header with version 0x0301: EINVAL (tls.rst: "the TLS version in the received message does not match"). */
@@ -208,20 +199,16 @@ public abstract class MalformedRecordCases extends ConformanceCases {
         Expect.errno(BadRecordException.class, Errno.EBADMSG, () -> recv(fixture.cfd2(), 64, DONTWAIT));
     }
 
-    /** A real record missing its last 10 bytes, then the end of the stream: EPROTO (the kernel says EOF). */
+    /** A real record missing its last 10 bytes, then the end of the stream: EPROTO (the kernel backend checks SIOCINQ). */
     @ParameterizedTest(name = "[{index}] {0} {1}")
     @MethodSource("cases")
     void truncated_record_at_eof(Variant v, Chunking c) throws Exception {
         setUp(v);
         byte[] rec = nextRecord();
         Outcome o = run(c, Arrays.copyOf(rec, rec.length - 10), true);
-        endedInsideRecord(o);
-        if (backendUnderTest().reportsEofInsideRecord()) {
-            assertThat(catchThrowable(() -> recv(fixture.cfd2(), 64, DONTWAIT))).as("no data after it")
-                    .isInstanceOf(KtlsException.class);
-        } else {
-            assertThat(fixture.cfd2().read(ByteBuffer.allocate(64))).as("still the end of stream").isEqualTo(-1);
-        }
+        failedWith(o, KtlsException.class, Errno.EPROTO);
+        assertThat(catchThrowable(() -> recv(fixture.cfd2(), 64, DONTWAIT))).as("no data after it")
+                .isInstanceOf(KtlsException.class);
     }
 
     /** A well-formed header followed by 64 random bytes: authentication fails, EBADMSG, sticky. */
