@@ -155,7 +155,7 @@ append="console=ttyS0 panic=-1 loglevel=5 ktls4j_out=$out ktls4j_stage2=$here/gu
 start=$(date +%s)
 set +e
 timeout -k 10 "$timeout_secs" qemu-system-x86_64 \
-  -accel tcg -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none \
+  -accel tcg,thread=single -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none \
   -kernel "/boot/vmlinuz-$kver" -initrd "$img" -append "$append" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
   -virtfs "local,path=$out,mount_tag=labout,security_model=none,multidevs=remap" \
