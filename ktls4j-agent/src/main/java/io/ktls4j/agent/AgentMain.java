@@ -11,7 +11,8 @@ import java.nio.file.Path;
  *      [--socket-group GROUP] [--state-dir DIR] [--watch]
  * </pre>
  *
- * Exit codes: 0 stopped normally, 1 runtime failure (cannot bind, bad configuration), 2 usage error.
+ * Exit codes: 1 runtime failure (cannot bind, bad configuration), 2 usage error; stopped by SIGTERM or SIGINT, the
+ * JVM's 143 or 130 (128 + the signal) after the agent has stopped cleanly.
  */
 public final class AgentMain {
     static final String USAGE = """
@@ -24,7 +25,7 @@ public final class AgentMain {
               --state-dir DIR       where the default certificate lives (default: $XDG_STATE_HOME/ktls4j or
                                     ~/.local/state/ktls4j)
               --watch               also reload when FILE changes (polled every 2 s); SIGHUP always reloads
-            Exit codes: 0 stopped, 1 runtime failure, 2 usage error.""";
+            Exit codes: 1 runtime failure, 2 usage error; 143/130 stopped by SIGTERM/SIGINT (128 + signal).""";
 
     private AgentMain() {
     }

@@ -45,6 +45,11 @@ public final class HandshakeAgent {
     /** Added to the handshake timeout while waiting for the reply. */
     static final long REPLY_GRACE_MILLIS = 5000;
     private static final long SEND_MILLIS = 10_000;
+    /**
+     * Record layers attached to channels whose request was refused untouched: a retry on the same channel reuses it
+     * (a second {@code TCP_ULP} would be EEXIST).
+     */
+    private static final Map<java.nio.channels.SocketChannel, FallbackKtlsSocket> UNUSED = new java.util.WeakHashMap<>();
 
     private final Path socket;
     private final String agentVersion;
@@ -108,13 +113,33 @@ public final class HandshakeAgent {
         if (!channel.isConnected()) {
             throw new KtlsException(Errno.ENOTCONN, "the channel must be connected before its handshake");
         }
-        FallbackKtlsSocket layer = Ktls.attach(channel, BackendPolicy.AUTO);
+        FallbackKtlsSocket layer;
+        synchronized (UNUSED) {
+            layer = UNUSED.remove(channel);
+        }
+        if (layer == null) {
+            layer = Ktls.attach(channel, BackendPolicy.AUTO);
+        }
         int fd = SocketFd.of(channel);
         long waitMillis = (request.timeout() != null ? request.timeout().toMillis() : HandshakeRequest.MAX_TIMEOUT_MS)
                 + REPLY_GRACE_MILLIS;
         HandshakeReply reply;
-        try (UnixStream u = UnixStream.connect(socket.toString())) {
-            u.write(request.encode(), new int[] {fd}, deadline(SEND_MILLIS));
+        UnixStream u;
+        try {
+            u = UnixStream.connect(socket.toString());
+            try {
+                u.write(request.encode(), new int[] {fd}, deadline(SEND_MILLIS));
+            } catch (IOException | RuntimeException e) {
+                u.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            synchronized (UNUSED) {
+                UNUSED.put(channel, layer); // the request never reached the agent: the socket is as it was
+            }
+            throw new IOException("cannot send the request to the agent at " + socket + ": " + e.getMessage(), e);
+        }
+        try (u) {
             byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(waitMillis));
             try {
                 if ((frame[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {
@@ -143,6 +168,9 @@ public final class HandshakeAgent {
             HandshakeRequest request, HandshakeReply reply) throws IOException {
         if (reply.status() != AgentStatus.OK) {
             if (reply.socketState() == SocketState.UNTOUCHED) {
+                synchronized (UNUSED) {
+                    UNUSED.put(channel, layer);
+                }
                 throw new AgentException(reply.status(), SocketState.UNTOUCHED, reply.message());
             }
             throw unusable(channel, reply.status(), reply.message(), null);

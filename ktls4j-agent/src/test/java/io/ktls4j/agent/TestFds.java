@@ -87,6 +87,33 @@ final class TestFds {
         return sb.toString();
     }
 
+    /** The number of this process's descriptors that are sockets (pipes to child processes excluded). */
+    static int socketCount() throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path e : dir) {
+                try {
+                    if (Files.readSymbolicLink(e).toString().startsWith("socket:")) {
+                        n++;
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Waits up to 5 s for this process's socket descriptors to number {@code expected}; returns the last count. */
+    static int awaitSocketCount(int expected) throws Exception {
+        int n = socketCount();
+        for (int i = 0; i < 250 && n != expected; i++) {
+            Thread.sleep(20);
+            n = socketCount();
+        }
+        return n;
+    }
+
     /** The open descriptor count once it has not changed for 200 ms (earlier work may still be closing). */
     static int settledCount() throws Exception {
         int last = Descriptors.openCount();
