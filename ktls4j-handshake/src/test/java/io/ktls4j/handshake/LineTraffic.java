@@ -40,6 +40,15 @@ final class LineTraffic {
 
     /** Reads the reversed lines and checks them; returns the byte count. */
     static long expectReversed(ReadableByteChannel ch, long seed, long total) throws IOException {
+        return expect(ch, seed, total, true);
+    }
+
+    /** Reads the lines echoed unchanged ({@code gnutls-serv --echo}) and checks them; returns the byte count. */
+    static long expectEchoed(ReadableByteChannel ch, long seed, long total) throws IOException {
+        return expect(ch, seed, total, false);
+    }
+
+    private static long expect(ReadableByteChannel ch, long seed, long total, boolean reversed) throws IOException {
         Random r = new Random(seed);
         long got = 0;
         while (got < total) {
@@ -51,8 +60,8 @@ final class LineTraffic {
                 }
             }
             for (int i = 0; i < l.length - 1; i++) {
-                if (in.get(i) != l[l.length - 2 - i]) {
-                    throw new AssertionError("reversed line differs at byte " + (got + i));
+                if (in.get(i) != l[reversed ? l.length - 2 - i : i]) {
+                    throw new AssertionError("line differs at byte " + (got + i));
                 }
             }
             if (in.get(l.length - 1) != '\n') {

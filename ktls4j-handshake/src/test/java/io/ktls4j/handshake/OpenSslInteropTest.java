@@ -145,7 +145,7 @@ class OpenSslInteropTest {
         PeerProcess sClient = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_client", "-connect",
                 "127.0.0.1:" + listener.socket().getLocalPort(), "-CAfile", pki.caPem.toString(),
                 "-verify_return_error", "-tls1_3")));
-        try (KtlsConnection c = ctx.accept(listener.accept())) {
+        try (KtlsConnection c = ctx.accept(Traffic.accept(listener, sClient))) {
             sClient.awaitOutput("Verify return code: 0", WAIT);
             command(sClient, "k\n");
             command(sClient, "after-k\n");
@@ -234,7 +234,7 @@ class OpenSslInteropTest {
                 "127.0.0.1:" + listener.socket().getLocalPort(), "-servername", "localhost", "-CAfile",
                 pki.caPem.toString(), "-verify_return_error", "-cert", pki.client.certPem().toString(), "-key",
                 pki.client.keyPem().toString(), "-alpn", "h2")));
-        try (KtlsConnection c = ctx.accept(listener.accept())) {
+        try (KtlsConnection c = ctx.accept(Traffic.accept(listener, sClient))) {
             assertThat(c.applicationProtocol()).isEqualTo("h2");
             assertThat(c.session().serverName()).isEqualTo("localhost");
             assertThat(c.peerCertificates()).first().isEqualTo(pki.client.cert());

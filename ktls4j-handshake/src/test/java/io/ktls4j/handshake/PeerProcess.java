@@ -22,6 +22,7 @@ final class PeerProcess implements AutoCloseable {
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final boolean captureStdout;
+    private volatile Path logFile;
 
     private PeerProcess(List<String> command, Path dir, boolean captureStdout) throws IOException {
         this.command = command;
@@ -73,6 +74,12 @@ final class PeerProcess implements AutoCloseable {
         throw new AssertionError("peer output never showed \"" + text + "\": " + describe());
     }
 
+    /** A log file the peer writes (gnutls-cli --logfile), shown by {@link #describe()}. */
+    PeerProcess withLogFile(Path file) {
+        this.logFile = file;
+        return this;
+    }
+
     OutputStream stdin() {
         return process.getOutputStream();
     }
@@ -103,6 +110,14 @@ final class PeerProcess implements AutoCloseable {
 
     String describe() {
         String out = output();
+        Path log = logFile;
+        if (log != null) {
+            try {
+                out += "\n--- " + log.getFileName() + " ---\n" + java.nio.file.Files.readString(log);
+            } catch (IOException e) {
+                out += "\n(no log: " + e + ")";
+            }
+        }
         return String.join(" ", command) + "\n--- output ---\n"
                 + (out.length() > 4000 ? out.substring(out.length() - 4000) : out);
     }

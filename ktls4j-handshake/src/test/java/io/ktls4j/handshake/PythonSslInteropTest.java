@@ -104,7 +104,7 @@ class PythonSslInteropTest {
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         PeerProcess client = closer.add(PeerProcess.start(pki.dir, python("client", suite, "--port",
                 String.valueOf(listener.socket().getLocalPort()), "--bytes", String.valueOf(Traffic.INTEROP_BYTES))));
-        try (KtlsConnection c = ctx.accept(listener.accept())) {
+        try (KtlsConnection c = ctx.accept(Traffic.accept(listener, client))) {
             assertThat(c.cipherSuite()).isEqualTo(suite);
             assertThat(c.session().serverName()).isEqualTo("localhost");
             assertThat(JsseInteropTest.echoUntilCloseNotify(c)).isEqualTo(Traffic.INTEROP_BYTES);
@@ -137,7 +137,7 @@ class PythonSslInteropTest {
         PeerProcess client = closer.add(PeerProcess.start(pki.dir, python("client", suite, "--port",
                 String.valueOf(listener.socket().getLocalPort()), "--cert", pki.client.chainPem().toString(), "--key",
                 pki.client.keyPem().toString(), "--alpn", "h2", "--bytes", "1000")));
-        try (KtlsConnection c = srv.accept(listener.accept())) {
+        try (KtlsConnection c = srv.accept(Traffic.accept(listener, client))) {
             assertThat(c.applicationProtocol()).isEqualTo("h2");
             assertThat(c.peerCertificates()).first().isEqualTo(pki.client.cert());
             assertThat(JsseInteropTest.echoUntilCloseNotify(c)).isEqualTo(1000);

@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.security.interfaces.ECPrivateKey;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -82,7 +86,7 @@ final class TestPki {
         List<GeneralName> local = List.of(new GeneralName(GeneralName.dNSName, "localhost"),
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
         ecServer = issue(ca, "localhost", ec("secp256r1"), local, from, to, "server-ec", true);
-        ec384Server = issue(ca, "localhost", ec("secp384r1"), local, from, to, "server-ec384", true);
+        ec384Server = issue(ca, "localhost", ec("secp384r1"), local, from, to, "server-ec384", false);
         rsaServer = issue(ca, "localhost", rsa(), local, from, to, "server-rsa", false);
         ed25519Server = issue(ca, "localhost", KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), local, from,
                 to, "server-ed25519", true);
@@ -130,7 +134,7 @@ final class TestPki {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         b.addExtension(Extension.subjectKeyIdentifier, false, u.createSubjectKeyIdentifier(kp.getPublic()));
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(kp.getPrivate())));
-        return write(cert, kp.getPrivate(), file, null, true);
+        return write(cert, kp, file, null, true);
     }
 
     private Issued issue(Issued issuer, String cn, KeyPair kp, List<GeneralName> sans, Instant from, Instant to,
@@ -150,17 +154,29 @@ final class TestPki {
         b.addExtension(Extension.authorityKeyIdentifier, false,
                 u.createAuthorityKeyIdentifier(issuer.cert().getPublicKey()));
         X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(issuer.key())));
-        return write(cert, kp.getPrivate(), file, issuer.cert(), pkcs8);
+        return write(cert, kp, file, issuer.cert(), pkcs8);
     }
 
-    private Issued write(X509Certificate cert, PrivateKey key, String file, X509Certificate issuer, boolean pkcs8)
+    private Issued write(X509Certificate cert, KeyPair kp, String file, X509Certificate issuer, boolean pkcs8)
             throws Exception {
+        PrivateKey key = kp.getPrivate();
         Path certPem = dir.resolve(file + ".crt");
         Path keyPem = dir.resolve(file + ".key");
         Path chainPem = dir.resolve(file + "-chain.crt");
         Files.writeString(certPem, pem(cert));
         Files.writeString(chainPem, pem(cert) + (issuer == null ? "" : pem(issuer)));
-        Files.writeString(keyPem, pkcs8 ? pem(new JcaPKCS8Generator(key, null)) : pem(key));
+        if (key instanceof ECPrivateKey ec) {
+            // the JDK's PKCS#8 leaves the public key out of ECPrivateKey, which GnuTLS 3.7 cannot import
+            SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded());
+            org.bouncycastle.asn1.sec.ECPrivateKey inner = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                    ec.getParams().getOrder().bitLength(), ec.getS(), spki.getPublicKeyData(),
+                    spki.getAlgorithm().getParameters());
+            Files.writeString(keyPem, pkcs8
+                    ? pem(new PemObject("PRIVATE KEY", new PrivateKeyInfo(spki.getAlgorithm(), inner).getEncoded()))
+                    : pem(new PemObject("EC PRIVATE KEY", inner.getEncoded())));
+        } else {
+            Files.writeString(keyPem, pkcs8 ? pem(new JcaPKCS8Generator(key, null)) : pem(key));
+        }
         return new Issued(cert, key, certPem, keyPem, chainPem);
     }
 

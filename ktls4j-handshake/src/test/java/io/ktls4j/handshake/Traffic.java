@@ -139,6 +139,23 @@ final class Traffic {
         }
     }
 
+    /** Accepts one connection within a minute, or fails with the peer's output (a peer that died never connects). */
+    static java.nio.channels.SocketChannel accept(java.nio.channels.ServerSocketChannel listener, PeerProcess peer)
+            throws Exception {
+        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+            listener.configureBlocking(false);
+            listener.register(selector, java.nio.channels.SelectionKey.OP_ACCEPT);
+            if (selector.select(60_000) == 0) {
+                throw new AssertionError("no connection within 60 s; " + peer.describe());
+            }
+            java.nio.channels.SocketChannel ch = listener.accept();
+            ch.configureBlocking(true);
+            return ch;
+        } finally {
+            listener.configureBlocking(true);
+        }
+    }
+
     @FunctionalInterface
     interface IoCallable<T> {
         T call() throws Exception;
