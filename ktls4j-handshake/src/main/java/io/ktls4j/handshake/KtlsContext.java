@@ -83,7 +83,25 @@ public final class KtlsContext {
         if (!client && credentials == null && psks.isEmpty()) {
             throw new IllegalArgumentException("a server needs credentials (a certificate and key) or a PSK");
         }
-        this.backend = b.backend != null ? b.backend : new io.ktls4j.sw.SoftwareBackend();
+        this.backend = b.backend != null ? b.backend : defaultBackend();
+    }
+
+    /**
+     * The backend of contexts that name none: the class in system property {@code ktls4j.backend} (a
+     * {@link TlsBackend} with a public no-argument constructor, e.g. {@code io.ktls4j.linux.KernelBackend}), else the
+     * software backend.
+     */
+    static TlsBackend defaultBackend() {
+        String name = System.getProperty("ktls4j.backend");
+        if (name == null || name.isBlank()) {
+            return new io.ktls4j.sw.SoftwareBackend();
+        }
+        try {
+            return (TlsBackend) Class.forName(name.trim()).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException("ktls4j.backend=" + name
+                    + " is not a TlsBackend with a public no-argument constructor on the class path", e);
+        }
     }
 
     private List<TlsCipherSuite> usableSuites(List<TlsCipherSuite> wanted) {
