@@ -51,17 +51,26 @@ final class KeyLog {
         return file;
     }
 
-    void tls12(byte[] clientRandom, TlsSecret masterSecret, TlsCrypto crypto) throws IOException {
+    void tls12(byte[] clientRandom, TlsSecret masterSecret, TlsCrypto crypto) {
         write(new String[] {"CLIENT_RANDOM"}, clientRandom, new TlsSecret[] {masterSecret}, crypto);
     }
 
     void tls13(byte[] clientRandom, TlsSecret clientTraffic0, TlsSecret serverTraffic0, TlsSecret exporter,
-            TlsCrypto crypto) throws IOException {
+            TlsCrypto crypto) {
         write(new String[] {"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"}, clientRandom,
                 new TlsSecret[] {clientTraffic0, serverTraffic0, exporter}, crypto);
     }
 
-    private void write(String[] labels, byte[] clientRandom, TlsSecret[] secrets, TlsCrypto crypto)
+    /** Appends the lines; a key log that cannot be written is reported, but never fails the connection. */
+    private void write(String[] labels, byte[] clientRandom, TlsSecret[] secrets, TlsCrypto crypto) {
+        try {
+            append(labels, clientRandom, secrets, crypto);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot write the TLS key log " + file + ": " + e.getMessage());
+        }
+    }
+
+    private void append(String[] labels, byte[] clientRandom, TlsSecret[] secrets, TlsCrypto crypto)
             throws IOException {
         HexFormat hex = HexFormat.of();
         String random = hex.formatHex(clientRandom);

@@ -244,6 +244,45 @@ class OpenSslInteropTest {
         assertThat(sClient.output()).contains("ALPN protocol: h2");
     }
 
+    /**
+     * Each group offered alone (TLS 1.3), or first with P-256 after it (TLS 1.2, where OpenSSL also requires the
+     * curve of the P-256 server certificate among the client's groups, RFC 8422 §5.1).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "X25519, TLSv1.3, 'X25519, 253 bits', x25519",
+        "P-256, TLSv1.3, 'ECDH, prime256v1, 256 bits', secp256r1",
+        "P-384, TLSv1.3, 'ECDH, secp384r1, 384 bits', secp384r1",
+        "X25519:P-256, TLSv1.2, 'X25519, 253 bits', x25519:secp256r1",
+        "P-256, TLSv1.2, 'ECDH, prime256v1, 256 bits', secp256r1",
+        "P-384:P-256, TLSv1.2, 'ECDH, secp384r1, 384 bits', secp384r1:secp256r1"})
+    void keyExchangeGroups(String groups, String version, String tempKey, String opensslShared) throws Exception {
+        pki = TestPki.get();
+        String flag = version.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2";
+        // OpenSSL client offering these groups, ktls4j server with its defaults: it takes the client's first
+        KtlsContext srv = KtlsContext.forServer(pki.ecServer.credentials()).protocols(version).build();
+        ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+        PeerProcess sClient = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + listener.socket().getLocalPort(), "-CAfile", pki.caPem.toString(),
+                "-verify_return_error", "-groups", groups, flag)));
+        try (KtlsConnection c = srv.accept(Traffic.accept(listener, sClient))) {
+            c.write(ByteBuffer.wrap("group-ok\n".getBytes(StandardCharsets.US_ASCII)));
+            sClient.awaitOutput("group-ok", WAIT);
+        }
+        assertThat(sClient.output()).contains("Server Temp Key: " + tempKey);
+
+        // ktls4j client offering these groups, OpenSSL server with its defaults
+        int port = PeerProcess.freePort();
+        PeerProcess server = sServer(port, pki.ecServer, version.equals("TLSv1.3")
+                ? TlsCipherSuite.TLS_AES_128_GCM_SHA256 : TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+        try (KtlsConnection c = client().groups(groups.split(":")).protocols(version).build()
+                .connect("localhost", port)) {
+            c.write(ByteBuffer.wrap("x\n".getBytes(StandardCharsets.US_ASCII)));
+            server.awaitOutput("Shared groups: " + opensslShared + "\n", WAIT);
+        }
+    }
+
     /** Echoes exactly {@code n} bytes, then closes (close_notify). */
     static long echoExactly(KtlsConnection c, long n) throws Exception {
         ByteBuffer buf = ByteBuffer.allocate(32768);

@@ -23,6 +23,7 @@ final class PeerProcess implements AutoCloseable {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final boolean captureStdout;
     private volatile Path logFile;
+    private final List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private PeerProcess(List<String> command, Path dir, boolean captureStdout) throws IOException {
         this.command = command;
@@ -30,9 +31,9 @@ final class PeerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().remove("SSLKEYLOGFILE");
         this.process = pb.start();
-        pump(process.getErrorStream(), stderr, "stderr");
+        pumps.add(pump(process.getErrorStream(), stderr, "stderr"));
         if (captureStdout) {
-            pump(process.getInputStream(), stdout, "stdout");
+            pumps.add(pump(process.getInputStream(), stdout, "stdout"));
         }
     }
 
@@ -101,9 +102,13 @@ final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /** Waits for the peer to exit and for its captured output to be read to the end. */
     int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("peer still running after " + timeout + ": " + describe());
+        }
+        for (Thread t : pumps) {
+            t.join(10_000);
         }
         return process.exitValue();
     }
@@ -133,7 +138,7 @@ final class PeerProcess implements AutoCloseable {
         }
     }
 
-    private static void pump(InputStream in, ByteArrayOutputStream sink, String name) {
+    private static Thread pump(InputStream in, ByteArrayOutputStream sink, String name) {
         Thread t = new Thread(() -> {
             byte[] b = new byte[8192];
             try {
@@ -148,5 +153,6 @@ final class PeerProcess implements AutoCloseable {
         }, "peer-" + name);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 }
