@@ -5,22 +5,24 @@ import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.linux.KernelBackend;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.linux.Ktls;
 import io.ktls4j.sw.SoftwareBackend;
 
 /**
  * {@code --backend auto|kernel|software}: which record layer carries a connection after the handshake.
- * {@code auto} takes the kernel for a connection whose version and cipher it supports and the software record
- * layer otherwise, recording why ({@link FallbackLog}); {@code kernel} refuses to start without kTLS (exit 3).
+ * {@code auto} is {@link Ktls#attach} with {@link io.ktls4j.linux.BackendPolicy#AUTO}: each direction in the kernel
+ * when it takes the keys, else on the software record layer, with the reason counted in
+ * {@link io.ktls4j.linux.FallbackStatistics}; {@code kernel} refuses to start without kTLS (exit 3).
  */
 enum BackendPolicy {
     AUTO, KERNEL, SOFTWARE;
 
     /** The backend to hand the handshake context. */
-    TlsBackend backend(FallbackLog fallbacks) {
+    TlsBackend backend() {
         return switch (this) {
             case KERNEL -> new KernelBackend();
             case SOFTWARE -> new SoftwareBackend();
-            case AUTO -> new AutoBackend(fallbacks);
+            case AUTO -> Ktls.backend(io.ktls4j.linux.BackendPolicy.AUTO);
         };
     }
 

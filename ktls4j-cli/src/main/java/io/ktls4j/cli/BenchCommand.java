@@ -6,6 +6,7 @@ import io.ktls4j.http.ConnectionLog;
 import io.ktls4j.http.HttpLimits;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.StaticFileHandler;
+import io.ktls4j.linux.FallbackStatistics;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -177,11 +178,11 @@ final class BenchCommand implements Callable<Integer> {
             return new Row(policy.toString(), suite.name(), n, 0, 0, "skipped: " + KernelTls.probe(suite.version(),
                     suite.cipher()).reason());
         }
-        FallbackLog fallbacks = new FallbackLog();
+        Map<String, Long> fallbacksBefore = FallbackStatistics.snapshot().fallbackReasons();
         KtlsContext server = KtlsContext.forServer(cert.certificate(), cert.privateKey()).protocols(suite.version())
-                .cipherSuites(suite).backend(policy.backend(fallbacks)).build();
+                .cipherSuites(suite).backend(policy.backend()).build();
         KtlsContext client = KtlsContext.forClient().protocols(suite.version()).cipherSuites(suite)
-                .trustManager(cert.certificate()).backend(policy.backend(fallbacks)).build();
+                .trustManager(cert.certificate()).backend(policy.backend()).build();
         try (HttpServer s = new HttpServer(HttpServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 128), new TlsTransport(server, null), new StaticFileHandler(www), HttpLimits.DEFAULT, n + 4,
                 Duration.ofSeconds(10), SILENT).start()) {
@@ -212,8 +213,14 @@ final class BenchCommand implements Callable<Integer> {
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;
             String note = errors.isEmpty() ? null : "error: " + io.ktls4j.http.LogLines.oneLine(errors.get(0));
-            if (fallbacks.total() > 0) {
-                note = (note == null ? "" : note + "; ") + "fell back: " + fallbacks.byReason().keySet();
+            List<String> fellBack = new ArrayList<>();
+            FallbackStatistics.snapshot().fallbackReasons().forEach((reason, count) -> {
+                if (count > fallbacksBefore.getOrDefault(reason, 0L)) {
+                    fellBack.add(reason);
+                }
+            });
+            if (!fellBack.isEmpty()) {
+                note = (note == null ? "" : note + "; ") + "fell back: " + fellBack;
             }
             return new Row(policy.toString(), suite.name(), n, bytes.sum() / elapsed / (1 << 20), requests.sum(), note);
         }

@@ -31,7 +31,7 @@ final class ClientOptions {
             description = "Cipher suites to offer, IANA names, comma-separated (default: all kTLS-capable).")
     List<String> ciphers;
 
-    KtlsContext context(FallbackLog fallbacks) throws IOException {
+    KtlsContext context() throws IOException {
         KtlsContextBuilder b = KtlsContext.forClient();
         TlsOptions.apply(b, tls, ciphers);
         if (insecure) {
@@ -42,6 +42,6 @@ final class ClientOptions {
         if (backend == BackendPolicy.KERNEL) {
             b.cipherSuites(TlsOptions.kernelSuites(b.build()).toArray(TlsCipherSuite[]::new));
         }
-        return b.backend(backend.backend(fallbacks)).build();
+        return b.backend(backend.backend()).build();
     }
 }

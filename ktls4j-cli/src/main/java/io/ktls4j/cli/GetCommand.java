@@ -61,8 +61,7 @@ final class GetCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "not an http(s) URL with a host: " + url);
         }
         PrintWriter err = spec.commandLine().getErr();
-        FallbackLog fallbacks = new FallbackLog();
-        var context = client.context(fallbacks);
+        var context = client.context();
         try (Fetcher f = Fetcher.open(uri, context);
              WritableByteChannel sink = sink()) {
             Progress progress = !silent && output != null && Progress.isTerminal() ? new Progress(err) : null;

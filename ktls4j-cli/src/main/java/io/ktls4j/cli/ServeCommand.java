@@ -168,7 +168,7 @@ final class ServeCommand implements Callable<Integer> {
         if (backend == BackendPolicy.KERNEL) {
             b.cipherSuites(TlsOptions.kernelSuites(b.build()).toArray(TlsCipherSuite[]::new));
         }
-        return b.backend(backend.backend(stats.fallbacks)).build();
+        return b.backend(backend.backend()).build();
     }
 
     private void banner(PrintWriter out, InetSocketAddress local, Path root, KtlsContext context,

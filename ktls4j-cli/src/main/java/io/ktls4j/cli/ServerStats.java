@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.LongAdder;
 /** What {@code ktls serve} has seen: connections now and in total, per backend and direction, versions, suites. */
 final class ServerStats {
     final Instant started = Instant.now();
-    final FallbackLog fallbacks = new FallbackLog();
     private final AtomicLong now = new AtomicLong();
     private final LongAdder total = new LongAdder();
     private final LongAdder handshakeFailures = new LongAdder();

@@ -72,7 +72,7 @@ class StatCommand implements Callable<Integer> {
     private String fetchStatus() throws IOException {
         URI u = statusUri();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        try (Fetcher f = Fetcher.open(u, client.context(new FallbackLog()))) {
+        try (Fetcher f = Fetcher.open(u, client.context())) {
             Fetcher.Result r = f.exchange("GET", new HttpHeaders().add("Accept", "application/json"), false,
                     Channels.newChannel(body), null);
             if (r.head().status() != 200) {

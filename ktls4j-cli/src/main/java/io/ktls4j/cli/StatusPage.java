@@ -7,6 +7,7 @@ import io.ktls4j.http.Html;
 import io.ktls4j.http.HttpException;
 import io.ktls4j.http.HttpRequest;
 import io.ktls4j.http.HttpResponse;
+import io.ktls4j.linux.FallbackStatistics;
 import io.ktls4j.linux.KernelTls;
 import io.ktls4j.sw.SoftwareTlsStats;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,8 @@ final class StatusPage implements Handler {
         m.put("backends", stats.backends());
         m.put("versions", stats.versions());
         m.put("cipher_suites", stats.suites());
-        m.put("fallbacks", Map.of("total", stats.fallbacks.total(), "reasons", stats.fallbacks.byReason()));
+        FallbackStatistics.Snapshot f = FallbackStatistics.snapshot();
+        m.put("fallbacks", Map.of("total", f.fallbackTx() + f.fallbackRx(), "reasons", f.fallbackReasons()));
         Map<String, Object> tls = new LinkedHashMap<>();
         Map<String, Object> kernel = StatCommand.kernelCounters();
         kernel.put("ktls_available", KernelTls.isAvailable());

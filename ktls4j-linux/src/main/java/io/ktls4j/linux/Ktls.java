@@ -3,8 +3,11 @@ package io.ktls4j.linux;
 import io.ktls4j.Errno;
 import io.ktls4j.KernelFeatureException;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.TlsBackend;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.Locale;
 
 /**
  * The entry point: attaches TLS to a connected channel with per-direction fallback from the kernel to the software
@@ -43,5 +46,23 @@ public final class Ktls {
             return new FallbackKtlsSocket(channel, policy, null, e.getMessage());
         }
         return new FallbackKtlsSocket(channel, policy, kernel, null);
+    }
+
+    /**
+     * The policy as a {@link TlsBackend}, for APIs that take one (the handshake context): each {@code attach} is
+     * {@link #attach(SocketChannel, BackendPolicy)}.
+     */
+    public static TlsBackend backend(BackendPolicy policy) {
+        return new TlsBackend() {
+            @Override
+            public String name() {
+                return policy.name().toLowerCase(Locale.ROOT);
+            }
+
+            @Override
+            public KtlsSocket attach(SocketChannel channel) throws IOException {
+                return Ktls.attach(channel, policy);
+            }
+        };
     }
 }
