@@ -17,9 +17,10 @@ import org.bouncycastle.tls.crypto.TlsSecret;
 
 /**
  * Writes session secrets in the NSS key log format ({@code SSLKEYLOGFILE}) so that Wireshark can decrypt a capture.
- * Opt-in only: enabled by {@link KtlsContextBuilder#keyLogFile(Path)} or by the {@code SSLKEYLOGFILE} environment
- * variable when {@link KtlsContextBuilder#keyLogFromEnvironment()} was asked for. Anyone who can read the file can
- * decrypt the traffic; the file is created readable by its owner only.
+ * Off unless opted in, by {@link KtlsContextBuilder#keyLogFile(Path)} or, as in curl and browsers, by setting the
+ * {@code SSLKEYLOGFILE} environment variable (which {@link KtlsContextBuilder#keyLogFromEnvironment(boolean)} can
+ * tell a context to ignore). Anyone who can read the file can decrypt the traffic; the file is created readable by
+ * its owner only, and turning it on logs a warning.
  *
  * <p>Lines: TLS 1.2 {@code CLIENT_RANDOM}; TLS 1.3 {@code CLIENT_TRAFFIC_SECRET_0}, {@code SERVER_TRAFFIC_SECRET_0},
  * {@code EXPORTER_SECRET}. TLS 1.3 handshake traffic secrets are not available from BouncyCastle, so a capture shows
@@ -41,9 +42,9 @@ final class KeyLog {
         return new KeyLog(file);
     }
 
-    /** The key log named by SSLKEYLOGFILE, or null when it is unset. */
-    static KeyLog fromEnvironment() {
-        String f = System.getenv("SSLKEYLOGFILE");
+    /** The key log named by SSLKEYLOGFILE in {@code environment}, or null when it is unset. */
+    static KeyLog fromEnvironment(java.util.Map<String, String> environment) {
+        String f = environment.get("SSLKEYLOGFILE");
         return f == null || f.isBlank() ? null : to(Path.of(f));
     }
 

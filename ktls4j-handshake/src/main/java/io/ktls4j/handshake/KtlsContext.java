@@ -75,7 +75,8 @@ public final class KtlsContext {
         this.psks = List.copyOf(b.psks);
         this.handshakeTimeout = b.handshakeTimeout;
         this.keyUpdateAfterRecords = b.keyUpdateAfterRecords;
-        this.keyLog = b.keyLog != null ? b.keyLog : b.keyLogFromEnvironment ? KeyLog.fromEnvironment() : null;
+        this.keyLog = b.keyLog != null ? b.keyLog
+                : b.keyLogFromEnvironment ? KeyLog.fromEnvironment(b.environment) : null;
         this.cipherSuites = usableSuites(b.cipherSuites);
         if (!psks.isEmpty() && !protocols.contains(TlsVersion.TLS_1_3)) {
             throw new IllegalArgumentException("external PSKs need TLS 1.3");

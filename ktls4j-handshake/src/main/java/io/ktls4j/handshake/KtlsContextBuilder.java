@@ -24,7 +24,7 @@ import javax.net.ssl.X509TrustManager;
  * Builds an immutable {@link KtlsContext}; start with {@link KtlsContext#forClient()} or
  * {@link KtlsContext#forServer(Credentials)}. Defaults: TLS 1.3 and 1.2, every {@link TlsCipherSuite}, groups X25519,
  * P-256, P-384, the system trust store, hostname verification and SNI on, no ALPN, no client authentication, a
- * 10-second handshake timeout, the software record layer, no key log.
+ * 10-second handshake timeout, the software record layer, no key log (unless SSLKEYLOGFILE is set).
  */
 public final class KtlsContextBuilder {
     /** A source that may need I/O, evaluated by {@link #build()}. */
@@ -48,7 +48,8 @@ public final class KtlsContextBuilder {
     Duration handshakeTimeout = Duration.ofSeconds(10);
     TlsBackend backend;
     KeyLog keyLog;
-    boolean keyLogFromEnvironment;
+    boolean keyLogFromEnvironment = true;
+    java.util.Map<String, String> environment = System.getenv();
     long keyUpdateAfterRecords;
 
     KtlsContextBuilder(boolean client, IoSupplier<Credentials> credentials) {
@@ -229,9 +230,18 @@ public final class KtlsContextBuilder {
         return this;
     }
 
-    /** Honours the {@code SSLKEYLOGFILE} environment variable (read by {@link #build()}), as browsers and curl do. */
-    public KtlsContextBuilder keyLogFromEnvironment() {
-        this.keyLogFromEnvironment = true;
+    /**
+     * Whether a set {@code SSLKEYLOGFILE} environment variable turns key logging on (default true, as in curl and
+     * browsers; read by {@link #build()}). Pass false for processes that must never log keys.
+     */
+    public KtlsContextBuilder keyLogFromEnvironment(boolean honour) {
+        this.keyLogFromEnvironment = honour;
+        return this;
+    }
+
+    /** For tests: the environment {@link #build()} reads SSLKEYLOGFILE from. */
+    KtlsContextBuilder environment(java.util.Map<String, String> environment) {
+        this.environment = environment;
         return this;
     }
 

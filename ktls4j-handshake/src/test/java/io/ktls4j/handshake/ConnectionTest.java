@@ -186,6 +186,38 @@ class ConnectionTest {
         Traffic.await(echo);
     }
 
+    /** A record layer that cannot rekey (a kernel before 6.14): both kinds of KeyUpdate end in a clear error. */
+    @Test
+    void keyUpdateOnARecordLayerWithoutRekey() throws Exception {
+        RecordingBackend.InstallFault noRekey = (dir, info, n) -> n > 2 ? new io.ktls4j.KernelFeatureException(
+                io.ktls4j.Errno.EBUSY, "TLS 1.3 rekey (" + dir + " on an installed socket)", "6.14", null) : null;
+        Loopback ours = pair(server(), client().backend(new RecordingBackend(noRekey)));
+        assertThatThrownBy(() -> ours.client.get().keyUpdate(false))
+                .isInstanceOf(io.ktls4j.KernelFeatureException.class)
+                .hasMessageContaining("Linux 6.14").hasMessageContaining("sending a TLS 1.3 KeyUpdate");
+        assertThat(ours.client.get().isOpen()).isFalse();
+
+        Loopback theirs = pair(server(), client().backend(new RecordingBackend(noRekey)));
+        theirs.server.get().keyUpdate(false);
+        write(theirs.server.get(), "after the update");
+        assertThatThrownBy(() -> theirs.client.get().read(ByteBuffer.allocate(16)))
+                .isInstanceOfSatisfying(io.ktls4j.KernelFeatureException.class, e -> {
+                    assertThat(e.sinceVersion()).isEqualTo("6.14");
+                    assertThat(e.getMessage()).contains("the peer sent a TLS 1.3 KeyUpdate");
+                });
+        assertThat(theirs.client.get().isOpen()).isFalse();
+    }
+
+    @Test
+    void ipAddressHostsAreVerifiedWithoutSni() throws Exception {
+        Loopback l = closer.add(Loopback.handshake(server().build(), client().build(), "127.0.0.1"));
+        assertThat(l.client.get().session().serverName()).isNull();
+        assertThat(l.server.get().session().serverName()).isNull();
+        Loopback wrong = closer.add(Loopback.handshake(server().build(), client().build(), "127.0.0.2"));
+        assertThat(wrong.client.error()).isInstanceOfSatisfying(TlsAlertException.class,
+                e -> assertThat(e.alertDescription()).isEqualTo(AlertDescription.bad_certificate));
+    }
+
     @Test
     void keyUpdateIsTls13Only() throws Exception {
         Loopback l = pair(server().protocols("TLSv1.2"), client());

@@ -65,6 +65,7 @@ class GnuTlsInteropTest {
         cmd.addAll(List.of(extra));
         PeerProcess p = closer.add(PeerProcess.start(TestPki.get().dir, cmd));
         p.awaitOutput("listening on IPv4", WAIT);
+        OpenSslInteropTest.awaitPort(port); // the banner comes before listen(2)
         return p;
     }
 

@@ -55,10 +55,12 @@ class KeyLogTest {
     }
 
     @Test
-    void noKeyLogUnlessAskedFor() throws Exception {
-        assertThat(KtlsContext.forClient().build().keyLogFile()).isNull();
-        // keyLogFromEnvironment() honours SSLKEYLOGFILE only when set; the build environment does not set it here
-        assumeTrue(System.getenv("SSLKEYLOGFILE") == null);
-        assertThat(KtlsContext.forClient().keyLogFromEnvironment().build().keyLogFile()).isNull();
+    void offUnlessConfiguredOrSetInTheEnvironment() throws Exception {
+        Path file = TestPki.get().dir.resolve("env-keylog.txt");
+        assertThat(KtlsContext.forClient().environment(java.util.Map.of()).build().keyLogFile()).isNull();
+        assertThat(KtlsContext.forClient().environment(java.util.Map.of("SSLKEYLOGFILE", file.toString())).build()
+                .keyLogFile()).isEqualTo(file);
+        assertThat(KtlsContext.forClient().environment(java.util.Map.of("SSLKEYLOGFILE", file.toString()))
+                .keyLogFromEnvironment(false).build().keyLogFile()).isNull();
     }
 }
