@@ -122,8 +122,9 @@ final class KeyUpdater {
     }
 
     /**
-     * The peer updated its key: installs the next RX key, then answers update_requested with our own KeyUpdate
-     * (now, or on the next write if the socket would block). Read lock held; takes the write lock itself.
+     * The peer updated its key: installs the next RX key, then answers update_requested with our own KeyUpdate, now
+     * if the write lock is free, else at the start of the next write (a writer blocked on a full socket must not
+     * stall the reader, or two full-duplex peers could deadlock). Read lock held.
      */
     void onPeerKeyUpdate(boolean updateRequested, java.util.concurrent.locks.Lock writeLock) throws IOException {
         CryptoInfo next = rxSchedule.advance();
@@ -136,12 +137,13 @@ final class KeyUpdater {
         }
         updatesReceived++;
         if (updateRequested) {
-            writeLock.lock();
-            try {
-                responsePending = true;
-                flushPendingResponse();
-            } finally {
-                writeLock.unlock();
+            responsePending = true;
+            if (writeLock.tryLock()) {
+                try {
+                    flushPendingResponse();
+                } finally {
+                    writeLock.unlock();
+                }
             }
         }
     }

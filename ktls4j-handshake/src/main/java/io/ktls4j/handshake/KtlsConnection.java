@@ -347,9 +347,19 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         return new TlsAlertException(description, false, false, cause.getMessage(), cause);
     }
 
-    /** Sends an alert if output is still open; after a fatal alert or close_notify nothing more is written. */
+    /**
+     * Sends an alert if output is still open (best effort: skipped when a writer has held the socket for long, since
+     * its send is stuck on a full socket). After a fatal alert or close_notify nothing more is written.
+     */
     private void sendAlertQuietly(int level, int description) {
-        writeLock.lock();
+        try {
+            if (!writeLock.tryLock(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         try {
             if (!outputClosed && !closed) {
                 if (level == Alerts.LEVEL_FATAL || description == Alerts.CLOSE_NOTIFY) {

@@ -299,15 +299,12 @@ public final class TlsHandshake implements AutoCloseable, HandshakeListener {
         }
         if (e instanceof TlsHandshakeException || e instanceof TlsHandshakeTimeoutException
                 || e instanceof KtlsException) {
-            return (IOException) e;
+            return (IOException) e; // already typed
         }
-        if (e instanceof RuntimeException && !(e instanceof NotYetConnectedException)) {
-            return new TlsHandshakeException("the handshake failed: " + e, e);
+        if (e instanceof NotYetConnectedException) {
+            return new TlsHandshakeException("the channel is not connected", e);
         }
-        if (e instanceof NotYetConnectedException n) {
-            return new TlsHandshakeException("the channel is not connected", n);
-        }
-        return new TlsHandshakeException("the handshake failed: " + e.getMessage(), e);
+        return new TlsHandshakeException("the handshake failed: " + e, e); // I/O errors, BouncyCastle bugs
     }
 
     private void destroyBouncyCastleSecrets() {

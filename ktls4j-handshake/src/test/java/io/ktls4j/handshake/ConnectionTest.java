@@ -218,6 +218,47 @@ class ConnectionTest {
                 e -> assertThat(e.alertDescription()).isEqualTo(AlertDescription.bad_certificate));
     }
 
+    /** Both ends write and read at once (separate threads) while both keep asking each other for KeyUpdates. */
+    @Test
+    void fullDuplexTrafficWithConcurrentKeyUpdates() throws Exception {
+        Loopback l = pair(server(), client());
+        KtlsConnection s = l.server.get();
+        KtlsConnection c = l.client.get();
+        long n = 2 * Traffic.INTEROP_BYTES;
+        java.util.List<CompletableFuture<Void>> tasks = new java.util.ArrayList<>();
+        for (KtlsConnection[] ends : new KtlsConnection[][] {{c, s}, {s, c}}) {
+            KtlsConnection from = ends[0];
+            KtlsConnection to = ends[1];
+            long seed = from == c ? 61 : 62;
+            tasks.add(Traffic.async(() -> {
+                Traffic.send(from, seed, n);
+                return null;
+            }));
+            tasks.add(Traffic.async(() -> {
+                Traffic.expect(to, seed, n);
+                return null;
+            }));
+            tasks.add(Traffic.async(() -> {
+                for (int i = 0; i < 25; i++) {
+                    from.keyUpdate(true);
+                    Thread.sleep(5);
+                }
+                return null;
+            }));
+        }
+        for (CompletableFuture<Void> t : tasks) {
+            Traffic.await(t, c, () -> "client " + c + " server " + s);
+        }
+        // one byte each way, and once more: every KeyUpdate (and every answer owed) is read before counting
+        for (KtlsConnection[] ends : new KtlsConnection[][] {{c, s}, {s, c}, {c, s}}) {
+            write(ends[0], "!");
+            assertThat(read(ends[1], 1)).isEqualTo("!");
+        }
+        assertThat(c.keyUpdatesSent()).isGreaterThanOrEqualTo(25);
+        assertThat(s.keyUpdatesReceived()).isEqualTo(c.keyUpdatesSent());
+        assertThat(c.keyUpdatesReceived()).isEqualTo(s.keyUpdatesSent());
+    }
+
     @Test
     void keyUpdateIsTls13Only() throws Exception {
         Loopback l = pair(server().protocols("TLSv1.2"), client());
