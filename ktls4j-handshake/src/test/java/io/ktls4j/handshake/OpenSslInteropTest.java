@@ -136,6 +136,31 @@ class OpenSslInteropTest {
         assertThat(server.output()).doesNotContain("ERROR").doesNotContain("alert");
     }
 
+    /**
+     * TLS 1.2: a HelloRequest (s_server command "r") is refused with a no_renegotiation warning (RFC 5246 §7.4.1.1)
+     * and reading goes on. OpenSSL, having asked, then ends the connection with a handshake_failure alert, which
+     * the next read reports.
+     */
+    @Test
+    void tls12RenegotiationRequestIsRefused() throws Exception {
+        pki = TestPki.get();
+        int port = PeerProcess.freePort();
+        PeerProcess server = sServer(port, pki.ecServer, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                "-msg");
+        try (KtlsConnection c = client().build().connect("localhost", port)) {
+            server.awaitOutput("CIPHER is", WAIT);
+            command(server, "r\n");
+            command(server, "after-r\n");
+            assertThat(readLine(c)).isEqualTo("after-r");
+            server.awaitOutput("no_renegotiation", WAIT);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> readLine(c))
+                    .isInstanceOfSatisfying(TlsAlertException.class, e -> {
+                        assertThat(e.isReceived()).isTrue();
+                        assertThat(e.alertName()).isEqualTo("handshake_failure");
+                    });
+        }
+    }
+
     @Test
     void opensslClientInitiatedKeyUpdates() throws Exception {
         pki = TestPki.get();
@@ -281,6 +306,20 @@ class OpenSslInteropTest {
             c.write(ByteBuffer.wrap("x\n".getBytes(StandardCharsets.US_ASCII)));
             server.awaitOutput("Shared groups: " + opensslShared + "\n", WAIT);
         }
+    }
+
+    /** Our key share is X25519; a server that only takes P-384 answers with a HelloRetryRequest. */
+    @Test
+    void helloRetryRequest() throws Exception {
+        pki = TestPki.get();
+        int port = PeerProcess.freePort();
+        PeerProcess server = sServer(port, pki.ecServer, TlsCipherSuite.TLS_AES_256_GCM_SHA384, "-groups", "P-384",
+                "-rev");
+        try (KtlsConnection c = client().build().connect("localhost", port)) {
+            c.write(ByteBuffer.wrap("hrr\n".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(readLine(c)).isEqualTo("rrh");
+        }
+        server.awaitOutput("CONNECTION CLOSED", WAIT);
     }
 
     /** Echoes exactly {@code n} bytes, then closes (close_notify). */
