@@ -166,20 +166,32 @@ public final class HandshakeReply implements Destroyable {
             }
             return f.build();
         } catch (WireException | RuntimeException e) {
-            f.returned.values().forEach(CryptoInfo::destroy);
+            for (CryptoInfo keys : f.returned.values()) {
+                keys.destroy();
+            }
             throw e;
         }
     }
 
-    /** Zeroes the returned CryptoInfo, if any. */
+    /**
+     * Zeroes the returned CryptoInfo, if any. (Plain loops, no method references: a consumer whose keys all went to
+     * the kernel never even loads the CryptoInfo class, which the lab checks.)
+     */
     @Override
     public void destroy() {
-        returned.values().forEach(CryptoInfo::destroy);
+        for (CryptoInfo keys : returned.values()) {
+            keys.destroy();
+        }
     }
 
     @Override
     public boolean isDestroyed() {
-        return returned.values().stream().allMatch(CryptoInfo::isDestroyed);
+        for (CryptoInfo keys : returned.values()) {
+            if (!keys.isDestroyed()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
