@@ -97,6 +97,8 @@ class LabAgentTest {
             assertThat(c.proc.value("SESSION")).isEqualTo("TLSv1." + version.charAt(2) + " " + suite
                     + " KERNEL KERNEL KERNEL_SW KERNEL_SW");
             assertThat(c.proc.value("REPLY")).isEqualTo(new StringBuilder("fetched through the agent").reverse().toString());
+            assertThat(c.proc.value("TICKETS")).as("NewSessionTickets openssl sent (dropped by the consumer)")
+                    .isEqualTo(version.equals("1.3") ? "2" : "0");
             assertNoKeyMaterial(c, server.keyLog);
         }
     }

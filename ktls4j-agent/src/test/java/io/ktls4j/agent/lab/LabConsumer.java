@@ -91,6 +91,7 @@ public final class LabConsumer {
             describe(c);
             Lines.send(c, line);
             System.out.println("REPLY " + Lines.receive(c));
+            System.out.println("TICKETS " + c.sessionTicketsReceived());
         }
     }
 

@@ -74,6 +74,8 @@ class LabPolicyTest {
                 assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isZero();
                 assertThat(consumer.value("SESSION")).endsWith("SOFTWARE SOFTWARE SOFTWARE SOFTWARE");
                 assertThat(consumer.value("REPLY")).isEqualTo("erawtfos ni");
+                assertThat(consumer.value("TICKETS")).as("NewSessionTickets openssl sent (dropped by the consumer)")
+                        .isEqualTo(version == OpenSslServer.TLS13 ? "2" : "0");
             }
         }
         assertThat(agent.log()).filteredOn(l -> l.contains(" OK ") && l.contains("tx=SOFTWARE rx=SOFTWARE")).hasSize(2);
