@@ -114,10 +114,13 @@ public final class TlsHandshake implements AutoCloseable, HandshakeListener {
         };
     }
 
-    /** Milliseconds left before the handshake times out (the full timeout before the first step). */
+    /** Milliseconds left before the handshake times out: the full timeout before the first step, 0 once ended. */
     public synchronized long remainingMillis() {
         if (state == State.NEW) {
             return config.handshakeTimeout().toMillis();
+        }
+        if (state != State.RUNNING) {
+            return 0;
         }
         return Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
     }
