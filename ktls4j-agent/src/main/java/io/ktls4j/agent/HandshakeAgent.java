@@ -179,6 +179,12 @@ public final class HandshakeAgent {
         try {
             for (Direction d : Direction.values()) {
                 placements.put(d, reply.placement(d));
+                if (reply.placement(d) == Placement.KERNEL && layer.decision(d).map(x -> !x.isKernel()).orElse(false)) {
+                    // the agent attached the ULP itself (it could load the tls module; this process could not)
+                    throw new IOException("the agent installed " + d + " in the kernel but this process could not "
+                            + "attach the tls ULP before the request (" + layer.decision(d).get().reason()
+                            + "); load the tls module (modprobe tls) before starting consumers");
+                }
                 CryptoInfo keys = reply.returnedKeys(d);
                 if (keys != null) {
                     layer.install(d, keys);

@@ -100,11 +100,11 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
                 : "0660, group " + options.socketGroup()) + "), " + d.config() + ", kTLS "
                 + (io.ktls4j.linux.KernelTls.isAvailable() ? "available" : "unavailable: "
                 + io.ktls4j.linux.KernelTls.unavailabilityCause().getMessage()));
+        String why = options.reloadOnSighup() ? ReloadTrigger.onSighup(d::reload) : "SIGHUP handling is off";
+        if (why == null) {
+            d.log.log("SIGHUP reloads " + (options.config() != null ? options.config() : "the default credential"));
+        }
         if (options.config() != null) {
-            String why = options.reloadOnSighup() ? ReloadTrigger.onSighup(d::reload) : "SIGHUP handling is off";
-            if (why == null) {
-                d.log.log("SIGHUP reloads " + options.config());
-            }
             if (options.watchConfig() || (options.reloadOnSighup() && why != null)) {
                 d.watcher = ReloadTrigger.watch(options.config(), d::reload);
                 d.log.log((why == null ? "" : why + "; ") + "watching " + options.config() + " for changes every "

@@ -165,12 +165,18 @@ public final class Wire {
             throw bad(String.format("string field 0x%04x has %d bytes (1..%d allowed)", f.tag(), f.value().length,
                     MAX_STRING));
         }
+        String s;
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(f.value())).toString();
         } catch (CharacterCodingException e) {
             throw bad(String.format("string field 0x%04x is not UTF-8", f.tag()));
         }
+        // strings end up in log lines: no line breaks or other control characters
+        if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029)) {
+            throw bad(String.format("string field 0x%04x contains control characters", f.tag()));
+        }
+        return s;
     }
 
     private static void fixed(Field f, int size) throws WireException {

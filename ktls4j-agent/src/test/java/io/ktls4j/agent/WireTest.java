@@ -125,6 +125,8 @@ class WireTest {
                 "TIMEOUT_MS must be 1..300000, got 0");
         assertRequestRefused("00 01 00 00 00 01 02 00 04 00 00 00 01 01 00 05 00 00 00 02 C3 28", "not UTF-8");
         assertRequestRefused("00 01 00 00 00 01 02 00 04 00 00 00 01 01 00 05 00 00 00 00", "has 0 bytes");
+        assertRequestRefused("00 01 00 00 00 01 02 00 04 00 00 00 01 01 00 05 00 00 00 03 61 0A 62",
+                "contains control characters"); // "a\nb": no forged log lines
         assertRequestRefused("00 01 00 00 00 01 02 00 04 00 00 00 01 01 00 07 00 00 00 00", "unknown field 0x0007");
     }
 
