@@ -108,7 +108,7 @@ final class UnixStream implements AutoCloseable {
     /** True when the other end hung up (or the connection broke); never blocks. */
     boolean peerGone() {
         try {
-            return (FdWait.now(fd, (short) (Native.POLLRDHUP)) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
+            return (FdWait.now(fd, Native.POLLRDHUP) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
         } catch (IOException e) {
             return true;
         }

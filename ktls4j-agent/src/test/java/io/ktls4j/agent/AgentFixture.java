@@ -57,7 +57,7 @@ public final class AgentFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         daemon.close();
     }
 }

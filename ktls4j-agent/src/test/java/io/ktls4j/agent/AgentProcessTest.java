@@ -134,6 +134,7 @@ class AgentProcessTest {
             assertThat(Files.exists(agent.socket())).as("a killed agent leaves its socket file").isTrue();
             try (HandshakeAgentDaemon d = HandshakeAgentDaemon.start(agent.socket(),
                     HandshakeAgentDaemon.Options.defaults().config(conf).log(l -> { }))) {
+                assertThat(d.socketPath()).isEqualTo(agent.socket());
                 assertThat(HandshakeAgent.connect(agent.socket()).agentVersion()).startsWith("ktls4j-agent");
             }
         }

@@ -33,7 +33,7 @@ final class OpenSslServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         proc.close();
     }
 }
