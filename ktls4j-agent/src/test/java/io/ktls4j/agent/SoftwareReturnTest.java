@@ -59,7 +59,11 @@ class SoftwareReturnTest {
             CompletableFuture<String> peer = CompletableFuture.supplyAsync(() -> echoOnce(server));
             try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     server.getLocalPort()))) {
+                int fd = io.ktls4j.linux.internal.SocketFd.of(ch);
+                int flags = io.ktls4j.linux.internal.Descriptors.statusFlags(fd);
                 AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
+                assertThat(io.ktls4j.linux.internal.Descriptors.statusFlags(fd))
+                        .as("O_NONBLOCK, set for the agent's handshake, is restored").isEqualTo(flags);
                 assertThat(c.version()).isEqualTo(protocol.equals("TLSv1.3") ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2);
                 assertThat(c.placement(Direction.TX)).isEqualTo(Placement.SOFTWARE);
                 assertThat(c.placement(Direction.RX)).isEqualTo(Placement.SOFTWARE);
