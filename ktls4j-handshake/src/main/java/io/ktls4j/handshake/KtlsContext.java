@@ -89,13 +89,14 @@ public final class KtlsContext {
 
     /**
      * The backend of contexts that name none: the class in system property {@code ktls4j.backend} (a
-     * {@link TlsBackend} with a public no-argument constructor, e.g. {@code io.ktls4j.linux.KernelBackend}), else the
-     * software backend.
+     * {@link TlsBackend} with a public no-argument constructor, e.g. {@code io.ktls4j.linux.KernelBackend}), else
+     * the kernel per direction where it takes the keys and the software backend where it cannot
+     * ({@code Ktls.backend(BackendPolicy.AUTO)}).
      */
     static TlsBackend defaultBackend() {
         String name = System.getProperty("ktls4j.backend");
         if (name == null || name.isBlank()) {
-            return new io.ktls4j.sw.SoftwareBackend();
+            return io.ktls4j.linux.Ktls.backend(io.ktls4j.linux.BackendPolicy.AUTO);
         }
         try {
             return (TlsBackend) Class.forName(name.trim()).getDeclaredConstructor().newInstance();

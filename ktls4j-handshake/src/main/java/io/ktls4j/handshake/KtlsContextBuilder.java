@@ -218,7 +218,7 @@ public final class KtlsContextBuilder {
         return this;
     }
 
-    /** The record layer that carries the connection after the handshake (default: the software backend). */
+    /** The record layer that carries the connection after the handshake (default: the kernel per direction where it takes the keys, else the software backend). */
     public KtlsContextBuilder backend(TlsBackend backend) {
         this.backend = Objects.requireNonNull(backend, "backend");
         return this;

@@ -57,7 +57,7 @@ class UnitsTest {
         assertThat(ctx.protocols()).hasSize(2);
         assertThat(ctx.groups()).containsExactly(TlsGroup.X25519, TlsGroup.P_256, TlsGroup.P_384);
         assertThat(ctx.keyLogFile()).as("no key log unless asked for").isNull();
-        assertThat(ctx.backend().name()).isEqualTo("software");
+        assertThat(ctx.backend().name()).as("the kernel per direction, else software").isEqualTo("auto");
         assertThat(ctx.handshakeTimeout()).isPositive();
         assertThatThrownBy(() -> ctx.newHandshake(java.nio.channels.SocketChannel.open(), null))
                 .hasMessageContaining("host name");

@@ -35,6 +35,10 @@ public final class Ktls {
         if (policy == BackendPolicy.SOFTWARE) {
             return new FallbackKtlsSocket(channel, policy, null, "the policy is SOFTWARE");
         }
+        if (policy != BackendPolicy.KERNEL_REQUIRED && !KernelTls.isAvailable()) {
+            // probed once per process: no fd lookup and no failing setsockopt per connection
+            return new FallbackKtlsSocket(channel, policy, null, KernelTls.unavailabilityCause().getMessage());
+        }
         KernelKtlsSocket kernel;
         try {
             kernel = new KernelBackend().attach(channel);
