@@ -53,7 +53,10 @@ public interface KtlsSocket extends AutoCloseable {
      */
     void setTxMaxPayloadLen(int maxPayloadLen) throws IOException;
 
-    /** {@code getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN)}; 16384 unless set. */
+    /**
+     * {@code getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN)}: the largest plaintext of records this end writes; 16384
+     * unless set, and on kernels that lack the option (before Linux 6.19), whose records are always up to 2^14.
+     */
     int txMaxPayloadLen() throws IOException;
 
     /**

@@ -20,6 +20,7 @@ import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Readiness;
 import io.ktls4j.linux.internal.SockDiag;
 import io.ktls4j.linux.internal.Sockopt;
+import io.ktls4j.record.TlsRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -257,6 +258,9 @@ public final class KernelKtlsSocket implements KtlsSocket {
         enter();
         try {
             long r = Sockopt.getUnsigned(fd, Native.SOL_TLS, Native.TLS_TX_MAX_PAYLOAD_LEN, 2);
+            if (r == -Errno.ENOPROTOOPT.code()) {
+                return TlsRecords.MAX_PLAINTEXT; // before 6.19 the option does not exist and records are up to 2^14
+            }
             if (r < 0) {
                 throw Errors.option((int) -r, "getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN)", KernelFeature.TX_MAX_PAYLOAD_LEN);
             }

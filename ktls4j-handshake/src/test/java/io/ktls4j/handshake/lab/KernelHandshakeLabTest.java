@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sessions. Without kTLS the cases skip, unless {@code KTLS4J_REQUIRE_KERNEL=1} (the lab) makes that a failure.
  */
 class KernelHandshakeLabTest {
-    private static final int SIZE = 256 * 1024;
+    private static final int SIZE = 4 << 20; // "a multi-megabyte file"
 
     /** TLS 1.3 and 1.2, AES-GCM and ChaCha20: what the lab kernel accepts and OpenSSL speaks. */
     enum Case {
