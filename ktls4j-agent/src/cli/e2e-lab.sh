@@ -1,5 +1,5 @@
 #!/bin/bash
-# After the CLI wiring (src/cli/README.md): `ktls agent` + `ktls serve --agent` + curl inside the kernel lab, with
+# `ktls agent` + `ktls serve --agent` + curl inside the kernel lab, with the record layer in the kernel (manual check).
 # the record layer in the kernel. Run from the repository root:
 #   ktls4j-lab/src/lab/lab.sh --out ktls4j-agent/target/e2eout --timeout 300 -- ktls4j-agent/src/cli/e2e-lab.sh
 # Verified before the wiring with the same two commands on a classpath of the patched CLI (4 MB over TLS 1.3 and

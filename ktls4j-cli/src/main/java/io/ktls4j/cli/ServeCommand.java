@@ -105,6 +105,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No per-connection log lines.")
     boolean quiet;
 
+    @Option(names = "--agent", paramLabel = "SOCKET",
+            description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
+                    + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
+    Path agent;
+
     private volatile HttpServer server;
 
     @Override
@@ -121,8 +126,17 @@ final class ServeCommand implements Callable<Integer> {
         if (maxConnections < 1) {
             throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1");
         }
+        if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls != null || ciphers != null
+                || backend != BackendPolicy.AUTO)) {
+            throw new ParameterException(spec.commandLine(), "--agent: the agent's configuration decides the "
+                    + "certificate, versions, suites and client authentication; drop --cert/--key/--tls/--ciphers/"
+                    + "--client-auth/--backend");
+        }
         PrintWriter out = spec.commandLine().getOut();
         ServerStats stats = new ServerStats();
+        if (agent != null) {
+            return serveWithAgent(out, stats);
+        }
         SelfSignedCertificate selfSigned = null;
         Path certFile = cert;
         Path keyFile = key;
@@ -149,6 +163,36 @@ final class ServeCommand implements Callable<Integer> {
         server = new HttpServer(listener, new TlsTransport(context, stats), handler, limits, maxConnections,
                 seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
         banner(out, local, files.root(), context, selfSigned);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
+        server.start().join();
+        return ExitCodes.OK;
+    }
+
+    /** {@code --agent}: the same server, with each handshake run by the handshake agent. */
+    private int serveWithAgent(PrintWriter out, ServerStats stats) throws Exception {
+        io.ktls4j.agent.HandshakeAgent handshakes = io.ktls4j.agent.HandshakeAgent.connect(agent);
+        StaticFileHandler files = new StaticFileHandler(dir);
+        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
+                HttpLimits.DEFAULT.sendTimeout());
+        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
+        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("version", new Main.Version().getVersion()[0]);
+        info.put("address", bind + ":" + local.getPort());
+        info.put("root", files.root().toString());
+        info.put("handshake_agent", agent.toString());
+        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
+                maxConnections);
+        Handler handler = Handler.route("/_ktls/", status, files);
+        server = new HttpServer(listener, new AgentTransport(handshakes, stats, seconds(handshakeTimeout)), handler,
+                limits, maxConnections, seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
+        String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
+        String url = "https://" + host + ":" + local.getPort() + "/";
+        out.println("ktls serve: " + files.root() + " on " + url);
+        out.println("  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
+                + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process");
+        out.println("  status: " + url + "_ktls/status");
+        out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
         server.start().join();
         return ExitCodes.OK;
