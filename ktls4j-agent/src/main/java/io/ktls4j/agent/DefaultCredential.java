@@ -76,12 +76,9 @@ public final class DefaultCredential {
      * both sides; the client side trusts the system CAs and the localhost certificate.
      */
     public static AgentConfig config(Path stateDir, int agentUid) throws IOException {
+        ensure(stateDir);
         Path cert = stateDir.resolve(CERT_FILE);
         Path key = stateDir.resolve(KEY_FILE);
-        if (!Files.isRegularFile(cert) || !Files.isRegularFile(key)) {
-            Files.createDirectories(stateDir);
-            generate(cert, key);
-        }
         Credentials credentials = Credentials.fromPem(cert, key);
         CredentialConfig c = new CredentialConfig(HandshakeRequest.DEFAULT_CREDENTIAL, credentials,
                 Trust.either(Trust.system(), Trust.pemBundle(cert)), null, ClientAuth.NONE, EnumSet.allOf(Side.class),
@@ -89,6 +86,22 @@ public final class DefaultCredential {
                 Set.of(), false, false, AgentConfig.DEFAULT_TIMEOUT);
         return new AgentConfig("built-in default (" + cert + ")", Map.of(c.name(), c),
                 AgentConfig.DEFAULT_MAX_CONCURRENT, AgentConfig.DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Makes the self-signed localhost credential in {@code stateDir} when it is missing (ECDSA P-256, SAN
+     * DNS:localhost, IP:127.0.0.1, IP:::1; key file mode 0600); the one generator behind {@code ktls serve}'s embedded
+     * default and the agent's. Returns true when this call made it.
+     */
+    public static boolean ensure(Path stateDir) throws IOException {
+        Path cert = stateDir.resolve(CERT_FILE);
+        Path key = stateDir.resolve(KEY_FILE);
+        if (Files.isRegularFile(cert) && Files.isRegularFile(key)) {
+            return false;
+        }
+        Files.createDirectories(stateDir);
+        generate(cert, key);
+        return true;
     }
 
     private static void generate(Path cert, Path key) throws IOException {
