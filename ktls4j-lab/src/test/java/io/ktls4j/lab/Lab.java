@@ -162,7 +162,9 @@ final class Lab {
                 "--disable-banner", "--details=testfeed", "--disable-ansi-colors",
                 "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES));
         for (String pkg : packages) {
-            cmd.add("--select-package=" + pkg);
+            // a name whose last part starts upper-case is one test class (pass 3 picks single classes)
+            boolean isClass = Character.isUpperCase(pkg.charAt(pkg.lastIndexOf('.') + 1));
+            cmd.add((isClass ? "--select-class=" : "--select-package=") + pkg);
         }
         if (tlsModule) {
             cmd.addAll(List.of("--exclude-tag", NO_TLS_MODULE_TAG, "--fail-if-no-tests"));
