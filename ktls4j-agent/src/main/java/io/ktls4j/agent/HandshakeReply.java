@@ -5,7 +5,6 @@ import io.ktls4j.Direction;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsVersion;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +28,12 @@ public final class HandshakeReply implements Destroyable {
     static final int LOCAL_CERT = 0x09;
     static final int TX_PLACEMENT = 0x0A;
     static final int RX_PLACEMENT = 0x0B;
-    static final int TX_CRYPTO_INFO = 0x0C;
-    static final int RX_CRYPTO_INFO = 0x0D;
+    static final int TX_CRYPTO_INFO = KeyFields.TX_CRYPTO_INFO;
+    static final int RX_CRYPTO_INFO = KeyFields.RX_CRYPTO_INFO;
     static final int SOCKET_STATE = 0x0E;
+    /** Version 2: the handle of the session the agent keeps (16 bytes). */
+    static final int SESSION_HANDLE = 0x0F;
+    static final int HANDLE_LENGTH = 16;
 
     /** The negotiated session, as the wire carries it. */
     public record Session(TlsVersion version, int cipherSuite, String alpn, String serverName,
@@ -48,15 +50,17 @@ public final class HandshakeReply implements Destroyable {
     private final Session session;
     private final Map<Direction, Placement> placements;
     private final Map<Direction, CryptoInfo> returned;
+    private final byte[] sessionHandle;
 
     private HandshakeReply(AgentStatus status, String message, SocketState socketState, Session session,
-            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned) {
+            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned, byte[] sessionHandle) {
         this.status = status;
         this.message = message;
         this.socketState = socketState;
         this.session = session;
         this.placements = placements;
         this.returned = returned;
+        this.sessionHandle = sessionHandle;
     }
 
     /** A refusal or failure. */
@@ -64,7 +68,7 @@ public final class HandshakeReply implements Destroyable {
         if (status == AgentStatus.OK) {
             throw new IllegalArgumentException("a failure needs a failing status");
         }
-        return new HandshakeReply(status, message, SocketState.implied(status), null, Map.of(), Map.of());
+        return new HandshakeReply(status, message, SocketState.implied(status), null, Map.of(), Map.of(), null);
     }
 
     /**
@@ -80,8 +84,23 @@ public final class HandshakeReply implements Destroyable {
                 throw new IllegalArgumentException(d + ": a software placement comes with its CryptoInfo, a kernel one without");
             }
         }
+        Map<Direction, CryptoInfo> keys = new EnumMap<>(Direction.class);
+        keys.putAll(returned);
         return new HandshakeReply(AgentStatus.OK, null, SocketState.ESTABLISHED, session, new EnumMap<>(placements),
-                new EnumMap<>(returned));
+                keys, null);
+    }
+
+    /** This success with the handle of the session the agent keeps (version 2). */
+    public HandshakeReply withSessionHandle(byte[] handle) {
+        if (status != AgentStatus.OK || handle.length != HANDLE_LENGTH) {
+            throw new IllegalArgumentException("a session handle is 16 bytes on a successful reply");
+        }
+        return new HandshakeReply(status, message, socketState, session, placements, returned, handle.clone());
+    }
+
+    /** The handle of the session the agent keeps for KeyUpdates, or null (version 1, TLS 1.2, none kept). */
+    public byte[] sessionHandle() {
+        return sessionHandle == null ? null : sessionHandle.clone();
     }
 
     public AgentStatus status() {
@@ -116,7 +135,12 @@ public final class HandshakeReply implements Destroyable {
      * The HANDSHAKE_REPLY frame. When it carries CryptoInfo the caller must zero the returned array after sending.
      */
     public byte[] encode() {
-        Wire.Builder b = new Wire.Builder(Wire.TYPE_HANDSHAKE_REPLY).u16(STATUS, status.code());
+        return encode(Wire.VERSION);
+    }
+
+    /** The frame in protocol {@code version} (the request's); a session handle goes only into version 2. */
+    public byte[] encode(int version) {
+        Wire.Builder b = new Wire.Builder(version, Wire.TYPE_HANDSHAKE_REPLY).u16(STATUS, status.code());
         if (message != null && !message.isEmpty()) {
             b.string(MESSAGE, clip(message));
         }
@@ -135,19 +159,17 @@ public final class HandshakeReply implements Destroyable {
             session.localCertificates().forEach(c -> b.bytes(LOCAL_CERT, c));
             for (Direction d : Direction.values()) {
                 b.u8(d == Direction.TX ? TX_PLACEMENT : RX_PLACEMENT, placements.get(d).code);
-                CryptoInfo keys = returned.get(d);
-                if (keys != null) {
-                    byte[] struct = keys.toBytes();
-                    b.bytes(d == Direction.TX ? TX_CRYPTO_INFO : RX_CRYPTO_INFO, struct);
-                    Arrays.fill(struct, (byte) 0);
-                }
             }
+            KeyFields.encode(b, returned);
+        }
+        if (sessionHandle != null && version >= Wire.VERSION_2) {
+            b.bytes(SESSION_HANDLE, sessionHandle);
         }
         b.u8(SOCKET_STATE, socketState.code);
         return b.toBytes();
     }
 
-    private static String clip(String s) {
+    static String clip(String s) {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return b.length <= Wire.MAX_STRING ? s : new String(b, 0, Wire.MAX_STRING - 3,
                 java.nio.charset.StandardCharsets.UTF_8).replace('\uFFFD', ' ').strip() + "...";
@@ -166,32 +188,20 @@ public final class HandshakeReply implements Destroyable {
             }
             return f.build();
         } catch (WireException | RuntimeException e) {
-            for (CryptoInfo keys : f.returned.values()) {
-                keys.destroy();
-            }
+            KeyFields.destroy(f.returned);
             throw e;
         }
     }
 
-    /**
-     * Zeroes the returned CryptoInfo, if any. (Plain loops, no method references: a consumer whose keys all went to
-     * the kernel never even loads the CryptoInfo class, which the lab checks.)
-     */
+    /** Zeroes the returned CryptoInfo, if any. */
     @Override
     public void destroy() {
-        for (CryptoInfo keys : returned.values()) {
-            keys.destroy();
-        }
+        KeyFields.destroy(returned);
     }
 
     @Override
     public boolean isDestroyed() {
-        for (CryptoInfo keys : returned.values()) {
-            if (!keys.isDestroyed()) {
-                return false;
-            }
-        }
-        return true;
+        return KeyFields.isDestroyed(returned);
     }
 
     @Override
@@ -201,7 +211,7 @@ public final class HandshakeReply implements Destroyable {
         }
         return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
                 + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
-                + ", RX " + placements.get(Direction.RX) + "]";
+                + ", RX " + placements.get(Direction.RX) + (sessionHandle == null ? "" : ", session kept") + "]";
     }
 
     /** Collects reply fields. */
@@ -214,6 +224,7 @@ public final class HandshakeReply implements Destroyable {
         String serverName;
         byte[] psk;
         SocketState state;
+        byte[] handle;
         final List<byte[]> peer = new ArrayList<>();
         final List<byte[]> local = new ArrayList<>();
         final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
@@ -256,20 +267,17 @@ public final class HandshakeReply implements Destroyable {
                     Wire.once(placements.get(d), f);
                     placements.put(d, Placement.of(Wire.u8(f)));
                 }
-                case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> {
-                    Direction d = f.tag() == TX_CRYPTO_INFO ? Direction.TX : Direction.RX;
-                    Wire.once(returned.get(d), f);
-                    try {
-                        returned.put(d, CryptoInfo.fromBytes(f.value()));
-                    } catch (KtlsException e) {
-                        throw Wire.bad(d + " crypto_info: " + e.getMessage());
-                    } finally {
-                        Arrays.fill(f.value(), (byte) 0);
-                    }
-                }
+                case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> KeyFields.take(f, returned);
                 case SOCKET_STATE -> {
                     Wire.once(state, f);
                     state = SocketState.of(Wire.u8(f));
+                }
+                case SESSION_HANDLE -> {
+                    Wire.once(handle, f);
+                    if (f.value().length != HANDLE_LENGTH) {
+                        throw Wire.bad("SESSION_HANDLE must be 16 bytes, got " + f.value().length);
+                    }
+                    handle = f.value();
                 }
                 default -> Wire.unknown(f);
             }
@@ -285,7 +293,10 @@ public final class HandshakeReply implements Destroyable {
                 if (!returned.isEmpty()) {
                     throw Wire.bad("a failed reply carries keys");
                 }
-                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of());
+                if (handle != null) {
+                    throw Wire.bad("a failed reply carries a session handle");
+                }
+                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of(), null);
             }
             if (version == null || suite == null) {
                 throw Wire.bad("an OK reply needs TLS_VERSION and CIPHER_SUITE");
@@ -309,7 +320,10 @@ public final class HandshakeReply implements Destroyable {
                 }
             }
             Session session = new Session(v, suite, alpn, serverName, peer, psk, local);
-            return new HandshakeReply(s, message, socket, session, placements, returned);
+            if (handle != null && v != TlsVersion.TLS_1_3) {
+                throw Wire.bad("a session handle is only for TLS 1.3 sessions");
+            }
+            return new HandshakeReply(s, message, socket, session, placements, returned, handle);
         }
     }
 }

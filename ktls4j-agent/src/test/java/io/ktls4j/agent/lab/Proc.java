@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A child process for one lab test (openssl, the consumer JVM), its output captured. */
-final class Proc implements AutoCloseable {
+/** A child process for one test (openssl, the consumer JVM), its output captured. */
+public final class Proc implements AutoCloseable {
     private final Process process;
     private final List<String> command;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -26,7 +26,7 @@ final class Proc implements AutoCloseable {
         process.getOutputStream().flush();
     }
 
-    static Proc start(Path dir, String stdin, String... command) throws IOException {
+    public static Proc start(Path dir, String stdin, String... command) throws IOException {
         return new Proc(List.of(command), dir, stdin);
     }
 
@@ -47,7 +47,7 @@ final class Proc implements AutoCloseable {
         return new Proc(cmd, dir, null);
     }
 
-    String output() {
+    public String output() {
         synchronized (out) {
             return out.toString(StandardCharsets.ISO_8859_1);
         }
@@ -59,7 +59,7 @@ final class Proc implements AutoCloseable {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + key + " line: " + describe()));
     }
 
-    void awaitOutput(String text, long millis) throws InterruptedException {
+    public void awaitOutput(String text, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
             if (output().contains(text)) {
@@ -82,11 +82,17 @@ final class Proc implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Writes {@code text} to the process's standard input. */
+    public void write(String text) throws IOException {
+        process.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        process.getOutputStream().flush();
+    }
+
     void closeStdin() throws IOException {
         process.getOutputStream().close();
     }
 
-    String describe() {
+    public String describe() {
         String o = output();
         return String.join(" ", command) + "\n--- output ---\n" + (o.length() > 6000 ? o.substring(o.length() - 6000) : o);
     }
