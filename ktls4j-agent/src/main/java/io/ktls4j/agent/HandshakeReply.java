@@ -9,16 +9,13 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import javax.security.auth.Destroyable;
 
 /**
  * The agent's answer (HANDSHAKE_REPLY): a status, and on success the session's facts and where each direction runs.
  * A {@link Placement#SOFTWARE} direction carries its {@link CryptoInfo}; {@link #destroy()} zeroes them, and
  * {@link #toString()} never shows them.
  */
-public final class HandshakeReply implements Destroyable {
-    static final int STATUS = 0x01;
-    static final int MESSAGE = 0x02;
+public final class HandshakeReply extends AgentReply {
     static final int TLS_VERSION = 0x03;
     static final int CIPHER_SUITE = 0x04;
     static final int ALPN = 0x05;
@@ -30,7 +27,6 @@ public final class HandshakeReply implements Destroyable {
     static final int RX_PLACEMENT = 0x0B;
     static final int TX_CRYPTO_INFO = KeyFields.TX_CRYPTO_INFO;
     static final int RX_CRYPTO_INFO = KeyFields.RX_CRYPTO_INFO;
-    static final int SOCKET_STATE = 0x0E;
     /** Version 2: the handle of the session the agent keeps (16 bytes). */
     static final int SESSION_HANDLE = 0x0F;
     static final int HANDLE_LENGTH = 16;
@@ -44,22 +40,15 @@ public final class HandshakeReply implements Destroyable {
         }
     }
 
-    private final AgentStatus status;
-    private final String message;
-    private final SocketState socketState;
     private final Session session;
     private final Map<Direction, Placement> placements;
-    private final Map<Direction, CryptoInfo> returned;
     private final byte[] sessionHandle;
 
     private HandshakeReply(AgentStatus status, String message, SocketState socketState, Session session,
             Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned, byte[] sessionHandle) {
-        this.status = status;
-        this.message = message;
-        this.socketState = socketState;
+        super(status, message, socketState, returned);
         this.session = session;
         this.placements = placements;
-        this.returned = returned;
         this.sessionHandle = sessionHandle;
     }
 
@@ -84,10 +73,8 @@ public final class HandshakeReply implements Destroyable {
                 throw new IllegalArgumentException(d + ": a software placement comes with its CryptoInfo, a kernel one without");
             }
         }
-        Map<Direction, CryptoInfo> keys = new EnumMap<>(Direction.class);
-        keys.putAll(returned);
         return new HandshakeReply(AgentStatus.OK, null, SocketState.ESTABLISHED, session, new EnumMap<>(placements),
-                keys, null);
+                returned, null);
     }
 
     /** This success with the handle of the session the agent keeps (version 2). */
@@ -95,25 +82,12 @@ public final class HandshakeReply implements Destroyable {
         if (status != AgentStatus.OK || handle.length != HANDLE_LENGTH) {
             throw new IllegalArgumentException("a session handle is 16 bytes on a successful reply");
         }
-        return new HandshakeReply(status, message, socketState, session, placements, returned, handle.clone());
+        return new HandshakeReply(status, message, socketState, session, placements, keys, handle.clone());
     }
 
     /** The handle of the session the agent keeps for KeyUpdates, or null (version 1, TLS 1.2, none kept). */
     public byte[] sessionHandle() {
         return sessionHandle == null ? null : sessionHandle.clone();
-    }
-
-    public AgentStatus status() {
-        return status;
-    }
-
-    /** The detail the agent gave, or null. */
-    public String message() {
-        return message;
-    }
-
-    public SocketState socketState() {
-        return socketState;
     }
 
     /** The session (null unless {@link AgentStatus#OK}). */
@@ -128,7 +102,7 @@ public final class HandshakeReply implements Destroyable {
 
     /** The returned keys of a {@link Placement#SOFTWARE} direction, owned by this reply; null otherwise. */
     public CryptoInfo returnedKeys(Direction direction) {
-        return returned.get(direction);
+        return keys.get(direction);
     }
 
     /**
@@ -140,10 +114,7 @@ public final class HandshakeReply implements Destroyable {
 
     /** The frame in protocol {@code version} (the request's); a session handle goes only into version 2. */
     public byte[] encode(int version) {
-        Wire.Builder b = new Wire.Builder(version, Wire.TYPE_HANDSHAKE_REPLY).u16(STATUS, status.code());
-        if (message != null && !message.isEmpty()) {
-            b.string(MESSAGE, clip(message));
-        }
+        Wire.Builder b = begin(version, Wire.TYPE_HANDSHAKE_REPLY);
         if (session != null) {
             b.u16(TLS_VERSION, session.version().code()).u16(CIPHER_SUITE, session.cipherSuite());
             if (session.alpn() != null) {
@@ -160,13 +131,11 @@ public final class HandshakeReply implements Destroyable {
             for (Direction d : Direction.values()) {
                 b.u8(d == Direction.TX ? TX_PLACEMENT : RX_PLACEMENT, placements.get(d).code);
             }
-            KeyFields.encode(b, returned);
         }
         if (sessionHandle != null && version >= Wire.VERSION_2) {
             b.bytes(SESSION_HANDLE, sessionHandle);
         }
-        b.u8(SOCKET_STATE, socketState.code);
-        return b.toBytes();
+        return finish(b);
     }
 
     static String clip(String s) {
@@ -188,26 +157,15 @@ public final class HandshakeReply implements Destroyable {
             }
             return f.build();
         } catch (WireException | RuntimeException e) {
-            KeyFields.destroy(f.returned);
+            KeyFields.destroy(f.keys);
             throw e;
         }
-    }
-
-    /** Zeroes the returned CryptoInfo, if any. */
-    @Override
-    public void destroy() {
-        KeyFields.destroy(returned);
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return KeyFields.isDestroyed(returned);
     }
 
     @Override
     public String toString() {
         if (status != AgentStatus.OK) {
-            return "HandshakeReply[" + status + (message == null ? "" : ": " + message) + ", socket " + socketState + "]";
+            return describeFailure("HandshakeReply");
         }
         return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
                 + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
@@ -215,31 +173,23 @@ public final class HandshakeReply implements Destroyable {
     }
 
     /** Collects reply fields. */
-    private static final class Fields {
-        Integer status;
-        String message;
+    private static final class Fields extends Common {
         Integer version;
         Integer suite;
         String alpn;
         String serverName;
         byte[] psk;
-        SocketState state;
         byte[] handle;
         final List<byte[]> peer = new ArrayList<>();
         final List<byte[]> local = new ArrayList<>();
         final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
-        final Map<Direction, CryptoInfo> returned = new EnumMap<>(Direction.class);
 
-        void take(Wire.Field f) throws WireException {
+        @Override
+        boolean take(Wire.Field f) throws WireException {
+            if (super.take(f)) {
+                return true;
+            }
             switch (f.tag()) {
-                case STATUS -> {
-                    Wire.once(status, f);
-                    status = Wire.u16(f);
-                }
-                case MESSAGE -> {
-                    Wire.once(message, f);
-                    message = Wire.string(f);
-                }
                 case TLS_VERSION -> {
                     Wire.once(version, f);
                     version = Wire.u16(f);
@@ -267,11 +217,6 @@ public final class HandshakeReply implements Destroyable {
                     Wire.once(placements.get(d), f);
                     placements.put(d, Placement.of(Wire.u8(f)));
                 }
-                case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> KeyFields.take(f, returned);
-                case SOCKET_STATE -> {
-                    Wire.once(state, f);
-                    state = SocketState.of(Wire.u8(f));
-                }
                 case SESSION_HANDLE -> {
                     Wire.once(handle, f);
                     if (f.value().length != HANDLE_LENGTH) {
@@ -281,18 +226,13 @@ public final class HandshakeReply implements Destroyable {
                 }
                 default -> Wire.unknown(f);
             }
+            return true;
         }
 
         HandshakeReply build() throws WireException {
-            if (status == null) {
-                throw Wire.bad("STATUS (0x01) is missing");
-            }
-            AgentStatus s = AgentStatus.of(status);
-            SocketState socket = state != null ? state : SocketState.implied(s);
+            AgentStatus s = status();
+            SocketState socket = socketState(s);
             if (s != AgentStatus.OK) {
-                if (!returned.isEmpty()) {
-                    throw Wire.bad("a failed reply carries keys");
-                }
                 if (handle != null) {
                     throw Wire.bad("a failed reply carries a session handle");
                 }
@@ -311,19 +251,19 @@ public final class HandshakeReply implements Destroyable {
                 if (placements.get(d) == null) {
                     throw Wire.bad("an OK reply needs the placement of " + d);
                 }
-                if ((placements.get(d) == Placement.SOFTWARE) != returned.containsKey(d)) {
+                if ((placements.get(d) == Placement.SOFTWARE) != keys.containsKey(d)) {
                     throw Wire.bad(d + ": a software placement needs its CRYPTO_INFO, a kernel one must not have one");
                 }
-                CryptoInfo keys = returned.get(d);
-                if (keys != null && keys.version() != v) {
-                    throw Wire.bad(d + " crypto_info is " + keys.version() + " but the session is " + v);
+                CryptoInfo k = keys.get(d);
+                if (k != null && k.version() != v) {
+                    throw Wire.bad(d + " crypto_info is " + k.version() + " but the session is " + v);
                 }
             }
             Session session = new Session(v, suite, alpn, serverName, peer, psk, local);
             if (handle != null && v != TlsVersion.TLS_1_3) {
                 throw Wire.bad("a session handle is only for TLS 1.3 sessions");
             }
-            return new HandshakeReply(s, message, socket, session, placements, returned, handle);
+            return new HandshakeReply(s, message, socket, session, placements, keys, handle);
         }
     }
 }

@@ -2,10 +2,8 @@ package io.ktls4j.agent;
 
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import javax.security.auth.Destroyable;
 
 /**
  * The agent's answer to a session operation (SESSION_REPLY, protocol version 2): a status and, after a KeyUpdate, the
@@ -13,36 +11,26 @@ import javax.security.auth.Destroyable;
  * direction), and the next keys of the directions the consumer's software record layer carries. {@link #destroy()}
  * zeroes those keys; {@link #toString()} never shows them.
  */
-public final class SessionReply implements Destroyable {
-    static final int STATUS = HandshakeReply.STATUS;
-    static final int MESSAGE = HandshakeReply.MESSAGE;
-    static final int TX_CRYPTO_INFO = HandshakeReply.TX_CRYPTO_INFO;
-    static final int RX_CRYPTO_INFO = HandshakeReply.RX_CRYPTO_INFO;
-    static final int SOCKET_STATE = HandshakeReply.SOCKET_STATE;
+public final class SessionReply extends AgentReply {
+    static final int TX_CRYPTO_INFO = KeyFields.TX_CRYPTO_INFO;
+    static final int RX_CRYPTO_INFO = KeyFields.RX_CRYPTO_INFO;
     static final int TX_GENERATION = 0x24;
     static final int RX_GENERATION = 0x25;
     static final int TX_UPDATED = 0x26;
     static final int TICKETS = 0x27;
 
-    private final AgentStatus status;
-    private final String message;
-    private final SocketState socketState;
     private final long txGeneration;
     private final long rxGeneration;
     private final boolean txUpdated;
     private final long tickets;
-    private final Map<Direction, CryptoInfo> nextKeys;
 
     private SessionReply(AgentStatus status, String message, SocketState socketState, long txGeneration,
             long rxGeneration, boolean txUpdated, long tickets, Map<Direction, CryptoInfo> nextKeys) {
-        this.status = status;
-        this.message = message;
-        this.socketState = socketState;
+        super(status, message, socketState, nextKeys);
         this.txGeneration = txGeneration;
         this.rxGeneration = rxGeneration;
         this.txUpdated = txUpdated;
         this.tickets = tickets;
-        this.nextKeys = nextKeys;
     }
 
     /** A refusal or failure; {@code socketState} says whether the agent touched the socket. */
@@ -59,22 +47,8 @@ public final class SessionReply implements Destroyable {
      */
     public static SessionReply success(long txGeneration, long rxGeneration, boolean txUpdated, long tickets,
             Map<Direction, CryptoInfo> nextKeys) {
-        Map<Direction, CryptoInfo> keys = new EnumMap<>(Direction.class);
-        keys.putAll(nextKeys);
         return new SessionReply(AgentStatus.OK, null, SocketState.ESTABLISHED, txGeneration, rxGeneration, txUpdated,
-                tickets, keys);
-    }
-
-    public AgentStatus status() {
-        return status;
-    }
-
-    public String message() {
-        return message;
-    }
-
-    public SocketState socketState() {
-        return socketState;
+                tickets, nextKeys);
     }
 
     /** KeyUpdates this end has sent in the session, after the operation (-1 unless OK). */
@@ -102,22 +76,17 @@ public final class SessionReply implements Destroyable {
      * consumer first sends the KeyUpdate under the current key, then installs this.
      */
     public CryptoInfo nextKey(Direction direction) {
-        return nextKeys.get(direction);
+        return keys.get(direction);
     }
 
     /** The SESSION_REPLY frame; the caller zeroes it after sending when it carries keys. */
     public byte[] encode() {
-        Wire.Builder b = new Wire.Builder(Wire.VERSION_2, Wire.TYPE_SESSION_REPLY).u16(STATUS, status.code());
-        if (message != null && !message.isEmpty()) {
-            b.string(MESSAGE, HandshakeReply.clip(message));
-        }
+        Wire.Builder b = begin(Wire.VERSION_2, Wire.TYPE_SESSION_REPLY);
         if (status == AgentStatus.OK) {
             b.u32(TX_GENERATION, txGeneration).u32(RX_GENERATION, rxGeneration).u8(TX_UPDATED, txUpdated ? 1 : 0)
                     .u32(TICKETS, tickets);
-            KeyFields.encode(b, nextKeys);
         }
-        b.u8(SOCKET_STATE, socketState.code);
-        return b.toBytes();
+        return finish(b);
     }
 
     /**
@@ -126,29 +95,17 @@ public final class SessionReply implements Destroyable {
      * @throws WireException for a malformed reply (any keys already parsed are zeroed)
      */
     public static SessionReply decode(List<Wire.Field> fields) throws WireException {
-        Integer status = null;
-        String message = null;
-        SocketState state = null;
+        Common c = new Common();
         Long tx = null;
         Long rx = null;
         Integer updated = null;
-        Long tickets = null;
-        Map<Direction, CryptoInfo> keys = new EnumMap<>(Direction.class);
+        Long count = null;
         try {
             for (Wire.Field f : fields) {
+                if (c.take(f)) {
+                    continue;
+                }
                 switch (f.tag()) {
-                    case STATUS -> {
-                        Wire.once(status, f);
-                        status = Wire.u16(f);
-                    }
-                    case MESSAGE -> {
-                        Wire.once(message, f);
-                        message = Wire.string(f);
-                    }
-                    case SOCKET_STATE -> {
-                        Wire.once(state, f);
-                        state = SocketState.of(Wire.u8(f));
-                    }
                     case TX_GENERATION -> {
                         Wire.once(tx, f);
                         tx = Wire.u32(f);
@@ -162,54 +119,36 @@ public final class SessionReply implements Destroyable {
                         updated = Wire.u8(f);
                     }
                     case TICKETS -> {
-                        Wire.once(tickets, f);
-                        tickets = Wire.u32(f);
+                        Wire.once(count, f);
+                        count = Wire.u32(f);
                     }
-                    case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> KeyFields.take(f, keys);
                     default -> Wire.unknown(f);
                 }
             }
-            if (status == null) {
-                throw Wire.bad("STATUS (0x01) is missing");
-            }
-            AgentStatus s = AgentStatus.of(status);
+            AgentStatus s = c.status();
             if (s != AgentStatus.OK) {
-                if (!keys.isEmpty()) {
-                    throw Wire.bad("a failed reply carries keys");
-                }
-                return failure(s, state != null ? state : SocketState.implied(s), message);
+                return failure(s, c.socketState(s), c.message);
             }
-            if (tx == null || rx == null || updated == null || tickets == null) {
+            if (tx == null || rx == null || updated == null || count == null) {
                 throw Wire.bad("an OK reply needs TX_GENERATION, RX_GENERATION, TX_UPDATED and TICKETS");
             }
-            if (updated == 1 && keys.containsKey(Direction.TX)) {
+            if (updated == 1 && c.keys.containsKey(Direction.TX)) {
                 throw Wire.bad("TX was updated on the socket and returned as well");
             }
-            return new SessionReply(s, message, SocketState.ESTABLISHED, tx, rx, updated == 1, tickets, keys);
+            return new SessionReply(s, c.message, SocketState.ESTABLISHED, tx, rx, updated == 1, count, c.keys);
         } catch (WireException | RuntimeException e) {
-            KeyFields.destroy(keys);
+            KeyFields.destroy(c.keys);
             throw e;
         }
-    }
-
-    /** Zeroes the returned keys. */
-    @Override
-    public void destroy() {
-        KeyFields.destroy(nextKeys);
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return KeyFields.isDestroyed(nextKeys);
     }
 
     @Override
     public String toString() {
         if (status != AgentStatus.OK) {
-            return "SessionReply[" + status + (message == null ? "" : ": " + message) + ", socket " + socketState + "]";
+            return describeFailure("SessionReply");
         }
         return "SessionReply[OK, TX generation " + txGeneration + (txUpdated ? " (updated on the socket)" : "")
                 + ", RX generation " + rxGeneration + ", tickets " + tickets + ", keys returned for "
-                + nextKeys.keySet() + "]";
+                + keys.keySet() + "]";
     }
 }

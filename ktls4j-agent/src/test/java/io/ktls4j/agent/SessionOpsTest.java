@@ -84,82 +84,73 @@ class SessionOpsTest {
     @Test
     void keyUpdatesBothWaysAgainstJsseWithTheAgentsKeys() throws Exception {
         Setup t = setup(Placement.KERNEL);
-        Peer peer = t.peer();
-        KtlsSocket layer = t.layer();
-        int fd = t.fd();
         KeptSession s = t.session();
         RecordLayerPort port = t.port();
 
-        SessionReply r = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), true, 1000), fd, port);
+        SessionReply r = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), true, 1000), t.fd(), port);
         assertThat(r.status()).as(r.toString()).isEqualTo(AgentStatus.OK);
         assertThat(r.txUpdated()).isTrue();
         assertThat(r.txGeneration()).isEqualTo(1);
         assertThat(r.nextKey(Direction.TX)).as("a kernel direction's key never leaves the agent").isNull();
         assertThat(port.calls).containsExactly("send 22 1800000101", "install TLS_TX");
-        send(layer, "after our update");
-        assertThat(peer.line()).isEqualTo("after our update");
+        send(t.layer(), "after our update");
+        assertThat(t.peer().line()).isEqualTo("after our update");
 
         // JSSE answers update_requested with its own KeyUpdate, then the reply under its next key
-        peer.write("reply");
-        assertThat(readLine(layer, s, fd, port)).isEqualTo("reply");
+        t.peer().write("reply");
+        assertThat(readLine(t.layer(), s, t.fd(), port)).isEqualTo("reply");
         assertThat(s.generation(Direction.RX)).isEqualTo(1);
 
         // JSSE's post-handshake startHandshake() sends KeyUpdate(update_requested): the agent follows and answers
-        peer.updateKeysThenWrite("after the peer's update");
-        assertThat(readLine(layer, s, fd, port)).isEqualTo("after the peer's update");
+        t.peer().updateKeysThenWrite("after the peer's update");
+        assertThat(readLine(t.layer(), s, t.fd(), port)).isEqualTo("after the peer's update");
         assertThat(s.generation(Direction.RX)).isEqualTo(2);
         assertThat(s.generation(Direction.TX)).as("the answer").isEqualTo(2);
         assertThat(port.calls.subList(2, port.calls.size())).containsExactly("install TLS_RX", "install TLS_RX",
                 "send 22 1800000100", "install TLS_TX");
-        send(layer, "done");
-        assertThat(peer.line()).isEqualTo("done");
-        peer.finish();
+        send(t.layer(), "done");
+        assertThat(t.peer().line()).isEqualTo("done");
+        t.peer().finish();
     }
 
     @Test
     void aSoftwareDirectionGetsItsNextKeyInTheReplyAndNothingTouchesTheSocket() throws Exception {
         Setup t = setup(Placement.SOFTWARE);
-        Peer peer = t.peer();
-        KtlsSocket layer = t.layer();
-        int fd = t.fd();
         KeptSession s = t.session();
         RecordLayerPort port = t.port();
         port.rekeyUnavailable = "not asked for software directions";
 
-        SessionReply r = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), fd, port);
+        SessionReply r = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), t.fd(), port);
         assertThat(r.status()).as(r.toString()).isEqualTo(AgentStatus.OK);
         assertThat(r.txUpdated()).isFalse();
         assertThat(port.calls).isEmpty();
         // the consumer's part: the KeyUpdate under the current key, then the returned key
-        layer.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(new byte[] {24, 0, 0, 1, 0}));
-        layer.install(Direction.TX, r.nextKey(Direction.TX));
+        t.layer().sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(new byte[] {24, 0, 0, 1, 0}));
+        t.layer().install(Direction.TX, r.nextKey(Direction.TX));
         r.destroy();
         assertThat(r.isDestroyed()).isTrue();
-        send(layer, "under the returned key");
-        assertThat(peer.line()).isEqualTo("under the returned key");
-        peer.finish();
+        send(t.layer(), "under the returned key");
+        assertThat(t.peer().line()).isEqualTo("under the returned key");
+        t.peer().finish();
     }
 
     @Test
     void refusalsLeaveTheSocketAndTheSecretsAsTheyWere() throws Exception {
         Setup t = setup(Placement.KERNEL);
-        Peer peer = t.peer();
-        KtlsSocket layer = t.layer();
-        int fd = t.fd();
         KeptSession s = t.session();
         RecordLayerPort port = t.port();
 
         port.rekeyUnavailable = "TLS 1.3 rekey (a second TLS_TX/TLS_RX) needs Linux 6.14; this kernel (6.1.0) cannot";
-        SessionReply noRekey = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), fd, port);
+        SessionReply noRekey = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), t.fd(), port);
         assertThat(noRekey.status()).isEqualTo(AgentStatus.REKEY_UNSUPPORTED);
         assertThat(noRekey.socketState()).isEqualTo(SocketState.ESTABLISHED);
         assertThat(noRekey.message()).contains("Linux 6.14");
         SessionReply peerNoRekey = SessionOps.execute(s, SessionRequest.peerKeyUpdate(handle(),
-                new byte[] {24, 0, 0, 1, 0}, true, 1000), fd, port);
+                new byte[] {24, 0, 0, 1, 0}, true, 1000), t.fd(), port);
         assertThat(peerNoRekey.status()).isEqualTo(AgentStatus.REKEY_UNSUPPORTED);
         port.rekeyUnavailable = null;
 
-        try (SocketChannel other = SocketChannel.open(peer.address())) {
+        try (SocketChannel other = SocketChannel.open(t.peer().address())) {
             SessionReply wrong = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000),
                     SocketFd.of(other), port);
             assertThat(wrong.status()).isEqualTo(AgentStatus.BAD_DESCRIPTOR);
@@ -168,11 +159,11 @@ class SessionOpsTest {
         assertThat(SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), -1, port).status())
                 .isEqualTo(AgentStatus.BAD_DESCRIPTOR);
         SessionReply malformed = SessionOps.execute(s, SessionRequest.peerKeyUpdate(handle(),
-                new byte[] {24, 0, 0, 1, 2}, true, 1000), fd, port);
+                new byte[] {24, 0, 0, 1, 2}, true, 1000), t.fd(), port);
         assertThat(malformed.status()).isEqualTo(AgentStatus.BAD_REQUEST);
         assertThat(malformed.message()).contains("not a KeyUpdate");
         SessionReply serverTicket = SessionOps.execute(session(connect(new Peer()), Role.SERVER, Placement.KERNEL,
-                fd), SessionRequest.newSessionTicket(handle(), ticket()), -1, port);
+                t.fd()), SessionRequest.newSessionTicket(handle(), ticket()), -1, port);
         assertThat(serverTicket.status()).isEqualTo(AgentStatus.BAD_REQUEST);
         assertThat(SessionOps.execute(s, SessionRequest.newSessionTicket(handle(), new byte[] {4, 0, 0, 1, 0}), -1,
                 port).status()).isEqualTo(AgentStatus.BAD_REQUEST);
@@ -184,14 +175,14 @@ class SessionOpsTest {
         assertThat(s.generation(Direction.TX)).isZero();
         assertThat(s.generation(Direction.RX)).isZero();
         // the connection still works under the first keys
-        send(layer, "still the first keys");
-        assertThat(peer.line()).isEqualTo("still the first keys");
+        send(t.layer(), "still the first keys");
+        assertThat(t.peer().line()).isEqualTo("still the first keys");
 
         assertThat(s.release("test")).isTrue();
         assertThat(s.secretsDestroyed()).as("released secrets are zeroed").isTrue();
-        assertThat(SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), fd, port).status())
+        assertThat(SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000), t.fd(), port).status())
                 .isEqualTo(AgentStatus.UNKNOWN_SESSION);
-        peer.finish();
+        t.peer().finish();
     }
 
     /** A client connection to a fresh JSSE peer whose secrets became a kept session. */
