@@ -118,42 +118,61 @@ final class KeptSessions implements AutoCloseable {
 
     private void pollLoop() {
         List<KeptSession> watched = new ArrayList<>();
-        byte[] drain = new byte[64];
         while (!stopping) {
-            for (KeptSession s; (s = toWatch.poll()) != null;) {
-                watched.add(s);
-            }
-            long idleNanos = config.get().sessionIdle().toNanos();
-            long timeout = MAX_POLL_MILLIS;
-            for (KeptSession s : watched) {
-                timeout = Math.min(timeout, Math.max(1, (idleNanos - s.idleNanos()) / 1_000_000 + 1));
-            }
-            int[] fds = new int[watched.size() + 1];
-            fds[0] = wake[0];
-            for (int i = 0; i < watched.size(); i++) {
-                fds[i + 1] = watched.get(i).connection.fd();
-            }
-            short[] revents = new short[fds.length];
-            MultiPoll.poll(fds, EVENTS, revents, (int) timeout);
-            if (revents[0] != 0) {
-                while (UnixSockets.receive(wake[0], drain, 0, drain.length, 0, Native.MSG_DONTWAIT).bytes() > 0) {
-                    // emptied
+            try {
+                watched = pollOnce(watched);
+            } catch (RuntimeException e) {
+                // never leave kept sessions unserved: end them (their consumers see the connection close)
+                log.log("session watcher: " + e + "; releasing the " + watched.size() + " sessions it watched");
+                for (KeptSession s : watched) {
+                    release(s, "the session watcher failed");
+                }
+                watched = new ArrayList<>();
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
                 }
             }
-            List<KeptSession> still = new ArrayList<>(watched.size());
-            for (int i = 0; i < watched.size(); i++) {
-                KeptSession s = watched.get(i);
-                if (revents[i + 1] != 0) {
-                    dispatch(s);
-                } else if (s.idleNanos() >= idleNanos) {
-                    release(s, "idle for " + s.idleNanos() / 1_000_000 + " ms (session-idle-ms "
-                            + idleNanos / 1_000_000 + ")");
-                } else {
-                    still.add(s);
-                }
-            }
-            watched = still;
         }
+    }
+
+    /** One poll over the watched sessions; returns those still watched. */
+    private List<KeptSession> pollOnce(List<KeptSession> watched) {
+        byte[] drain = new byte[64];
+        for (KeptSession s; (s = toWatch.poll()) != null;) {
+            watched.add(s);
+        }
+        long idleNanos = config.get().sessionIdle().toNanos();
+        long timeout = MAX_POLL_MILLIS;
+        for (KeptSession s : watched) {
+            timeout = Math.min(timeout, Math.max(1, (idleNanos - s.idleNanos()) / 1_000_000 + 1));
+        }
+        int[] fds = new int[watched.size() + 1];
+        fds[0] = wake[0];
+        for (int i = 0; i < watched.size(); i++) {
+            fds[i + 1] = watched.get(i).connection.fd();
+        }
+        short[] revents = new short[fds.length];
+        MultiPoll.poll(fds, EVENTS, revents, (int) timeout);
+        if (revents[0] != 0) {
+            while (UnixSockets.receive(wake[0], drain, 0, drain.length, 0, Native.MSG_DONTWAIT).bytes() > 0) {
+                // emptied
+            }
+        }
+        List<KeptSession> still = new ArrayList<>(watched.size());
+        for (int i = 0; i < watched.size(); i++) {
+            KeptSession s = watched.get(i);
+            if (revents[i + 1] != 0) {
+                dispatch(s);
+            } else if (s.idleNanos() >= idleNanos) {
+                release(s, "idle for " + s.idleNanos() / 1_000_000 + " ms (session-idle-ms "
+                        + idleNanos / 1_000_000 + ")");
+            } else {
+                still.add(s);
+            }
+        }
+        return still;
     }
 
     private void dispatch(KeptSession s) {
