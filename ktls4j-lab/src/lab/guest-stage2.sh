@@ -24,6 +24,12 @@ mount -t devpts devpts /dev/pts
 ip link set lo up || fail "cannot bring up loopback"
 hostname localhost
 
+modules="$(param ktls4j_modules)"
+if [ -n "$modules" ]; then
+  # an unpacked kernel (lab.sh --kernel-root): its modules become /lib/modules for modprobe
+  mount --bind "$modules" /lib/modules || fail "cannot bind $modules on /lib/modules"
+fi
+
 if grep -qw 'module_blacklist=tls' /proc/cmdline; then
   echo "ktls4j-lab: tls module blacklisted for this run"
 else

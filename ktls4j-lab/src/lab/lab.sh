@@ -12,6 +12,9 @@
 #     --timeout SECS     host-side limit for the whole VM run (default 900); qemu is killed after it
 #     --env NAME=VALUE   export NAME=VALUE to the command (repeatable)
 #     --cwd DIR          working directory of the command in the guest (default: the current directory)
+#     --kernel-root DIR  boot an unpacked kernel instead of the host's /boot one: DIR/usr/lib/modules/<version>/
+#                        holds vmlinuz and the modules (fetch-kernel.sh makes one); the guest sees that directory
+#                        as /lib/modules
 #
 # In the guest the command runs as root with the host's PATH (and JAVA_HOME if set), HOME=/tmp, KTLS4J_IN_LAB=1,
 # KTLS4J_LAB_KERNEL=<kernel version>, KTLS4J_LAB_TLS_MODULE=1|0; / is read-only, /tmp and /run are tmpfs.
@@ -29,13 +32,49 @@ initramfs_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_de
 die() { echo "lab.sh: $*" >&2; exit 125; }
 unavailable() { echo "$*"; exit 3; }
 
-# The newest /boot/vmlinuz-*-amd64 whose modules include net/tls (not necessarily the running kernel).
+kernel_root=""
+
+# The newest /boot/vmlinuz-*-amd64 whose modules include net/tls (not necessarily the running kernel), or the
+# one kernel under --kernel-root.
 lab_kernel() {
   local v
+  if [ -n "$kernel_root" ]; then
+    v="$(ls "$kernel_root/usr/lib/modules" 2>/dev/null | head -n 1)"
+    [ -n "$v" ] && [ -d "$kernel_root/usr/lib/modules/$v/kernel/net/tls" ] || return 1
+    echo "$v"; return 0
+  fi
   for v in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V -r); do
     if [ -d "/lib/modules/$v/kernel/net/tls" ]; then echo "$v"; return 0; fi
   done
   return 1
+}
+
+vmlinuz() {
+  if [ -n "$kernel_root" ]; then echo "$kernel_root/usr/lib/modules/$1/vmlinuz"; else echo "/boot/vmlinuz-$1"; fi
+}
+
+# The initramfs modules, in insertion order. The host's /boot kernels use the verified list; an unpacked kernel
+# gets the dependency closure its own modules.dep gives (modules differ between versions: 7.x has no fscache).
+# Prints "name path" per module ("name (builtin)" for built-in ones).
+module_files() {
+  local v="$1" m
+  if [ -z "$kernel_root" ]; then
+    for m in "${initramfs_modules[@]}"; do echo "$m $(modinfo -k "$v" -n "$m")"; done
+    return 0
+  fi
+  local seen=" " line ko name
+  for m in virtio_pci 9pnet_virtio 9p; do
+    while read -r line; do
+      case "$line" in
+        builtin\ *) name="${line#builtin }"; ko="(builtin)" ;;
+        insmod\ *) ko="${line#insmod }"; ko="${ko%% *}"; name="$(basename "$ko")"; name="${name%%.ko*}" ;;
+        *) continue ;;
+      esac
+      case "$seen" in *" $name "*) continue ;; esac
+      seen="$seen$name "
+      echo "$name $ko"
+    done < <(modprobe -d "$kernel_root/usr" -S "$v" --show-depends "$m")
+  done
 }
 
 busybox_path() {
@@ -54,24 +93,35 @@ busybox_path() {
 unavailability() {
   local v
   command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"; return; }
-  v="$(lab_kernel)" || { echo "no /boot/vmlinuz-*-amd64 with /lib/modules/<version>/kernel/net/tls (apt-get install linux-image-amd64)"; return; }
-  [ -r "/boot/vmlinuz-$v" ] || { echo "/boot/vmlinuz-$v is not readable by $(id -un)"; return; }
+  if [ -n "$kernel_root" ]; then
+    v="$(lab_kernel)" || { echo "no kernel with net/tls under $kernel_root/usr/lib/modules (ktls4j-lab/src/lab/fetch-kernel.sh makes one)"; return; }
+  else
+    v="$(lab_kernel)" || { echo "no /boot/vmlinuz-*-amd64 with /lib/modules/<version>/kernel/net/tls (apt-get install linux-image-amd64)"; return; }
+  fi
+  [ -r "$(vmlinuz "$v")" ] || { echo "$(vmlinuz "$v") is not readable by $(id -un)"; return; }
   busybox_path >/dev/null || { echo "no static busybox in /bin or /usr/bin (apt-get install busybox-static)"; return; }
   local tool
-  for tool in modinfo cpio gzip timeout; do
+  for tool in modinfo modprobe cpio gzip timeout; do
     command -v "$tool" >/dev/null || { echo "$tool not found"; return; }
   done
   local m
-  for m in "${initramfs_modules[@]}"; do
-    modinfo -k "$v" -n "$m" >/dev/null 2>&1 || { echo "module $m not found for kernel $v"; return; }
-  done
+  if [ -z "$kernel_root" ]; then
+    for m in "${initramfs_modules[@]}"; do
+      modinfo -k "$v" -n "$m" >/dev/null 2>&1 || { echo "module $m not found for kernel $v"; return; }
+    done
+  else
+    for m in virtio_pci 9pnet_virtio 9p tls; do
+      modprobe -d "$kernel_root/usr" -S "$v" --show-depends "$m" >/dev/null 2>&1 \
+        || { echo "module $m not found for kernel $v under $kernel_root"; return; }
+    done
+  fi
 }
 
 # Builds (once per kernel, busybox and init script) the initramfs and prints its path.
 initramfs() {
   local v="$1" bb key img tmp m ko
   bb="$(busybox_path)"
-  key="$( { echo "$v ${initramfs_modules[*]}"; cat "$bb" "$here/initramfs-init.sh"; } | sha256sum | cut -c1-12)"
+  key="$( { echo "$v $kernel_root ${initramfs_modules[*]}"; cat "$bb" "$here/initramfs-init.sh"; } | sha256sum | cut -c1-12)"
   img="$lab_dir/initramfs-$v-$key.cpio.gz"
   if [ -s "$img" ]; then echo "$img"; return 0; fi
   mkdir -p "$lab_dir"
@@ -81,8 +131,7 @@ initramfs() {
   cp "$here/initramfs-init.sh" "$tmp/init"
   chmod 755 "$tmp/init" "$tmp/bin/busybox"
   : > "$tmp/modules/order"
-  for m in "${initramfs_modules[@]}"; do
-    ko="$(modinfo -k "$v" -n "$m")"
+  while read -r m ko; do
     case "$ko" in
       "(builtin)"|"") continue ;;
       *.ko) cp "$ko" "$tmp/modules/$m.ko" ;;
@@ -92,7 +141,7 @@ initramfs() {
       *) die "unsupported module file $ko" ;;
     esac
     echo "$m" >> "$tmp/modules/order"
-  done
+  done < <(module_files "$v")
   (cd "$tmp" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$tmp.cpio.gz"
   mv "$tmp.cpio.gz" "$img"
   rm -rf "$tmp"
@@ -113,6 +162,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_secs="$2"; shift 2 ;;
     --env) [[ "$2" == [A-Za-z_]*=* ]] || die "--env wants NAME=VALUE, got: $2"; envs+=("$2"); shift 2 ;;
     --cwd) cwd="$2"; shift 2 ;;
+    --kernel-root) kernel_root="$(cd "$2" 2>/dev/null && pwd -P)" || die "--kernel-root $2: no such directory"; shift 2 ;;
     --) shift; break ;;
     *) die "unknown option $1 (usage: lab.sh [--check] [--out DIR] [--no-tls-module] [--timeout SECS] [--env N=V] [--cwd DIR] -- COMMAND...)" ;;
   esac
@@ -121,7 +171,7 @@ done
 reason="$(unavailability)"
 if [ "$check" = 1 ]; then
   [ -z "$reason" ] || unavailable "$reason"
-  v="$(lab_kernel)"; echo "$v /boot/vmlinuz-$v"; exit 0
+  v="$(lab_kernel)"; echo "$v $(vmlinuz "$v")"; exit 0
 fi
 [ -z "$reason" ] || unavailable "kernel lab unavailable: $reason"
 [ $# -gt 0 ] || die "no command given (lab.sh [options] -- COMMAND...)"
@@ -131,7 +181,7 @@ img="$(initramfs "$kver")"
 mkdir -p "$out"
 out="$(cd "$out" && pwd -P)"
 case "$out$here" in *[[:space:]]*) die "the lab needs paths without white space: $out, $here" ;; esac
-for p in "$out" "$here" "$cwd"; do
+for p in "$out" "$here" "$cwd" ${kernel_root:+"$kernel_root"}; do
   case "$(realpath -m "$p")/" in
     /tmp/*|/run/*|/proc/*|/sys/*|/dev/*) die "$p is hidden in the guest (tmpfs/proc/sys/dev are mounted there); use a checkout outside /tmp and /run" ;;
   esac
@@ -151,12 +201,13 @@ console="$out.console.log"
 
 append="console=ttyS0 panic=-1 loglevel=5 ktls4j_out=$out ktls4j_stage2=$here/guest-stage2.sh"
 [ "$no_tls" = 0 ] || append="$append module_blacklist=tls"
+[ -z "$kernel_root" ] || append="$append ktls4j_modules=$kernel_root/usr/lib/modules"
 
 start=$(date +%s)
 set +e
 timeout -k 10 "$timeout_secs" qemu-system-x86_64 \
   -accel tcg,thread=single -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none \
-  -kernel "/boot/vmlinuz-$kver" -initrd "$img" -append "$append" \
+  -kernel "$(vmlinuz "$kver")" -initrd "$img" -append "$append" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
   -virtfs "local,path=$out,mount_tag=labout,security_model=none,multidevs=remap" \
   < /dev/null > "$console" 2>&1

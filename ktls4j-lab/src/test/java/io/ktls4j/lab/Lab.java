@@ -39,7 +39,11 @@ final class Lab {
 
     /** Why the lab cannot run on this machine, or {@code null} when it can. */
     String unavailability() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(script.toString(), "--check").redirectErrorStream(true).start();
+        return check(List.of(script.toString(), "--check"));
+    }
+
+    private static String check(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -65,26 +69,54 @@ final class Lab {
     }
 
     /**
-     * Boots the lab and runs the console launcher on the configured packages, in the run's writable export
+     * One VM run: its name (the {@code ktls4j.lab.timeout.NAME} property gives its limit), whether the tls module
+     * loads, the unpacked kernel to boot ({@code null}: the host's /boot kernel), extra environment for the tests,
+     * and the packages to select.
+     */
+    record Pass(String name, boolean tlsModule, Path kernelRoot, List<String> env, List<String> packages) {
+        static Pass of(String name, boolean tlsModule) {
+            return new Pass(name, tlsModule, null, List.of(), Lab.packages());
+        }
+    }
+
+    /** Why lab.sh cannot boot the unpacked kernel under {@code kernelRoot}, or {@code null} when it can. */
+    String unavailability(Path kernelRoot) throws IOException, InterruptedException {
+        return check(List.of(script.toString(), "--kernel-root", kernelRoot.toString(), "--check"));
+    }
+
+    /**
+     * Boots the lab and runs the console launcher on the pass's packages, in the run's writable export
      * (its working directory). With {@code tlsModule} the {@value #NO_TLS_MODULE_TAG} tests are excluded and
      * KTLS4J_REQUIRE_KERNEL=1 is set; without it the VM is booted with {@code module_blacklist=tls} and only those
      * tests run.
      */
     Run run(String name, boolean tlsModule) throws IOException, InterruptedException {
+        return run(Pass.of(name, tlsModule));
+    }
+
+    Run run(Pass pass) throws IOException, InterruptedException {
+        String name = pass.name();
+        boolean tlsModule = pass.tlsModule();
         Path out = dir.resolve(name);
         long timeout = Long.parseLong(property("ktls4j.lab.timeout." + name));
         List<String> cmd = new ArrayList<>(List.of(script.toString(), "--out", out.toString(),
                 "--timeout", Long.toString(timeout), "--cwd", out.toString()));
+        if (pass.kernelRoot() != null) {
+            cmd.addAll(List.of("--kernel-root", pass.kernelRoot().toString()));
+        }
         if (tlsModule) {
             cmd.addAll(List.of("--env", "KTLS4J_REQUIRE_KERNEL=1"));
         } else {
             cmd.add("--no-tls-module");
         }
+        for (String e : pass.env()) {
+            cmd.addAll(List.of("--env", e));
+        }
         cmd.add("--");
         // inside the guest, a hung test gets a thread dump (SIGQUIT, into the console log) before it is killed
         cmd.addAll(List.of("timeout", "--signal=QUIT", "--kill-after=15", Long.toString(guestTimeout(timeout))));
         GuestClasspath classpath = snapshot(dir.resolve(name + "-classpath"));
-        cmd.addAll(launcherCommand(classpath, out.resolve("reports"), tlsModule));
+        cmd.addAll(launcherCommand(classpath, out.resolve("reports"), tlsModule, pass.packages()));
 
         Path log = dir.resolve(name + ".lab.log");
         long start = System.nanoTime();
@@ -121,14 +153,15 @@ final class Lab {
         }
     }
 
-    private List<String> launcherCommand(GuestClasspath classpath, Path reports, boolean tlsModule) {
+    private List<String> launcherCommand(GuestClasspath classpath, Path reports, boolean tlsModule,
+            List<String> packages) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(property("ktls4j.lab.jvmArgs").strip().split("\\s+")));
         cmd.addAll(List.of("-cp", classpath.joined(), "org.junit.platform.console.ConsoleLauncher", "execute",
                 "--disable-banner", "--details=testfeed", "--disable-ansi-colors",
                 "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES));
-        for (String pkg : packages()) {
+        for (String pkg : packages) {
             cmd.add("--select-package=" + pkg);
         }
         if (tlsModule) {
@@ -141,7 +174,11 @@ final class Lab {
 
     /** The packages the guest runs (subpackages included). */
     static List<String> packages() {
-        return Arrays.stream(property("ktls4j.lab.packages").split(",")).map(String::strip).toList();
+        return packages("ktls4j.lab.packages");
+    }
+
+    static List<String> packages(String property) {
+        return Arrays.stream(property(property).split(",")).map(String::strip).toList();
     }
 
     private static boolean containsFile(Path root, String suffix) throws IOException {

@@ -3,10 +3,12 @@ package io.ktls4j.linux;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Errors;
 import io.ktls4j.linux.internal.FdGuard;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.Poller;
 import io.ktls4j.linux.internal.Readiness;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,7 +38,7 @@ final class KernelDataPath {
 
     long write(ByteBuffer[] srcs, int userFlags, int recordType, String call) throws IOException {
         boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
-        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
+        int flags = userFlags | dontWait();
         if ((flags & Native.MSG_MORE) == 0) {
             // MSG_EOR only says "this send ends the record", which every send without MSG_MORE does; kernels
             // that predate MSG_EOR support in tls_sw (6.1 among them) answer EOPNOTSUPP, so it is not passed on.
@@ -81,6 +83,28 @@ final class KernelDataPath {
         }
     }
 
+    /**
+     * {@code MSG_DONTWAIT} for every call on a non-blocking channel, and on a virtual thread for a blocking one too: a
+     * call blocked in the kernel would hold the carrier, so the wait happens parked in {@link Readiness} instead.
+     */
+    private int dontWait() {
+        return channel.isBlocking() && !Poller.applies() ? 0 : Native.MSG_DONTWAIT;
+    }
+
+    /** Sets {@code O_NONBLOCK} on the fd, as the JDK itself does once a virtual thread uses a channel. */
+    private void nonBlockingFd() throws IOException {
+        int fl = Descriptors.statusFlags(fd);
+        if (fl < 0) {
+            throw Errors.generic(-fl, "fcntl(F_GETFL)");
+        }
+        if ((fl & Descriptors.O_NONBLOCK) == 0) {
+            int r = Descriptors.setStatusFlags(fd, fl | Descriptors.O_NONBLOCK);
+            if (r < 0) {
+                throw Errors.generic(-r, "fcntl(F_SETFL, O_NONBLOCK)");
+            }
+        }
+    }
+
     private void lockWriter(boolean blocking) throws IOException {
         if (blocking) {
             writeLock.lock();
@@ -95,6 +119,9 @@ final class KernelDataPath {
         try {
             guard.enter();
             try {
+                if (Poller.applies() && channel.isBlocking()) {
+                    nonBlockingFd(); // sendfile(2) on a blocking fd would hold the virtual thread's carrier
+                }
                 long sent = 0;
                 while (sent < count) {
                     long n = file.transferTo(position + sent, count - sent, channel);
@@ -121,22 +148,39 @@ final class KernelDataPath {
 
     MsgIo.Received recv(ByteBuffer[] dsts, int userFlags, boolean control) throws IOException {
         boolean blocking = channel.isBlocking() && (userFlags & Native.MSG_DONTWAIT) == 0;
-        int flags = userFlags | (channel.isBlocking() ? 0 : Native.MSG_DONTWAIT);
+        int flags = userFlags | dontWait();
         long limit = (userFlags & MsgFlag.WAITALL.bit()) != 0 ? Long.MAX_VALUE : HEAP_CHUNK;
         // No reader lock here: the kernel serialises readers itself (and answers a MSG_DONTWAIT reader EAGAIN
         // while another one waits, as tls_err.timeo shows).
+        // MSG_WAITALL together with the MSG_DONTWAIT of a virtual thread returns what is there: keep reading data
+        // until the buffers are full, as the blocking call would (a control record, end of stream or an error ends
+        // it early, the same as in the kernel; the error then comes with the next read).
+        boolean waitAll = blocking && (flags & Native.MSG_DONTWAIT) != 0 && (userFlags & MsgFlag.WAITALL.bit()) != 0
+                && (userFlags & Native.MSG_PEEK) == 0;
         Readiness readWait = new Readiness(channel, fd);
         guard.enter();
         try {
+            MsgIo.Received first = null;
+            long got = 0;
             while (true) {
-                MsgIo.Received r = MsgIo.receive(fd, dsts, flags, control, limit);
+                // Continuations read without a control buffer: a control record is then EIO and stays queued.
+                MsgIo.Received r = MsgIo.receive(fd, dsts, flags, first == null && control, limit);
                 if (r.result() >= 0) {
                     readWait.progressed();
-                    return r;
+                    first = first == null ? r : first;
+                    got += r.result();
+                    boolean data = first.recordType() < 0 || first.recordType() == RecordType.APPLICATION_DATA.value();
+                    if (waitAll && r.result() > 0 && data && MsgIo.remaining(dsts) > 0) {
+                        continue;
+                    }
+                    return first == r ? r : new MsgIo.Received(got, first.recordType(), first.msgFlags());
                 }
                 if (r.result() == -Native.EAGAIN && blocking) {
                     readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
                     continue;
+                }
+                if (first != null) {
+                    return new MsgIo.Received(got, first.recordType(), first.msgFlags());
                 }
                 throw Errors.read((int) -r.result(), control ? "recvmsg" : "recv", this::peekControlType);
             }

@@ -34,9 +34,11 @@ import java.util.Optional;
  * A socket with the kernel's tls ULP attached: every method is the socket call it names, made through FFM on the
  * channel's file descriptor, so the semantics are the running kernel's own.
  *
- * <p>Blocking follows the channel: in non-blocking mode every call adds {@code MSG_DONTWAIT}. In blocking mode the
- * call blocks in the kernel; if the JDK has made the fd non-blocking anyway (it does once a virtual thread has used
- * the channel), the call waits with {@code poll(2)} and retries. Blocking calls are not interruptible;
+ * <p>Blocking follows the channel: in non-blocking mode every call adds {@code MSG_DONTWAIT}. In blocking mode a
+ * platform thread's call blocks in the kernel; if the JDK has made the fd non-blocking anyway (it does once a virtual
+ * thread has used the channel), the call waits with {@code poll(2)} and retries. A virtual thread's call never blocks
+ * in the kernel (that would hold its carrier): it adds {@code MSG_DONTWAIT} (and {@code sendfile} sets
+ * {@code O_NONBLOCK}, as the JDK does), and waits parked while one shared platform thread polls the fd. Blocking calls are not interruptible;
  * {@link #close()} wakes them by shutting the socket down first. Do not close the {@link #channel()} directly while a
  * call is in progress: the fd number could be reused under the call.
  *

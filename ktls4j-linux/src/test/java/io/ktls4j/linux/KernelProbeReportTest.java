@@ -32,6 +32,26 @@ class KernelProbeReportTest {
         }
     }
 
+    /**
+     * The lab's newer-kernel pass sets KTLS4J_REQUIRE_REKEY=1: there the rekey cases of the conformance suite must
+     * run rather than skip, so the probes must say yes. Elsewhere a "no" must name the version that has it.
+     */
+    @Test
+    void rekeyAndMaxPayloadLenAreThereWhereRequiredAndNamedWhereNot() {
+        FeatureProbe rekey = KernelTls.rekeyProbe();
+        FeatureProbe maxPayload = KernelTls.txMaxPayloadLenProbe();
+        if ("1".equals(System.getenv("KTLS4J_REQUIRE_REKEY"))) {
+            assertThat(rekey.supported()).as(rekey.toString()).isTrue();
+            assertThat(maxPayload.supported()).as(maxPayload.toString()).isTrue();
+        }
+        if (!rekey.supported()) {
+            assertThat(rekey.exception().getMessage()).contains("6.14");
+        }
+        if (!maxPayload.supported()) {
+            assertThat(maxPayload.exception().getMessage()).contains("6.19");
+        }
+    }
+
     @Test
     void statisticsComeFromProcNetTlsStat() throws Exception {
         var stats = KernelTls.statistics();

@@ -62,6 +62,9 @@ public final class Native {
     /** {@code SIOCINQ} ({@code FIONREAD}): bytes in a TCP socket's receive queue not yet read. */
     public static final long SIOCINQ = 0x541B;
     public static final int EINTR = 4;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final short POLLNVAL = 0x20;
     public static final int EAGAIN = 11;
 
     /** {@code struct iovec { void *iov_base; size_t iov_len; }}. */
@@ -142,13 +145,17 @@ public final class Native {
     private static final MethodHandle SOCKET;
     private static final MethodHandle CLOSE;
     private static final MethodHandle IOCTL_INT;
+    private static final MethodHandle EVENTFD;
+    private static final MethodHandle READ;
+    private static final MethodHandle WRITE;
 
     static {
         String why = platformProblem();
         StructLayout capture = null;
         VarHandle errno = null;
         MethodHandle setsockopt = null, getsockopt = null, sendmsg = null, recvmsg = null, getsockname = null,
-                getpeername = null, poll = null, shutdown = null, socket = null, close = null, ioctl = null;
+                getpeername = null, poll = null, shutdown = null, socket = null, close = null, ioctl = null,
+                eventfd = null, read = null, write = null;
         if (why == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -175,6 +182,10 @@ public final class Native {
                 socket = downcall(linker, libc, ccs, "socket",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
                 close = downcall(linker, libc, ccs, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+                eventfd = downcall(linker, libc, ccs, "eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+                read = downcall(linker, libc, ccs, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+                write = downcall(linker, libc, ccs, "write",
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
                 // int ioctl(int fd, unsigned long request, ...): one variadic pointer argument
                 ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ccs,
@@ -197,6 +208,9 @@ public final class Native {
         SOCKET = socket;
         CLOSE = close;
         IOCTL_INT = ioctl;
+        EVENTFD = eventfd;
+        READ = read;
+        WRITE = write;
     }
 
     private Native() {
@@ -405,6 +419,52 @@ public final class Native {
         try {
             int r = (int) result((int) IOCTL_INT.invokeExact(c, fd, request, v), c);
             return r < 0 ? r : v.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+    /**
+     * {@code poll} on {@code count} entries of a {@link #POLLFD} array the caller filled: the number of entries with
+     * {@code revents} set (0 on timeout or EINTR), or -errno.
+     */
+    public static int pollAll(Arena arena, MemorySegment pollfds, long count, int timeoutMillis) {
+        MemorySegment c = capture(arena);
+        try {
+            int r = (int) result((int) POLL.invokeExact(c, pollfds, count, timeoutMillis), c);
+            return r == -EINTR ? 0 : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)}: a new fd, or -errno. Only for the virtual-thread poller. */
+    public static int eventfd(Arena arena) {
+        MemorySegment c = capture(arena);
+        try {
+            return (int) result((int) EVENTFD.invokeExact(c, 0, EFD_NONBLOCK | EFD_CLOEXEC), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Adds 1 to an eventfd's counter ({@code write} of 8 bytes): 8, or -errno. */
+    public static long eventfdSignal(Arena arena, int fd) {
+        MemorySegment c = capture(arena);
+        MemorySegment v = arena.allocate(JAVA_LONG);
+        v.set(JAVA_LONG, 0, 1L);
+        try {
+            return result((long) WRITE.invokeExact(c, fd, v, 8L), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Resets an eventfd's counter ({@code read} of 8 bytes): 8, or -errno (EAGAIN when it was 0). */
+    public static long eventfdDrain(Arena arena, int fd) {
+        MemorySegment c = capture(arena);
+        MemorySegment v = arena.allocate(JAVA_LONG);
+        try {
+            return result((long) READ.invokeExact(c, fd, v, 8L), c);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -8,8 +8,9 @@ import java.nio.channels.SocketChannel;
 
 /**
  * Waiting for a socket in blocking mode when its fd is non-blocking ({@code O_NONBLOCK} is set by the JDK for
- * non-blocking channels and, permanently, once a virtual thread has used a channel): {@code poll(2)} in slices of
- * {@link #SLICE_MILLIS}, re-checking that the channel is still open. A wait that {@code poll} reports ready but the
+ * non-blocking channels and, permanently, once a virtual thread has used a channel) or the call was made with
+ * {@code MSG_DONTWAIT} (always, on a virtual thread): {@code poll(2)} in slices of {@link #SLICE_MILLIS},
+ * re-checking that the channel is still open; virtual threads park through {@link Poller} instead. A wait that {@code poll} reports ready but the
  * next call still finds empty (possible on kernels whose {@code poll} sees TCP bytes of a partial record) backs off
  * with growing sleeps instead of spinning.
  */
@@ -36,10 +37,18 @@ public final class Readiness {
         }
     }
 
-    /** Blocks until {@code events} (or an error or hang-up) are reported for the fd. */
+    /**
+     * Blocks until {@code events} (or an error or hang-up) are reported for the fd. A virtual thread parks through
+     * {@link Poller} (its carrier stays free); a platform thread waits in {@code poll(2)} itself.
+     */
     public void await(short events) throws IOException {
         if (spurious > 0) {
             sleep(Math.min(1L << Math.min(spurious, 5), 20));
+        }
+        if (Poller.applies()) {
+            Poller.await(channel, fd, events);
+            spurious++;
+            return;
         }
         try (Arena arena = Arena.ofConfined()) {
             while (true) {
