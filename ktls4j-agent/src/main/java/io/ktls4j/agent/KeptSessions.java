@@ -5,7 +5,7 @@ import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.TrafficSecrets;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.internal.Poller;
 import java.io.EOFException;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -15,23 +15,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The TLS 1.3 sessions the agent keeps for KeyUpdates (protocol version 2), at most {@code max-sessions}. One platform
- * thread waits in {@code poll(2)} on every idle session's Unix connection; a frame there is served on a virtual
- * thread ({@link SessionOps}), after which the connection is watched again. A session ends, its secrets zeroed, on
+ * The TLS 1.3 sessions the agent keeps for KeyUpdates (protocol version 2), at most {@code max-sessions}. Each session
+ * has a virtual thread that waits for its Unix connection through ktls4j-linux's {@link Poller} (parked: one platform
+ * thread polls every waiting descriptor) and serves each frame there ({@link SessionOps}). A session ends, its secrets zeroed, on
  * RELEASE, when its connection closes or breaks, after {@code session-idle-ms} without an operation, after an
  * operation that left its socket unusable, or when the agent stops.
  */
 final class KeptSessions implements AutoCloseable {
     static final long REQUEST_READ_MILLIS = 10_000;
     private static final long REPLY_WRITE_MILLIS = 10_000;
-    private static final int MAX_POLL_MILLIS = 1000;
+    /** How often a waiting session's thread wakes to notice a stop. */
+    private static final long WAKE_NANOS = 1_000_000_000L;
     private static final short EVENTS = (short) (Native.POLLIN | Native.POLLRDHUP);
 
     private final AgentLog log;
@@ -41,22 +41,13 @@ final class KeptSessions implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Set<KeptSession> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger reserved = new AtomicInteger();
-    private final ConcurrentLinkedQueue<KeptSession> toWatch = new ConcurrentLinkedQueue<>();
-    private final int[] wake;
-    private final Thread poller;
     private volatile boolean stopping;
 
-    KeptSessions(AgentLog log, Supplier<AgentConfig> config, KernelPort port, ExecutorService handlers)
-            throws IOException {
+    KeptSessions(AgentLog log, Supplier<AgentConfig> config, KernelPort port, ExecutorService handlers) {
         this.log = log;
         this.config = config;
         this.port = port;
         this.handlers = handlers;
-        this.wake = UnixSockets.socketpair();
-        if (wake.length != 2) {
-            throw new IOException("socketpair(AF_UNIX) failed");
-        }
-        this.poller = Thread.ofPlatform().name("ktls-agent-sessions").daemon(true).start(this::pollLoop);
     }
 
     /** Takes a place for a session before its handshake; false when {@code max-sessions} are kept or promised. */
@@ -106,76 +97,8 @@ final class KeptSessions implements AutoCloseable {
         }
     }
 
-    /** Watches the session's connection for its next operation. */
+    /** Serves the session's connection from now on, on a thread of its own, until the session ends. */
     void watch(KeptSession s) {
-        if (stopping) {
-            release(s, "the agent is stopping");
-            return;
-        }
-        toWatch.add(s);
-        UnixSockets.send(wake[1], new byte[] {1}, 0, 1, new int[0], Native.MSG_DONTWAIT);
-    }
-
-    private void pollLoop() {
-        List<KeptSession> watched = new ArrayList<>();
-        while (!stopping) {
-            try {
-                watched = pollOnce(watched);
-            } catch (RuntimeException e) {
-                // never leave kept sessions unserved: end them (their consumers see the connection close)
-                log.log("session watcher: " + e + "; releasing the " + watched.size() + " sessions it watched");
-                for (KeptSession s : watched) {
-                    release(s, "the session watcher failed");
-                }
-                watched = new ArrayList<>();
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /** One poll over the watched sessions; returns those still watched. */
-    private List<KeptSession> pollOnce(List<KeptSession> watched) {
-        byte[] drain = new byte[64];
-        for (KeptSession s; (s = toWatch.poll()) != null;) {
-            watched.add(s);
-        }
-        long idleNanos = config.get().sessionIdle().toNanos();
-        long timeout = MAX_POLL_MILLIS;
-        for (KeptSession s : watched) {
-            timeout = Math.min(timeout, Math.max(1, (idleNanos - s.idleNanos()) / 1_000_000 + 1));
-        }
-        int[] fds = new int[watched.size() + 1];
-        fds[0] = wake[0];
-        for (int i = 0; i < watched.size(); i++) {
-            fds[i + 1] = watched.get(i).connection.fd();
-        }
-        short[] revents = new short[fds.length];
-        MultiPoll.poll(fds, EVENTS, revents, (int) timeout);
-        if (revents[0] != 0) {
-            while (UnixSockets.receive(wake[0], drain, 0, drain.length, 0, Native.MSG_DONTWAIT).bytes() > 0) {
-                // emptied
-            }
-        }
-        List<KeptSession> still = new ArrayList<>(watched.size());
-        for (int i = 0; i < watched.size(); i++) {
-            KeptSession s = watched.get(i);
-            if (revents[i + 1] != 0) {
-                dispatch(s);
-            } else if (s.idleNanos() >= idleNanos) {
-                release(s, "idle for " + s.idleNanos() / 1_000_000 + " ms (session-idle-ms "
-                        + idleNanos / 1_000_000 + ")");
-            } else {
-                still.add(s);
-            }
-        }
-        return still;
-    }
-
-    private void dispatch(KeptSession s) {
         try {
             handlers.execute(() -> serve(s));
         } catch (RejectedExecutionException e) {
@@ -183,15 +106,35 @@ final class KeptSessions implements AutoCloseable {
         }
     }
 
-    /** Serves one frame on the session's connection, then watches it again (unless the session ended). */
+    /**
+     * Waits for the next frame on the session's connection (parked, waking each second to notice a stop) and serves
+     * it; releases the session when it has been idle for {@code session-idle-ms}, or on any failure.
+     */
     private void serve(KeptSession s) {
         try {
-            if (serveOne(s)) {
-                s.touch();
-                watch(s);
+            while (!s.isReleased()) {
+                if (stopping) {
+                    release(s, "the agent is stopping");
+                    return;
+                }
+                long idle = config.get().sessionIdle().toNanos();
+                long left = idle - s.idleNanos();
+                if (left <= 0) {
+                    release(s, "idle for " + s.idleNanos() / 1_000_000 + " ms (session-idle-ms " + idle / 1_000_000
+                            + ")");
+                    return;
+                }
+                int r = Poller.await(s.connection.fd(), EVENTS, System.nanoTime()
+                        + Math.min(left, WAKE_NANOS));
+                if (r != 0) {
+                    if (!serveOne(s)) {
+                        return;
+                    }
+                    s.touch();
+                }
             }
-        } catch (RuntimeException e) {
-            log.log("#" + s.id + " internal error: " + e);
+        } catch (IOException | RuntimeException e) {
+            log.log("#" + s.id + " session error: " + e);
             release(s, "internal error");
         }
     }
@@ -284,26 +227,18 @@ final class KeptSessions implements AutoCloseable {
         }
     }
 
-    /** Stops watching: no operation is dispatched any more (sessions being served finish theirs). */
+    /** Stops serving: each session's thread releases it within a second (an operation in progress finishes). */
     void stopWatching() {
         stopping = true;
-        UnixSockets.send(wake[1], new byte[] {1}, 0, 1, new int[0], Native.MSG_DONTWAIT);
-        try {
-            poller.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
-    /** Stops watching and releases every session. */
+    /** Stops serving and releases every session still kept. */
     @Override
     public void close() {
         stopWatching();
         for (KeptSession s : sessions()) {
             release(s, "the agent stopped");
         }
-        Descriptors.close(wake[0]);
-        Descriptors.close(wake[1]);
     }
 
     private static long deadline(long millis) {
