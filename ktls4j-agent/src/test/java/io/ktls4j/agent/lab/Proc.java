@@ -31,12 +31,12 @@ public final class Proc implements AutoCloseable {
     }
 
     /** A JVM on this test's classpath running {@code main} with {@code args}. */
-    static Proc java(Path dir, List<String> jvmArgs, Class<?> main, String... args) throws IOException {
+    public static Proc java(Path dir, List<String> jvmArgs, Class<?> main, String... args) throws IOException {
         return javaAs(dir, List.of(), jvmArgs, main, args);
     }
 
     /** As {@link #java}, behind {@code prefix} (e.g. {@code setpriv --reuid ...}). */
-    static Proc javaAs(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main, String... args)
+    public static Proc javaAs(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -54,7 +54,7 @@ public final class Proc implements AutoCloseable {
     }
 
     /** The value after {@code key} on the first output line that starts with it. */
-    String value(String key) {
+    public String value(String key) {
         return output().lines().filter(l -> l.startsWith(key + " ")).map(l -> l.substring(key.length() + 1))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + key + " line: " + describe()));
     }
@@ -75,7 +75,7 @@ public final class Proc implements AutoCloseable {
         }
     }
 
-    int waitFor(long millis) throws InterruptedException {
+    public int waitFor(long millis) throws InterruptedException {
         if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
             throw new AssertionError("still running after " + millis + " ms: " + describe());
         }

@@ -1,4 +1,4 @@
-package io.ktls4j.agent.lab;
+package io.ktls4j.agent.lab.rekey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,9 @@ import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.agent.AgentProcess;
 import io.ktls4j.agent.TestPki;
+import io.ktls4j.agent.lab.KernelRequired;
+import io.ktls4j.agent.lab.LabConsumer;
+import io.ktls4j.agent.lab.Proc;
 import io.ktls4j.linux.KernelTls;
 import io.ktls4j.linux.internal.TlsStatFile;
 import java.net.ServerSocket;
@@ -27,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * log), and the consumer JVM still never loads {@code io.ktls4j.CryptoInfo}.
  *
  * <p>On a kernel without rekey (the lab's Debian 6.1) it skips with the probe's reason, unless
- * {@code KTLS4J_REQUIRE_REKEY=1}, which turns the skip into a failure (the lab pass on a newer kernel sets it).
+ * {@code KTLS4J_REQUIRE_REKEY=1}, which turns the skip into a failure (the lab pass on a newer kernel sets it). Its own
+ * package (under {@code io.ktls4j.agent.lab}, so pass 1 runs it too) lets that pass select just this test.
  */
 @ExtendWith(KernelRequired.class)
 class LabRekeyTest {
