@@ -188,6 +188,44 @@ class PostHandshakeTest {
     }
 
     @Test
+    void theServerSideFollowsAJsseClientsKeyUpdatesThroughTheAgent() throws Exception {
+        Assumptions.assumeFalse(KernelTls.isAvailable(), "this kernel has kTLS: LabRekeyTest covers the kernel");
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            CompletableFuture<String> client = CompletableFuture.supplyAsync(() -> {
+                try (SSLSocket s = (SSLSocket) TestPki.get().clientContext().getSocketFactory()
+                        .createSocket(InetAddress.getLoopbackAddress(), listener.socket().getLocalPort())) {
+                    s.setEnabledProtocols(new String[] {"TLSv1.3"});
+                    s.setSoTimeout(20_000);
+                    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            s.getInputStream()));
+                    s.getOutputStream().write("first\n".getBytes());
+                    s.getOutputStream().flush();
+                    s.startHandshake(); // on TLS 1.3, a KeyUpdate with update_requested
+                    s.getOutputStream().write("after the client's update\n".getBytes());
+                    s.getOutputStream().flush();
+                    return in.readLine() + "|" + in.readLine();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (SocketChannel accepted = listener.accept();
+                 KtlsConnection c = fixture.agent().handshake(accepted, HandshakeRequest.server().build())) {
+                assertThat(c.version()).isEqualTo(TlsVersion.TLS_1_3);
+                assertThat(Lines.receive(c)).isEqualTo("first");
+                assertThat(Lines.receive(c)).isEqualTo("after the client's update");
+                assertThat(c.keyUpdatesReceived()).isEqualTo(1);
+                Lines.send(c, "answered");
+                assertThat(c.keyUpdatesSent()).as("update_requested was answered").isEqualTo(1);
+                c.keyUpdate(false);
+                Lines.send(c, "after the server's update");
+                assertThat(c.keyUpdatesSent()).isEqualTo(2);
+            } // close_notify: JSSE's close waits for it
+            assertThat(client.get(20, TimeUnit.SECONDS)).isEqualTo("answered|after the server's update");
+        }
+    }
+
+    @Test
     void withProtocolVersion1AKeyUpdateFailsClearly() throws Exception {
         try (SSLServerSocket server = jsseServer("TLSv1.3")) {
             CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
