@@ -14,6 +14,7 @@ import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.handshake.TlsHandshake;
 import io.ktls4j.handshake.TlsHandshakeException;
 import io.ktls4j.handshake.TlsHandshakeTimeoutException;
+import io.ktls4j.handshake.TrafficSecrets;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
@@ -26,8 +27,9 @@ import java.util.Map;
 /**
  * One handshake the agent runs for a consumer: a {@link KtlsContext} built from the credential and the request,
  * restricted to the suites the kernel can carry unless keys may be returned, driven in blocking mode on the
- * {@link AdoptedSocket}'s channel, and handed to a {@link HandoffSocket}. Secrets end with the handshake: the
- * connection object is closed (its key schedules zeroed) before the reply is made.
+ * {@link AdoptedSocket}'s channel, and handed to a {@link HandoffSocket}. Secrets end with the handshake (the
+ * connection object is closed before the reply is made), except the TLS 1.3 traffic secrets of a session the agent
+ * keeps for KeyUpdates ({@link KeptSessions}).
  */
 final class AgentHandshake {
     private AgentHandshake() {
@@ -70,7 +72,7 @@ final class AgentHandshake {
 
     /** The finished handshake's facts and keys. */
     record Outcome(HandshakeReply.Session session, Map<Direction, Placement> placements,
-            Map<Direction, CryptoInfo> returned) {
+            Map<Direction, CryptoInfo> returned, TrafficSecrets secrets) {
     }
 
     /**
@@ -79,21 +81,28 @@ final class AgentHandshake {
      * @throws TlsAlertException, TlsHandshakeException, TlsHandshakeTimeoutException as the handshake failed;
      *     the {@link HandoffSocket#kernelRefusal()} exception when the kernel refused keys
      */
-    static Outcome run(KtlsContext context, AdoptedSocket socket, String peerName, HandoffSocket layer)
-            throws IOException {
+    static Outcome run(KtlsContext context, AdoptedSocket socket, String peerName, HandoffSocket layer,
+            boolean keepSecrets) throws IOException {
         TlsHandshake hs = context.newHandshake(socket.channel(), peerName);
+        TrafficSecrets secrets = null;
         try {
             while (hs.step() != TlsHandshake.Status.DONE) {
                 // the channel is blocking: step() returns only when done (or throws)
             }
             KtlsConnection connection = hs.connection();
             SessionInfo s = connection.session();
-            connection.close(); // zeroes the key schedules; the handoff socket sends nothing and closes nothing
+            if (keepSecrets) {
+                secrets = connection.takeTrafficSecrets().orElse(null); // TLS 1.3 only
+            }
+            connection.close(); // zeroes what it still holds; the handoff socket sends nothing and closes nothing
             HandshakeReply.Session session = new HandshakeReply.Session(s.version(), s.cipherSuite().id(),
                     s.applicationProtocol(), s.serverName(), der(s.peerCertificates()), s.pskIdentity(),
                     der(s.localCertificates()));
-            return new Outcome(session, layer.placements(), layer.takeReturned());
+            return new Outcome(session, layer.placements(), layer.takeReturned(), secrets);
         } catch (IOException | RuntimeException e) {
+            if (secrets != null) {
+                secrets.destroy();
+            }
             layer.destroy();
             hs.close();
             throw e;

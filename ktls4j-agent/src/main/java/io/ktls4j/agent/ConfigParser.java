@@ -28,7 +28,8 @@ import java.util.Set;
  * directory. Every error names the file and line.
  */
 public final class ConfigParser {
-    private static final Set<String> AGENT_KEYS = Set.of("max-concurrent", "default-timeout-ms");
+    private static final Set<String> AGENT_KEYS = Set.of("max-concurrent", "default-timeout-ms", "max-sessions",
+            "session-idle-ms");
     private static final Set<String> CREDENTIAL_KEYS = Set.of("certificate", "key", "trust", "client-auth", "sides",
             "protocols", "cipher-suites", "allow-uid", "allow-gid", "allow-software-return", "timeout-ms",
             "psk-identity", "psk-key", "psk-hash");
@@ -99,12 +100,17 @@ public final class ConfigParser {
         }
         int maxConcurrent = AgentConfig.DEFAULT_MAX_CONCURRENT;
         Duration defaultTimeout = AgentConfig.DEFAULT_TIMEOUT;
+        int maxSessions = AgentConfig.DEFAULT_MAX_SESSIONS;
+        Duration sessionIdle = AgentConfig.DEFAULT_SESSION_IDLE;
         Map<String, CredentialConfig> credentials = new LinkedHashMap<>();
         for (Section s : sections) {
             if (s.kind().equals("agent")) {
                 maxConcurrent = (int) number(s, "max-concurrent", maxConcurrent, 1, 1_000_000);
                 defaultTimeout = Duration.ofMillis(number(s, "default-timeout-ms", defaultTimeout.toMillis(), 1,
                         HandshakeRequest.MAX_TIMEOUT_MS));
+                maxSessions = (int) number(s, "max-sessions", maxSessions, 0, 1_000_000);
+                sessionIdle = Duration.ofMillis(number(s, "session-idle-ms", sessionIdle.toMillis(), 100,
+                        30L * 24 * 3600 * 1000));
             }
         }
         for (Section s : sections) {
@@ -118,7 +124,7 @@ public final class ConfigParser {
         if (credentials.isEmpty()) {
             throw new IOException(file + ": no [credential NAME] section");
         }
-        return new AgentConfig(file.toString(), credentials, maxConcurrent, defaultTimeout);
+        return new AgentConfig(file.toString(), credentials, maxConcurrent, defaultTimeout, maxSessions, sessionIdle);
     }
 
     private CredentialConfig credential(Section s, Duration defaultTimeout) throws IOException {

@@ -2,18 +2,17 @@ package io.ktls4j.agent;
 
 import io.ktls4j.linux.internal.Errors;
 import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.Poller;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 
 /**
  * Waiting for a raw descriptor with {@code poll(2)}. A platform thread blocks in {@code poll} in slices of 100 ms; a
- * virtual thread polls with a zero timeout and sleeps between checks (1 ms doubling to 20 ms), so it never pins its
- * carrier in the kernel.
+ * virtual thread parks in ktls4j-linux's {@link Poller} (one platform thread polls for every waiter), so it never
+ * pins its carrier in the kernel.
  */
 final class FdWait {
     private static final int SLICE_MILLIS = 100;
-    private static final long MAX_NAP_MILLIS = 20;
 
     private FdWait() {
     }
@@ -24,12 +23,13 @@ final class FdWait {
      * @return the revents bits, or 0 when {@code deadlineNanos} ({@link System#nanoTime()} scale) passed first
      */
     static int await(int fd, short events, long deadlineNanos) throws IOException {
-        boolean virtual = Thread.currentThread().isVirtual();
-        long nap = 1;
+        if (Poller.applies()) {
+            return Poller.await(fd, events, deadlineNanos);
+        }
         try (Arena arena = Arena.ofConfined()) {
             while (true) {
                 long leftMillis = Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
-                int r = Native.poll(arena, fd, events, virtual ? 0 : (int) Math.min(leftMillis, SLICE_MILLIS));
+                int r = Native.poll(arena, fd, events, (int) Math.min(leftMillis, SLICE_MILLIS));
                 if (r < 0) {
                     throw Errors.generic(-r, "poll");
                 }
@@ -38,10 +38,6 @@ final class FdWait {
                 }
                 if (System.nanoTime() - deadlineNanos >= 0) {
                     return 0;
-                }
-                if (virtual) {
-                    sleep(Math.max(1, Math.min(nap, leftMillis)));
-                    nap = Math.min(nap * 2, MAX_NAP_MILLIS);
                 }
             }
         }
@@ -55,15 +51,6 @@ final class FdWait {
                 throw Errors.generic(-r, "poll");
             }
             return r;
-        }
-    }
-
-    private static void sleep(long millis) throws InterruptedIOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the agent's socket");
         }
     }
 }

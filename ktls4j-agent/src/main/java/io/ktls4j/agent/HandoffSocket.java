@@ -12,13 +12,10 @@ import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.linux.internal.Errors;
-import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.Sockopt;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -70,13 +67,7 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
     public synchronized void install(Direction direction, CryptoInfo info) throws IOException {
         IOException refused;
         if (kernel) {
-            byte[] struct = info.toBytes();
-            int r;
-            try {
-                r = Sockopt.setSecret(fd, Native.SOL_TLS, direction.optname(), struct);
-            } finally {
-                Arrays.fill(struct, (byte) 0);
-            }
+            int r = KernelPort.setKey(fd, direction, info);
             if (r == 0) {
                 placements.put(direction, Placement.KERNEL);
                 return;

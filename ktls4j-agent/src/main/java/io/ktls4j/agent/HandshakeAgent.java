@@ -4,6 +4,10 @@ import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
+import io.ktls4j.TlsVersion;
+import io.ktls4j.handshake.KtlsConnection;
+import io.ktls4j.handshake.PostHandshakeDuties;
+import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.SessionInfo;
 import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.linux.BackendPolicy;
@@ -30,21 +34,27 @@ import java.util.Map;
  *
  * <pre>{@code
  * HandshakeAgent agent = HandshakeAgent.connect(Path.of("/run/ktls4j/agent.sock"));
- * try (AgentConnection c = agent.handshake(channel, HandshakeRequest.client("example.com").alpn("h2").build())) {
+ * try (KtlsConnection c = agent.handshake(channel, HandshakeRequest.client("example.com").alpn("h2").build())) {
  *     c.write(...); c.read(...);
  * }
  * }</pre>
  *
  * <p>{@link #handshake} attaches the tls ULP to the channel itself ({@code Ktls.attach(channel, AUTO)}), so the
  * returned connection runs on ktls4j-linux's socket, sends the request with the channel's descriptor
- * ({@code SCM_RIGHTS}) and waits for the reply. Thread-safe: every handshake uses its own connection to the agent.
+ * ({@code SCM_RIGHTS}) and waits for the reply. It returns the same {@link KtlsConnection} an in-process handshake
+ * gives ({@link KtlsConnection#adopt}); for a TLS 1.3 session the agent keeps (protocol version 2) its
+ * post-handshake duties (KeyUpdates, NewSessionTickets) go back to the agent over the Unix connection the handshake
+ * was made on, which stays open until the connection is closed. Thread-safe: every handshake uses its own connection
+ * to the agent.
  */
 public final class HandshakeAgent {
     static final int AGENT_VERSION = 0x10;
     static final int KTLS = 0x11;
+    /** PONG: the highest protocol version the agent speaks (an optional tag: agents of version 1 send none). */
+    static final int MAX_VERSION = 0x8001;
     /** Added to the handshake timeout while waiting for the reply. */
     static final long REPLY_GRACE_MILLIS = 5000;
-    private static final long SEND_MILLIS = 10_000;
+    static final long SEND_MILLIS = 10_000;
     /**
      * Record layers attached to channels whose request was refused untouched: a retry on the same channel reuses it
      * (a second {@code TCP_ULP} would be EEXIST).
@@ -54,11 +64,13 @@ public final class HandshakeAgent {
     private final Path socket;
     private final String agentVersion;
     private final boolean agentHasKtls;
+    private final int protocolVersion;
 
-    private HandshakeAgent(Path socket, String agentVersion, boolean agentHasKtls) {
+    private HandshakeAgent(Path socket, String agentVersion, boolean agentHasKtls, int protocolVersion) {
         this.socket = socket;
         this.agentVersion = agentVersion;
         this.agentHasKtls = agentHasKtls;
+        this.protocolVersion = protocolVersion;
     }
 
     /**
@@ -75,14 +87,17 @@ public final class HandshakeAgent {
             }
             String version = null;
             boolean ktls = false;
+            int protocol = Wire.VERSION;
             for (Wire.Field f : Wire.fields(frame[1])) {
                 if (f.tag() == AGENT_VERSION) {
                     version = Wire.string(f);
                 } else if (f.tag() == KTLS) {
                     ktls = Wire.u8(f) == 1;
+                } else if (f.tag() == MAX_VERSION) {
+                    protocol = Math.min(Wire.MAX_VERSION, Wire.u8(f));
                 }
             }
-            return new HandshakeAgent(socket, version, ktls);
+            return new HandshakeAgent(socket, version, ktls, protocol);
         } catch (EOFException e) {
             throw new IOException("the agent at " + socket + " closed the connection without answering", e);
         }
@@ -102,13 +117,23 @@ public final class HandshakeAgent {
         return agentHasKtls;
     }
 
+    /** The protocol version handshakes use: 2 when the agent speaks it (sessions kept for KeyUpdates), else 1. */
+    public int protocolVersion() {
+        return protocolVersion;
+    }
+
+    /** This handle speaking protocol {@code version} (tests: 1 asks the agent to keep no session). */
+    HandshakeAgent withProtocolVersion(int version) {
+        return new HandshakeAgent(socket, agentVersion, agentHasKtls, version);
+    }
+
     /**
      * Runs {@code request}'s handshake on {@code channel} through the agent.
      *
      * @throws AgentException when the agent refuses or fails: with {@link SocketState#UNTOUCHED} the channel is still
      *     open (with the tls ULP attached and no keys it passes bytes through); otherwise it has been closed
      */
-    public AgentConnection handshake(java.nio.channels.SocketChannel channel, HandshakeRequest request)
+    public KtlsConnection handshake(java.nio.channels.SocketChannel channel, HandshakeRequest request)
             throws IOException {
         if (!channel.isConnected()) {
             throw new KtlsException(Errno.ENOTCONN, "the channel must be connected before its handshake");
@@ -128,7 +153,7 @@ public final class HandshakeAgent {
         try {
             u = UnixStream.connect(socket.toString());
             try {
-                u.write(request.encode(), new int[] {fd}, deadline(SEND_MILLIS));
+                u.write(request.encode(protocolVersion), new int[] {fd}, deadline(SEND_MILLIS));
             } catch (IOException | RuntimeException e) {
                 u.close();
                 throw e;
@@ -139,33 +164,42 @@ public final class HandshakeAgent {
             }
             throw new IOException("cannot send the request to the agent at " + socket + ": " + e.getMessage(), e);
         }
-        try (u) {
-            byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(waitMillis));
-            try {
-                if ((frame[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {
-                    throw new WireException(AgentStatus.BAD_REQUEST, "frame type " + (frame[0][3] & 0xff));
-                }
-                reply = HandshakeReply.decode(Wire.fields(frame[1]));
-            } finally {
-                Arrays.fill(frame[1], (byte) 0);
-            }
-        } catch (SocketTimeoutException e) {
-            throw unusable(channel, AgentStatus.TIMEOUT, "no reply from the agent within " + waitMillis + " ms", e);
-        } catch (EOFException e) {
-            throw unusable(channel, AgentStatus.INTERNAL_ERROR, "the agent closed the connection without a reply "
-                    + "(was it stopped?)", e);
-        } catch (WireException e) {
-            throw unusable(channel, AgentStatus.INTERNAL_ERROR, "malformed reply: " + e.getMessage(), e);
-        }
+        boolean keepConnection = false;
         try {
-            return established(channel, layer, request, reply);
+            try {
+                byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(waitMillis));
+                try {
+                    if ((frame[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {
+                        throw new WireException(AgentStatus.BAD_REQUEST, "frame type " + (frame[0][3] & 0xff));
+                    }
+                    reply = HandshakeReply.decode(Wire.fields(frame[1]));
+                } finally {
+                    Arrays.fill(frame[1], (byte) 0);
+                }
+            } catch (SocketTimeoutException e) {
+                throw unusable(channel, AgentStatus.TIMEOUT, "no reply from the agent within " + waitMillis + " ms", e);
+            } catch (EOFException e) {
+                throw unusable(channel, AgentStatus.INTERNAL_ERROR, "the agent closed the connection without a reply "
+                        + "(was it stopped?)", e);
+            } catch (WireException e) {
+                throw unusable(channel, AgentStatus.INTERNAL_ERROR, "malformed reply: " + e.getMessage(), e);
+            }
+            try {
+                KtlsConnection c = established(channel, layer, request, reply, u);
+                keepConnection = reply.sessionHandle() != null;
+                return c;
+            } finally {
+                reply.destroy();
+            }
         } finally {
-            reply.destroy();
+            if (!keepConnection) {
+                u.close();
+            }
         }
     }
 
-    private static AgentConnection established(java.nio.channels.SocketChannel channel, FallbackKtlsSocket layer,
-            HandshakeRequest request, HandshakeReply reply) throws IOException {
+    private KtlsConnection established(java.nio.channels.SocketChannel channel, FallbackKtlsSocket layer,
+            HandshakeRequest request, HandshakeReply reply, UnixStream agentConnection) throws IOException {
         if (reply.status() != AgentStatus.OK) {
             if (reply.socketState() == SocketState.UNTOUCHED) {
                 synchronized (UNUSED) {
@@ -192,7 +226,14 @@ public final class HandshakeAgent {
                 }
             }
             SessionInfo session = session(reply.session());
-            return new AgentConnection(layer, session, request.side() == HandshakeRequest.Side.CLIENT, placements);
+            byte[] handle = reply.sessionHandle();
+            PostHandshakeDuties duties = handle != null ? new AgentDuties(agentConnection, handle, socket.toString())
+                    : session.version() != TlsVersion.TLS_1_3 ? PostHandshakeDuties.none()
+                    : new UnroutedDuties(protocolVersion < Wire.VERSION_2
+                            ? "the agent at " + socket + " was asked in protocol version 1, which keeps no session"
+                            : "the agent at " + socket + " keeps no sessions (max-sessions = 0)", placements);
+            return KtlsConnection.adopt(new AgentRecordLayer(layer, placements), session,
+                    request.side() == HandshakeRequest.Side.CLIENT ? Role.CLIENT : Role.SERVER, duties);
         } catch (IOException | RuntimeException e) {
             throw unusable(channel, AgentStatus.INTERNAL_ERROR, "cannot take over the session: " + e.getMessage(), e);
         }

@@ -80,26 +80,36 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
     private final Thread acceptor;
+    private final KeptSessions sessions;
     private Thread watcher;
     private volatile boolean stopping;
     private volatile boolean aborting;
 
-    private HandshakeAgentDaemon(Path path, Options options) throws IOException {
+    private HandshakeAgentDaemon(Path path, Options options, KernelPort port) throws IOException {
         this.options = options;
         this.log = options.log();
         this.agentUid = uid();
         this.config.set(load());
         this.socket = AgentSocket.listen(path, options.socketGroup(), 512);
+        this.sessions = new KeptSessions(log, this::config, port, handlers);
         this.acceptor = Thread.ofPlatform().name("ktls-agent-accept").daemon(true).unstarted(this::acceptLoop);
     }
 
     /** Loads the configuration, binds the socket and starts serving. */
     public static HandshakeAgentDaemon start(Path socketPath, Options options) throws IOException {
-        HandshakeAgentDaemon d = new HandshakeAgentDaemon(socketPath, options);
+        return start(socketPath, options, KernelPort.LINUX);
+    }
+
+    /** {@link #start(Path, Options)} with another way to reach sockets after the handshake (tests). */
+    static HandshakeAgentDaemon start(Path socketPath, Options options, KernelPort port) throws IOException {
+        HandshakeAgentDaemon d = new HandshakeAgentDaemon(socketPath, options, port);
         d.log.log("listening on " + d.socket.path() + " (mode " + (options.socketGroup() == null ? "0600"
                 : "0660, group " + options.socketGroup()) + "), " + d.config() + ", kTLS "
                 + (io.ktls4j.linux.KernelTls.isAvailable() ? "available" : "unavailable: "
-                + io.ktls4j.linux.KernelTls.unavailabilityCause().getMessage()));
+                + io.ktls4j.linux.KernelTls.unavailabilityCause().getMessage())
+                + (!io.ktls4j.linux.KernelTls.isAvailable() ? "" : io.ktls4j.linux.KernelTls.supportsRekey()
+                        ? ", TLS 1.3 rekey available (KeyUpdates of kept sessions go to the kernel)"
+                        : ", no TLS 1.3 rekey (needs Linux 6.14): KeyUpdates of kernel directions are refused"));
         String why = options.reloadOnSighup() ? ReloadTrigger.onSighup(d::reload) : "SIGHUP handling is off";
         if (why == null) {
             d.log.log("SIGHUP reloads " + (options.config() != null ? options.config() : "the default credential"));
@@ -192,6 +202,16 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
         return dummies;
     }
 
+    /** The TLS 1.3 sessions kept for KeyUpdates. */
+    KeptSessions sessions() {
+        return sessions;
+    }
+
+    /** How many TLS 1.3 sessions the agent keeps now (protocol version 2). */
+    public int keptSessions() {
+        return sessions.size();
+    }
+
     /** True once {@link #close()} began: new requests get SHUTTING_DOWN. */
     boolean stopping() {
         return stopping;
@@ -236,6 +256,7 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
         }
         stopping = true;
         socket.shutdown();
+        sessions.stopWatching();
         try {
             acceptor.join(5000);
             handlers.shutdown();
@@ -249,6 +270,7 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
             if (watcher != null) {
                 watcher.interrupt();
             }
+            sessions.close();
             socket.close();
             dummies.close();
             log.log("stopped after " + requests.get() + " requests");

@@ -5,21 +5,17 @@ import io.ktls4j.Direction;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsVersion;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import javax.security.auth.Destroyable;
 
 /**
  * The agent's answer (HANDSHAKE_REPLY): a status, and on success the session's facts and where each direction runs.
  * A {@link Placement#SOFTWARE} direction carries its {@link CryptoInfo}; {@link #destroy()} zeroes them, and
  * {@link #toString()} never shows them.
  */
-public final class HandshakeReply implements Destroyable {
-    static final int STATUS = 0x01;
-    static final int MESSAGE = 0x02;
+public final class HandshakeReply extends AgentReply {
     static final int TLS_VERSION = 0x03;
     static final int CIPHER_SUITE = 0x04;
     static final int ALPN = 0x05;
@@ -29,9 +25,11 @@ public final class HandshakeReply implements Destroyable {
     static final int LOCAL_CERT = 0x09;
     static final int TX_PLACEMENT = 0x0A;
     static final int RX_PLACEMENT = 0x0B;
-    static final int TX_CRYPTO_INFO = 0x0C;
-    static final int RX_CRYPTO_INFO = 0x0D;
-    static final int SOCKET_STATE = 0x0E;
+    static final int TX_CRYPTO_INFO = KeyFields.TX_CRYPTO_INFO;
+    static final int RX_CRYPTO_INFO = KeyFields.RX_CRYPTO_INFO;
+    /** Version 2: the handle of the session the agent keeps (16 bytes). */
+    static final int SESSION_HANDLE = 0x0F;
+    static final int HANDLE_LENGTH = 16;
 
     /** The negotiated session, as the wire carries it. */
     public record Session(TlsVersion version, int cipherSuite, String alpn, String serverName,
@@ -42,21 +40,16 @@ public final class HandshakeReply implements Destroyable {
         }
     }
 
-    private final AgentStatus status;
-    private final String message;
-    private final SocketState socketState;
     private final Session session;
     private final Map<Direction, Placement> placements;
-    private final Map<Direction, CryptoInfo> returned;
+    private final byte[] sessionHandle;
 
     private HandshakeReply(AgentStatus status, String message, SocketState socketState, Session session,
-            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned) {
-        this.status = status;
-        this.message = message;
-        this.socketState = socketState;
+            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned, byte[] sessionHandle) {
+        super(status, message, socketState, returned);
         this.session = session;
         this.placements = placements;
-        this.returned = returned;
+        this.sessionHandle = sessionHandle;
     }
 
     /** A refusal or failure. */
@@ -64,7 +57,7 @@ public final class HandshakeReply implements Destroyable {
         if (status == AgentStatus.OK) {
             throw new IllegalArgumentException("a failure needs a failing status");
         }
-        return new HandshakeReply(status, message, SocketState.implied(status), null, Map.of(), Map.of());
+        return new HandshakeReply(status, message, SocketState.implied(status), null, Map.of(), Map.of(), null);
     }
 
     /**
@@ -81,20 +74,20 @@ public final class HandshakeReply implements Destroyable {
             }
         }
         return new HandshakeReply(AgentStatus.OK, null, SocketState.ESTABLISHED, session, new EnumMap<>(placements),
-                new EnumMap<>(returned));
+                returned, null);
     }
 
-    public AgentStatus status() {
-        return status;
+    /** This success with the handle of the session the agent keeps (version 2). */
+    public HandshakeReply withSessionHandle(byte[] handle) {
+        if (status != AgentStatus.OK || handle.length != HANDLE_LENGTH) {
+            throw new IllegalArgumentException("a session handle is 16 bytes on a successful reply");
+        }
+        return new HandshakeReply(status, message, socketState, session, placements, keys, handle.clone());
     }
 
-    /** The detail the agent gave, or null. */
-    public String message() {
-        return message;
-    }
-
-    public SocketState socketState() {
-        return socketState;
+    /** The handle of the session the agent keeps for KeyUpdates, or null (version 1, TLS 1.2, none kept). */
+    public byte[] sessionHandle() {
+        return sessionHandle == null ? null : sessionHandle.clone();
     }
 
     /** The session (null unless {@link AgentStatus#OK}). */
@@ -109,17 +102,19 @@ public final class HandshakeReply implements Destroyable {
 
     /** The returned keys of a {@link Placement#SOFTWARE} direction, owned by this reply; null otherwise. */
     public CryptoInfo returnedKeys(Direction direction) {
-        return returned.get(direction);
+        return keys.get(direction);
     }
 
     /**
      * The HANDSHAKE_REPLY frame. When it carries CryptoInfo the caller must zero the returned array after sending.
      */
     public byte[] encode() {
-        Wire.Builder b = new Wire.Builder(Wire.TYPE_HANDSHAKE_REPLY).u16(STATUS, status.code());
-        if (message != null && !message.isEmpty()) {
-            b.string(MESSAGE, clip(message));
-        }
+        return encode(Wire.VERSION);
+    }
+
+    /** The frame in protocol {@code version} (the request's); a session handle goes only into version 2. */
+    public byte[] encode(int version) {
+        Wire.Builder b = begin(version, Wire.TYPE_HANDSHAKE_REPLY);
         if (session != null) {
             b.u16(TLS_VERSION, session.version().code()).u16(CIPHER_SUITE, session.cipherSuite());
             if (session.alpn() != null) {
@@ -135,19 +130,15 @@ public final class HandshakeReply implements Destroyable {
             session.localCertificates().forEach(c -> b.bytes(LOCAL_CERT, c));
             for (Direction d : Direction.values()) {
                 b.u8(d == Direction.TX ? TX_PLACEMENT : RX_PLACEMENT, placements.get(d).code);
-                CryptoInfo keys = returned.get(d);
-                if (keys != null) {
-                    byte[] struct = keys.toBytes();
-                    b.bytes(d == Direction.TX ? TX_CRYPTO_INFO : RX_CRYPTO_INFO, struct);
-                    Arrays.fill(struct, (byte) 0);
-                }
             }
         }
-        b.u8(SOCKET_STATE, socketState.code);
-        return b.toBytes();
+        if (sessionHandle != null && version >= Wire.VERSION_2) {
+            b.bytes(SESSION_HANDLE, sessionHandle);
+        }
+        return finish(b);
     }
 
-    private static String clip(String s) {
+    static String clip(String s) {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return b.length <= Wire.MAX_STRING ? s : new String(b, 0, Wire.MAX_STRING - 3,
                 java.nio.charset.StandardCharsets.UTF_8).replace('\uFFFD', ' ').strip() + "...";
@@ -166,69 +157,39 @@ public final class HandshakeReply implements Destroyable {
             }
             return f.build();
         } catch (WireException | RuntimeException e) {
-            for (CryptoInfo keys : f.returned.values()) {
-                keys.destroy();
-            }
+            KeyFields.destroy(f.keys);
             throw e;
         }
-    }
-
-    /**
-     * Zeroes the returned CryptoInfo, if any. (Plain loops, no method references: a consumer whose keys all went to
-     * the kernel never even loads the CryptoInfo class, which the lab checks.)
-     */
-    @Override
-    public void destroy() {
-        for (CryptoInfo keys : returned.values()) {
-            keys.destroy();
-        }
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        for (CryptoInfo keys : returned.values()) {
-            if (!keys.isDestroyed()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
     public String toString() {
         if (status != AgentStatus.OK) {
-            return "HandshakeReply[" + status + (message == null ? "" : ": " + message) + ", socket " + socketState + "]";
+            return describeFailure("HandshakeReply");
         }
         return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
                 + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
-                + ", RX " + placements.get(Direction.RX) + "]";
+                + ", RX " + placements.get(Direction.RX) + (sessionHandle == null ? "" : ", session kept") + "]";
     }
 
     /** Collects reply fields. */
-    private static final class Fields {
-        Integer status;
-        String message;
+    private static final class Fields extends Common {
         Integer version;
         Integer suite;
         String alpn;
         String serverName;
         byte[] psk;
-        SocketState state;
+        byte[] handle;
         final List<byte[]> peer = new ArrayList<>();
         final List<byte[]> local = new ArrayList<>();
         final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
-        final Map<Direction, CryptoInfo> returned = new EnumMap<>(Direction.class);
 
-        void take(Wire.Field f) throws WireException {
+        @Override
+        boolean take(Wire.Field f) throws WireException {
+            if (super.take(f)) {
+                return true;
+            }
             switch (f.tag()) {
-                case STATUS -> {
-                    Wire.once(status, f);
-                    status = Wire.u16(f);
-                }
-                case MESSAGE -> {
-                    Wire.once(message, f);
-                    message = Wire.string(f);
-                }
                 case TLS_VERSION -> {
                     Wire.once(version, f);
                     version = Wire.u16(f);
@@ -256,36 +217,26 @@ public final class HandshakeReply implements Destroyable {
                     Wire.once(placements.get(d), f);
                     placements.put(d, Placement.of(Wire.u8(f)));
                 }
-                case TX_CRYPTO_INFO, RX_CRYPTO_INFO -> {
-                    Direction d = f.tag() == TX_CRYPTO_INFO ? Direction.TX : Direction.RX;
-                    Wire.once(returned.get(d), f);
-                    try {
-                        returned.put(d, CryptoInfo.fromBytes(f.value()));
-                    } catch (KtlsException e) {
-                        throw Wire.bad(d + " crypto_info: " + e.getMessage());
-                    } finally {
-                        Arrays.fill(f.value(), (byte) 0);
+                case SESSION_HANDLE -> {
+                    Wire.once(handle, f);
+                    if (f.value().length != HANDLE_LENGTH) {
+                        throw Wire.bad("SESSION_HANDLE must be 16 bytes, got " + f.value().length);
                     }
-                }
-                case SOCKET_STATE -> {
-                    Wire.once(state, f);
-                    state = SocketState.of(Wire.u8(f));
+                    handle = f.value();
                 }
                 default -> Wire.unknown(f);
             }
+            return true;
         }
 
         HandshakeReply build() throws WireException {
-            if (status == null) {
-                throw Wire.bad("STATUS (0x01) is missing");
-            }
-            AgentStatus s = AgentStatus.of(status);
-            SocketState socket = state != null ? state : SocketState.implied(s);
+            AgentStatus s = status();
+            SocketState socket = socketState(s);
             if (s != AgentStatus.OK) {
-                if (!returned.isEmpty()) {
-                    throw Wire.bad("a failed reply carries keys");
+                if (handle != null) {
+                    throw Wire.bad("a failed reply carries a session handle");
                 }
-                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of());
+                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of(), null);
             }
             if (version == null || suite == null) {
                 throw Wire.bad("an OK reply needs TLS_VERSION and CIPHER_SUITE");
@@ -300,16 +251,19 @@ public final class HandshakeReply implements Destroyable {
                 if (placements.get(d) == null) {
                     throw Wire.bad("an OK reply needs the placement of " + d);
                 }
-                if ((placements.get(d) == Placement.SOFTWARE) != returned.containsKey(d)) {
+                if ((placements.get(d) == Placement.SOFTWARE) != keys.containsKey(d)) {
                     throw Wire.bad(d + ": a software placement needs its CRYPTO_INFO, a kernel one must not have one");
                 }
-                CryptoInfo keys = returned.get(d);
-                if (keys != null && keys.version() != v) {
-                    throw Wire.bad(d + " crypto_info is " + keys.version() + " but the session is " + v);
+                CryptoInfo k = keys.get(d);
+                if (k != null && k.version() != v) {
+                    throw Wire.bad(d + " crypto_info is " + k.version() + " but the session is " + v);
                 }
             }
             Session session = new Session(v, suite, alpn, serverName, peer, psk, local);
-            return new HandshakeReply(s, message, socket, session, placements, returned);
+            if (handle != null && v != TlsVersion.TLS_1_3) {
+                throw Wire.bad("a session handle is only for TLS 1.3 sessions");
+            }
+            return new HandshakeReply(s, message, socket, session, placements, keys, handle);
         }
     }
 }

@@ -74,7 +74,15 @@ public record HandshakeRequest(Side side, String peerName, List<String> alpn, Au
 
     /** The request as a HANDSHAKE_REQUEST frame (without the descriptor, which travels beside it). */
     public byte[] encode() {
-        Wire.Builder b = new Wire.Builder(Wire.TYPE_HANDSHAKE_REQUEST).u8(SIDE, side.code);
+        return encode(Wire.VERSION);
+    }
+
+    /**
+     * The frame in protocol {@code version}: 1, or 2 to ask the agent to keep a TLS 1.3 session's traffic secrets for
+     * KeyUpdates (docs/AGENT.md, "Sessions"). The fields are the same.
+     */
+    public byte[] encode(int version) {
+        Wire.Builder b = new Wire.Builder(version, Wire.TYPE_HANDSHAKE_REQUEST).u8(SIDE, side.code);
         if (peerName != null) {
             b.string(PEER_NAME, peerName);
         }

@@ -3,6 +3,7 @@ package io.ktls4j.agent;
 import io.ktls4j.agent.HandshakeRequest.Auth;
 import io.ktls4j.agent.HandshakeRequest.Side;
 import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Errors;
@@ -28,6 +29,8 @@ final class RequestHandler {
     private final HandshakeAgentDaemon daemon;
     private final long id;
     private final AgentLog log;
+    /** The session this request's handshake made, until the reply is sent. */
+    private KeptSession kept;
 
     RequestHandler(HandshakeAgentDaemon daemon, long id) {
         this.daemon = daemon;
@@ -36,36 +39,57 @@ final class RequestHandler {
     }
 
     void serve(int unixFd) {
-        try (UnixStream consumer = new UnixStream(unixFd)) {
+        UnixStream consumer = new UnixStream(unixFd);
+        try {
             PeerCredentials peer = UnixSockets.peerCredentials(unixFd);
             String who = peer == null ? "peer unknown" : "pid=" + peer.pid() + " uid=" + peer.uid() + " gid=" + peer.gid();
             byte[][] frame;
             try {
                 frame = consumer.readFrame(Wire.MAX_REQUEST_BODY, deadline(REQUEST_READ_MILLIS));
             } catch (WireException e) {
-                reply(consumer, who, HandshakeReply.failure(e.status(), e.getMessage()));
+                reply(consumer, who, HandshakeReply.failure(e.status(), e.getMessage()), Wire.VERSION);
                 return;
             } catch (IOException e) {
                 log("#" + id + " " + who + ": no request (" + e.getMessage() + ")");
                 return;
             }
+            int version = frame[0][2] & 0xff;
             int type = frame[0][3] & 0xff;
             if (type == Wire.TYPE_PING) {
                 pong(consumer, who);
                 return;
             }
             HandshakeReply reply = type != Wire.TYPE_HANDSHAKE_REQUEST
-                    ? HandshakeReply.failure(AgentStatus.BAD_REQUEST, "frame type " + type + " is not a request")
-                    : handshake(consumer, peer, who, frame[1]);
+                    ? HandshakeReply.failure(AgentStatus.BAD_REQUEST, "frame type " + type + " is not a request"
+                            + (SessionRequest.Op.ofType(type) != null ? " on a connection without a kept session" : ""))
+                    : handshake(consumer, peer, who, frame[1], version);
             if (reply != null) {
-                reply(consumer, who, reply);
+                boolean sent = reply(consumer, who, reply, version);
+                if (kept != null) {
+                    if (sent) {
+                        daemon.sessions().watch(kept); // the connection now belongs to the session
+                    } else {
+                        daemon.sessions().release(kept, "the handshake reply could not be sent");
+                    }
+                    kept = null;
+                    consumer = null;
+                }
             }
         } catch (RuntimeException e) {
             log("#" + id + " internal error: " + e);
+            if (kept != null) {
+                daemon.sessions().release(kept, "internal error");
+                consumer = null;
+            }
+        } finally {
+            if (consumer != null) {
+                consumer.close();
+            }
         }
     }
 
-    private HandshakeReply handshake(UnixStream consumer, PeerCredentials peer, String who, byte[] body) {
+    private HandshakeReply handshake(UnixStream consumer, PeerCredentials peer, String who, byte[] body,
+            int version) {
         HandshakeRequest request;
         try {
             request = HandshakeRequest.decode(Wire.fields(body));
@@ -105,13 +129,24 @@ final class RequestHandler {
             if (daemon.stopping()) {
                 return HandshakeReply.failure(AgentStatus.SHUTTING_DOWN, "the agent is stopping");
             }
+            boolean keep = version >= Wire.VERSION_2 && config.maxSessions() > 0;
+            if (keep && !daemon.sessions().reserve(config)) {
+                return HandshakeReply.failure(AgentStatus.BUSY, config.maxSessions() + " TLS 1.3 sessions are kept "
+                        + "already (max-sessions)");
+            }
             if (!daemon.enter(config)) {
+                if (keep) {
+                    daemon.sessions().unreserve();
+                }
                 return HandshakeReply.failure(AgentStatus.BUSY, config.maxConcurrent() + " handshakes in progress");
             }
             try {
-                return run(consumer, credential, request, config, fds, verdict.ulp());
+                return run(consumer, who, credential, request, config, fds, verdict.ulp(), keep);
             } finally {
                 daemon.exit();
+                if (keep && kept == null) {
+                    daemon.sessions().unreserve();
+                }
             }
         } finally {
             for (int fd : fds) {
@@ -123,8 +158,8 @@ final class RequestHandler {
     }
 
     /** Runs the handshake on {@code fds[0]}; sets it to -1 once {@link AdoptedSocket} owns it. */
-    private HandshakeReply run(UnixStream consumer, CredentialConfig credential, HandshakeRequest request,
-            AgentConfig config, int[] fds, String ulp) {
+    private HandshakeReply run(UnixStream consumer, String who, CredentialConfig credential,
+            HandshakeRequest request, AgentConfig config, int[] fds, String ulp, boolean keep) {
         boolean softwareReturn = credential.allowSoftwareReturn();
         if (!softwareReturn && !io.ktls4j.linux.KernelTls.isAvailable()) {
             return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS ("
@@ -161,6 +196,11 @@ final class RequestHandler {
             }
         }
         long started = System.nanoTime();
+        long cookie = keep ? SessionOps.cookie(fds[0]) : -1;
+        if (keep && cookie < 0) {
+            return HandshakeReply.failure(AgentStatus.NOT_TCP_SOCKET, "getsockopt(SO_COOKIE) answered "
+                    + Errors.name((int) -cookie));
+        }
         AdoptedSocket socket;
         try {
             socket = AdoptedSocket.adopt(fds[0], daemon.dummies());
@@ -173,12 +213,18 @@ final class RequestHandler {
         Watchdog watchdog = null;
         try (socket) {
             watchdog = new Watchdog(socket, started + timeout.toNanos(), consumer, daemon::aborting);
-            AgentHandshake.Outcome o = AgentHandshake.run(context, socket, request.peerName(), layer);
+            AgentHandshake.Outcome o = AgentHandshake.run(context, socket, request.peerName(), layer, keep);
             watchdog.close();
             HandshakeReply reply = HandshakeReply.success(o.session(), o.placements(), o.returned());
+            if (o.secrets() != null) {
+                kept = daemon.sessions().create(id, request.side() == Side.CLIENT ? Role.CLIENT : Role.SERVER,
+                        o.placements(), cookie, o.secrets(), consumer, who);
+                reply = reply.withSessionHandle(kept.handle());
+            }
             log("#" + id + " OK " + reply.session().version() + " " + TlsCipherSuite.of(reply.session().cipherSuite())
                     + " tx=" + o.placements().get(io.ktls4j.Direction.TX) + " rx="
-                    + o.placements().get(io.ktls4j.Direction.RX) + " in " + millis(started) + " ms");
+                    + o.placements().get(io.ktls4j.Direction.RX) + " in " + millis(started) + " ms"
+                    + (kept != null ? ", " + kept + " kept" : ""));
             return reply;
         } catch (IOException | RuntimeException e) {
             Watchdog.Reason why = null;
@@ -234,7 +280,8 @@ final class RequestHandler {
     private void pong(UnixStream consumer, String who) {
         byte[] frame = new Wire.Builder(Wire.TYPE_PONG).u16(HandshakeReply.STATUS, AgentStatus.OK.code())
                 .string(HandshakeAgent.AGENT_VERSION, HandshakeAgentDaemon.VERSION)
-                .u8(HandshakeAgent.KTLS, io.ktls4j.linux.KernelTls.isAvailable() ? 1 : 0).toBytes();
+                .u8(HandshakeAgent.KTLS, io.ktls4j.linux.KernelTls.isAvailable() ? 1 : 0)
+                .u8(HandshakeAgent.MAX_VERSION, Wire.MAX_VERSION).toBytes();
         try {
             consumer.write(frame, new int[0], deadline(REPLY_WRITE_MILLIS));
         } catch (IOException e) {
@@ -242,16 +289,19 @@ final class RequestHandler {
         }
     }
 
-    private void reply(UnixStream consumer, String who, HandshakeReply reply) {
+    /** Sends the reply in the request's protocol version; false when the consumer went away. */
+    private boolean reply(UnixStream consumer, String who, HandshakeReply reply, int version) {
         if (reply.status() != AgentStatus.OK) {
             log("#" + id + " " + who + " " + reply.status() + ": " + reply.message());
         }
-        byte[] frame = reply.encode();
+        byte[] frame = reply.encode(version);
         reply.destroy();
         try {
             consumer.write(frame, new int[0], deadline(REPLY_WRITE_MILLIS));
+            return true;
         } catch (IOException e) {
             log("#" + id + " cannot send the reply (" + e.getMessage() + "); the consumer went away");
+            return false;
         } finally {
             Arrays.fill(frame, (byte) 0);
         }

@@ -14,11 +14,17 @@ import java.util.List;
  */
 public final class Wire {
     public static final int MAGIC = 0x6B41;
+    /** The base protocol: one exchange per connection. */
     public static final int VERSION = 1;
+    /** Adds kept TLS 1.3 sessions and their operations (KEY_UPDATE_TX, PEER_KEY_UPDATE, NEW_SESSION_TICKET, RELEASE). */
+    public static final int VERSION_2 = 2;
+    public static final int MAX_VERSION = VERSION_2;
     public static final int HEADER = 8;
     public static final int FIELD_HEADER = 6;
     public static final int MAX_REQUEST_BODY = 1 << 16;
     public static final int MAX_REPLY_BODY = 1 << 20;
+    /** Session operations may carry a NewSessionTicket (up to 2^24 bytes in theory, about 64 KiB in practice). */
+    public static final int MAX_SESSION_REQUEST_BODY = 1 << 18;
     public static final int MAX_STRING = 4096;
     /** Tags from here up are optional: a receiver that does not know them skips them. */
     public static final int OPTIONAL_TAGS = 0x8000;
@@ -27,6 +33,16 @@ public final class Wire {
     public static final int TYPE_HANDSHAKE_REPLY = 2;
     public static final int TYPE_PING = 3;
     public static final int TYPE_PONG = 4;
+    /** Version 2: the consumer wants to send a KeyUpdate (fd attached). */
+    public static final int TYPE_KEY_UPDATE_TX = 5;
+    /** Version 2: the consumer read the peer's KeyUpdate (fd attached). */
+    public static final int TYPE_PEER_KEY_UPDATE = 6;
+    /** Version 2: a client consumer read a NewSessionTicket. */
+    public static final int TYPE_NEW_SESSION_TICKET = 7;
+    /** Version 2: the consumer is done with the session. */
+    public static final int TYPE_RELEASE = 8;
+    /** Version 2: the agent's answer to a session operation. */
+    public static final int TYPE_SESSION_REPLY = 9;
 
     private Wire() {
     }
@@ -44,11 +60,18 @@ public final class Wire {
      * it grows and when the frame is made, since a reply may carry keys; the caller zeroes the frame.
      */
     public static final class Builder {
+        private final int version;
         private final int type;
         private byte[] body = new byte[256];
         private int size;
 
+        /** A version-1 frame. */
         public Builder(int type) {
+            this(VERSION, type);
+        }
+
+        public Builder(int version, int type) {
+            this.version = version;
             this.type = type;
         }
 
@@ -79,7 +102,7 @@ public final class Wire {
         /** The whole frame: header and body. */
         public byte[] toBytes() {
             ByteBuffer f = ByteBuffer.allocate(HEADER + size);
-            f.putShort((short) MAGIC).put((byte) VERSION).put((byte) type).putInt(size).put(body, 0, size);
+            f.putShort((short) MAGIC).put((byte) version).put((byte) type).putInt(size).put(body, 0, size);
             Arrays.fill(body, (byte) 0);
             size = 0;
             return f.array();
@@ -110,9 +133,9 @@ public final class Wire {
             throw new WireException(AgentStatus.BAD_REQUEST, String.format("bad magic 0x%04x (expected 0x%04x, \"kA\")",
                     magic, MAGIC));
         }
-        if (version != VERSION) {
+        if (version < VERSION || version > MAX_VERSION) {
             throw new WireException(AgentStatus.VERSION_UNSUPPORTED, "protocol version " + version
-                    + " is not supported (this agent speaks version " + VERSION + ")");
+                    + " is not supported (this agent speaks versions " + VERSION + " to " + MAX_VERSION + ")");
         }
         if (length > maxBody) {
             throw new WireException(AgentStatus.BAD_REQUEST, "a body of " + length + " bytes exceeds the limit of "

@@ -3,6 +3,7 @@ package io.ktls4j.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.internal.Descriptors;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -128,7 +129,7 @@ class AccessControlTest {
 
     private static void assertAllowed(String credential, String logged) throws Exception {
         try (JsseEcho peer = new JsseEcho("TLSv1.3"); SocketChannel ch = SocketChannel.open(peer.address())) {
-            try (AgentConnection c = fixture.agent().handshake(ch,
+            try (KtlsConnection c = fixture.agent().handshake(ch,
                     HandshakeRequest.client("localhost").credential(credential).build())) {
                 Lines.send(c, "allowed");
                 assertThat(Lines.receive(c)).isEqualTo("ALLOWED");

@@ -28,6 +28,20 @@ public final class AgentFixture implements AutoCloseable {
         return new AgentFixture(dir, HandshakeAgentDaemon.Options.defaults().config(conf));
     }
 
+    /**
+     * An agent whose default credential is the test PKI's and may return keys (allow-software-return), as a host
+     * without kTLS needs, with {@code agentSection} as the [agent] section's lines.
+     */
+    public static AgentFixture withSoftwareReturn(String agentSection) throws Exception {
+        return withConfig("[agent]\n" + agentSection + "\n" + """
+                [credential default]
+                certificate = $CERT
+                key = $KEY
+                trust = $CERT
+                allow-software-return = true
+                """);
+    }
+
     /** An agent without a configuration file: the default credential from the test PKI's state directory. */
     public static AgentFixture withDefaults() throws Exception {
         Path dir = Files.createTempDirectory("ktls4j-agent");

@@ -3,6 +3,7 @@ package io.ktls4j.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ktls4j.handshake.KtlsConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.channels.SocketChannel;
@@ -62,7 +63,7 @@ class AgentProcessTest {
             agent.signal("HUP");
             agent.awaitLog("reloaded: AgentConfig[" + conf + ": [after]", 10_000);
             try (SocketChannel ch = SocketChannel.open(peer.address());
-                 AgentConnection c = consumer.handshake(ch, HandshakeRequest.client("localhost").credential("after")
+                 KtlsConnection c = consumer.handshake(ch, HandshakeRequest.client("localhost").credential("after")
                          .build())) {
                 Lines.send(c, "after the reload");
                 assertThat(Lines.receive(c)).isEqualTo("AFTER THE RELOAD");
@@ -142,7 +143,7 @@ class AgentProcessTest {
 
     private static void exchange(HandshakeAgent consumer, JsseEcho peer, String line) throws Exception {
         try (SocketChannel ch = SocketChannel.open(peer.address());
-             AgentConnection c = consumer.handshake(ch, HandshakeRequest.client("localhost").build())) {
+             KtlsConnection c = consumer.handshake(ch, HandshakeRequest.client("localhost").build())) {
             Lines.send(c, line);
             assertThat(Lines.receive(c)).isEqualTo(line.toUpperCase());
         }

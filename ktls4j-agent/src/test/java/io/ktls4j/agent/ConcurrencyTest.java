@@ -2,6 +2,7 @@ package io.ktls4j.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ktls4j.handshake.KtlsConnection;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ class ConcurrencyTest {
                     int n = i;
                     results.add(consumers.submit(() -> {
                         try (SocketChannel ch = SocketChannel.open(peer.address());
-                             AgentConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").build())) {
+                             KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").build())) {
                             Lines.send(c, "connection " + n);
                             return Lines.receive(c);
                         }

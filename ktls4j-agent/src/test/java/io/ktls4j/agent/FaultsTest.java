@@ -3,6 +3,7 @@ package io.ktls4j.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.SocketFd;
@@ -75,7 +76,7 @@ class FaultsTest {
 
     private static void stillServes() throws Exception {
         try (JsseEcho peer = new JsseEcho("TLSv1.3"); SocketChannel ch = SocketChannel.open(peer.address());
-             AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build())) {
+             KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build())) {
             Lines.send(c, "still serving");
             assertThat(Lines.receive(c)).isEqualTo("STILL SERVING");
         }
@@ -89,9 +90,9 @@ class FaultsTest {
             byte[] badMagic = good.clone();
             badMagic[1] = 0x42;
             assertStatus(RawClient.exchange(fixture.socket(), badMagic, fd), AgentStatus.BAD_REQUEST, "bad magic");
-            byte[] v2 = good.clone();
-            v2[2] = 2;
-            assertStatus(RawClient.exchange(fixture.socket(), v2, fd), AgentStatus.VERSION_UNSUPPORTED, "version 2");
+            byte[] v3 = good.clone();
+            v3[2] = 3;
+            assertStatus(RawClient.exchange(fixture.socket(), v3, fd), AgentStatus.VERSION_UNSUPPORTED, "version 3");
             byte[] type9 = good.clone();
             type9[3] = 9;
             assertStatus(RawClient.exchange(fixture.socket(), type9, fd), AgentStatus.BAD_REQUEST, "frame type 9");

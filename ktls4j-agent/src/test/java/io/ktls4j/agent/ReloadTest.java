@@ -3,6 +3,7 @@ package io.ktls4j.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ktls4j.handshake.KtlsConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -48,7 +49,7 @@ class ReloadTest {
                 }
             });
             try (SocketChannel accepted = listener.accept()) {
-                CompletableFuture<AgentConnection> inFlight = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<KtlsConnection> inFlight = CompletableFuture.supplyAsync(() -> {
                     try {
                         return fixture.agent().handshake(accepted, HandshakeRequest.server().credential("old")
                                 .timeout(Duration.ofSeconds(20)).build());
@@ -65,7 +66,7 @@ class ReloadTest {
                 assertThat(fixture.daemon.reload()).isTrue();
                 assertThat(fixture.daemon.config().credentials()).containsOnlyKeys("new");
                 go.complete(null);
-                try (AgentConnection c = inFlight.get(20, TimeUnit.SECONDS)) {
+                try (KtlsConnection c = inFlight.get(20, TimeUnit.SECONDS)) {
                     assertThat(Lines.receive(c)).isEqualTo("in flight");
                     Lines.send(c, "finished with the old credential");
                 }
@@ -87,7 +88,7 @@ class ReloadTest {
                     .credential("old").build()))
                     .isInstanceOfSatisfying(AgentException.class,
                             e -> assertThat(e.status()).isEqualTo(AgentStatus.UNKNOWN_CREDENTIAL));
-            try (AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost")
+            try (KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost")
                     .credential("new").build())) {
                 Lines.send(c, "new");
                 assertThat(Lines.receive(c)).isEqualTo("NEW");

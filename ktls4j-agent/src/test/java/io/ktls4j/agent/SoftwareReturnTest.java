@@ -2,6 +2,7 @@ package io.ktls4j.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.BackendKind;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
@@ -61,12 +62,12 @@ class SoftwareReturnTest {
                     server.getLocalPort()))) {
                 int fd = io.ktls4j.linux.internal.SocketFd.of(ch);
                 int flags = io.ktls4j.linux.internal.Descriptors.statusFlags(fd);
-                AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
+                KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
                 assertThat(io.ktls4j.linux.internal.Descriptors.statusFlags(fd))
                         .as("O_NONBLOCK, set for the agent's handshake, is restored").isEqualTo(flags);
                 assertThat(c.version()).isEqualTo(protocol.equals("TLSv1.3") ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2);
-                assertThat(c.placement(Direction.TX)).isEqualTo(Placement.SOFTWARE);
-                assertThat(c.placement(Direction.RX)).isEqualTo(Placement.SOFTWARE);
+                assertThat(((AgentRecordLayer) c.recordLayer()).placement(Direction.TX)).isEqualTo(Placement.SOFTWARE);
+                assertThat(((AgentRecordLayer) c.recordLayer()).placement(Direction.RX)).isEqualTo(Placement.SOFTWARE);
                 assertThat(c.backend(Direction.TX)).isEqualTo(BackendKind.SOFTWARE);
                 assertThat(c.peerCertificates()).containsExactly(TestPki.get().cert);
                 c.write(ByteBuffer.wrap("hello agent\n".getBytes(StandardCharsets.US_ASCII)));

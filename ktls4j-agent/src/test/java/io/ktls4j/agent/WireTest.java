@@ -94,10 +94,10 @@ class WireTest {
         assertThatThrownBy(() -> Wire.header(hex("6B 42 01 01 00 00 00 00"), 100))
                 .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.status()).isEqualTo(AgentStatus.BAD_REQUEST))
                 .hasMessageContaining("magic");
-        assertThatThrownBy(() -> Wire.header(hex("6B 41 02 01 00 00 00 00"), 100))
+        assertThatThrownBy(() -> Wire.header(hex("6B 41 03 01 00 00 00 00"), 100))
                 .isInstanceOfSatisfying(WireException.class,
                         e -> assertThat(e.status()).isEqualTo(AgentStatus.VERSION_UNSUPPORTED))
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version 3");
         assertThatThrownBy(() -> Wire.header(hex("6B 41 01 01 00 01 00 01"), Wire.MAX_REQUEST_BODY))
                 .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.status()).isEqualTo(AgentStatus.BAD_REQUEST))
                 .hasMessageContaining("65537");
@@ -156,6 +156,129 @@ class WireTest {
                 .hasMessageContaining("placement of TLS_RX");
         assertThatThrownBy(() -> HandshakeReply.decode(Wire.fields(hex("00 01 00 00 00 02 00 06 00 0C 00 00 00 01 00"))))
                 .hasMessageContaining("crypto_info");
+    }
+
+    @Test
+    void theDocumentedKeyUpdateTxExampleHasExactlyTheseBytes() {
+        byte[] handle = HEX.parseHex("00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
+        assertThat(HEX.formatHex(SessionRequest.keyUpdateTx(handle, true, SessionRequest.DEFAULT_SEND_WAIT_MS)
+                .encode())).isEqualTo("6B 41 02 05 00 00 00 1D"
+                + " 00 0F 00 00 00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F"
+                + " 00 20 00 00 00 01 01");
+        assertThat(HEX.formatHex(SessionRequest.peerKeyUpdate(handle, new byte[] {24, 0, 0, 1, 1}, false, 0)
+                .encode())).isEqualTo("6B 41 02 06 00 00 00 32"
+                + " 00 0F 00 00 00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F"
+                + " 00 21 00 00 00 05 18 00 00 01 01"
+                + " 00 22 00 00 00 01 00"
+                + " 00 23 00 00 00 04 00 00 00 00");
+        assertThat(HEX.formatHex(SessionRequest.release(handle).encode())).isEqualTo("6B 41 02 08 00 00 00 16"
+                + " 00 0F 00 00 00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
+    }
+
+    @Test
+    void sessionRequestsSurviveARoundTrip() throws Exception {
+        byte[] h = bytes(16, 7);
+        SessionRequest[] requests = {
+            SessionRequest.keyUpdateTx(h, false, SessionRequest.DEFAULT_SEND_WAIT_MS),
+            SessionRequest.keyUpdateTx(h, true, 0),
+            SessionRequest.peerKeyUpdate(h, new byte[] {24, 0, 0, 1, 0}, true, 250),
+            SessionRequest.newSessionTicket(h, bytes(40, 4)),
+            SessionRequest.release(h),
+        };
+        for (SessionRequest r : requests) {
+            byte[] frame = r.encode();
+            Wire.Header header = Wire.header(frame, Wire.MAX_SESSION_REQUEST_BODY);
+            assertThat(header.version()).isEqualTo(2);
+            assertThat(SessionRequest.Op.ofType(header.type())).isEqualTo(r.op());
+            assertThat(SessionRequest.decode(r.op(), Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER,
+                    frame.length)))).isEqualTo(r);
+            assertThat(r.toString()).doesNotContain("07070707070707");
+        }
+    }
+
+    @Test
+    void malformedSessionRequestsNameTheirProblem() {
+        String handle = " 00 0F 00 00 00 10" + " 07".repeat(16);
+        assertSessionRequestRefused(SessionRequest.Op.RELEASE, "", "SESSION_HANDLE (0x0f) is missing");
+        assertSessionRequestRefused(SessionRequest.Op.RELEASE, "00 0F 00 00 00 02 01 02", "must be 16 bytes, got 2");
+        assertSessionRequestRefused(SessionRequest.Op.PEER_KEY_UPDATE, handle, "needs HANDSHAKE_MESSAGE");
+        assertSessionRequestRefused(SessionRequest.Op.KEY_UPDATE_TX, handle + " 00 21 00 00 00 01 18",
+                "HANDSHAKE_MESSAGE) does not belong in KEY_UPDATE_TX");
+        assertSessionRequestRefused(SessionRequest.Op.KEY_UPDATE_TX, handle + " 00 20 00 00 00 01 02",
+                "REQUEST_UPDATE must be 0 or 1, got 2");
+        assertSessionRequestRefused(SessionRequest.Op.RELEASE, handle + " 00 23 00 00 00 04 00 00 00 01",
+                "does not belong in RELEASE");
+        assertSessionRequestRefused(SessionRequest.Op.KEY_UPDATE_TX, handle + " 00 23 00 00 00 04 00 04 93 E1",
+                "SEND_WAIT_MS must be 0..300000, got 300001");
+        assertSessionRequestRefused(SessionRequest.Op.KEY_UPDATE_TX, handle + handle, "appears twice");
+        assertSessionRequestRefused(SessionRequest.Op.KEY_UPDATE_TX, handle + " 00 30 00 00 00 00",
+                "unknown field 0x0030");
+    }
+
+    @Test
+    void sessionRepliesSurviveARoundTripAndNeverShowTheirKeys() throws Exception {
+        CryptoInfo tx = CryptoInfo.of(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, bytes(16, 5), bytes(8, 6),
+                bytes(4, 7), CryptoInfo.seqBytes(0));
+        SessionReply ok = SessionReply.success(2, 3, false, 1, Map.of(Direction.TX, tx.copy()));
+        byte[] frame = ok.encode();
+        assertThat(frame[2]).isEqualTo((byte) 2);
+        assertThat(frame[3]).isEqualTo((byte) Wire.TYPE_SESSION_REPLY);
+        SessionReply back = SessionReply.decode(Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER, frame.length)));
+        assertThat(back.status()).isEqualTo(AgentStatus.OK);
+        assertThat(back.txGeneration()).isEqualTo(2);
+        assertThat(back.rxGeneration()).isEqualTo(3);
+        assertThat(back.txUpdated()).isFalse();
+        assertThat(back.tickets()).isEqualTo(1);
+        assertThat(back.nextKey(Direction.TX).sameAs(tx)).isTrue();
+        assertThat(back.nextKey(Direction.RX)).isNull();
+        assertThat(back.toString()).doesNotContain("0505050505");
+        back.destroy();
+        ok.destroy();
+        assertThat(back.isDestroyed()).isTrue();
+        assertThat(ok.isDestroyed()).isTrue();
+
+        byte[] failed = SessionReply.failure(AgentStatus.REKEY_UNSUPPORTED, SocketState.ESTABLISHED,
+                "needs Linux 6.14").encode();
+        SessionReply refusal = SessionReply.decode(Wire.fields(Arrays.copyOfRange(failed, Wire.HEADER,
+                failed.length)));
+        assertThat(refusal.status()).isEqualTo(AgentStatus.REKEY_UNSUPPORTED);
+        assertThat(refusal.socketState()).isEqualTo(SocketState.ESTABLISHED);
+        assertThat(refusal.message()).isEqualTo("needs Linux 6.14");
+        // an OK reply lacking its generations, and one that both updated TX on the socket and returned it
+        assertThatThrownBy(() -> SessionReply.decode(Wire.fields(hex("00 01 00 00 00 02 00 00"))))
+                .hasMessageContaining("needs TX_GENERATION");
+        byte[] struct = tx.toBytes();
+        ByteBuffer body = ByteBuffer.allocate(200).put(hex("00 01 00 00 00 02 00 00 00 24 00 00 00 04 00 00 00 01"
+                + " 00 25 00 00 00 04 00 00 00 00 00 26 00 00 00 01 01 00 27 00 00 00 04 00 00 00 00 00 0C 00 00 00"));
+        body.put((byte) struct.length).put(struct).flip();
+        byte[] b = Arrays.copyOf(body.array(), body.limit());
+        assertThatThrownBy(() -> SessionReply.decode(Wire.fields(b))).hasMessageContaining("returned as well");
+    }
+
+    @Test
+    void aVersion2HandshakeReplyCarriesTheHandleAndAVersion1ReplyNever() throws Exception {
+        HandshakeReply.Session session = new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, null, null,
+                List.of(), null, List.of());
+        Map<Direction, Placement> kernel = new EnumMap<>(Map.of(Direction.TX, Placement.KERNEL, Direction.RX,
+                Placement.KERNEL));
+        HandshakeReply reply = HandshakeReply.success(session, kernel, Map.of()).withSessionHandle(bytes(16, 9));
+        byte[] v2 = reply.encode(2);
+        byte[] v1 = reply.encode(1);
+        assertThat(v2[2]).isEqualTo((byte) 2);
+        assertThat(HandshakeReply.decode(Wire.fields(Arrays.copyOfRange(v2, 8, v2.length))).sessionHandle())
+                .isEqualTo(bytes(16, 9));
+        assertThat(HandshakeReply.decode(Wire.fields(Arrays.copyOfRange(v1, 8, v1.length))).sessionHandle())
+                .isNull();
+        assertThat(Wire.header(v2, Wire.MAX_REPLY_BODY).version()).isEqualTo(2);
+        assertThatThrownBy(() -> HandshakeReply.decode(Wire.fields(hex("00 01 00 00 00 02 00 00 00 03 00 00 00 02"
+                + " 03 04 00 04 00 00 00 02 13 01 00 0A 00 00 00 01 01 00 0B 00 00 00 01 01 00 0F 00 00 00 01 00"))))
+                .hasMessageContaining("SESSION_HANDLE must be 16 bytes");
+    }
+
+    private static void assertSessionRequestRefused(SessionRequest.Op op, String fieldsHex, String message) {
+        assertThatThrownBy(() -> SessionRequest.decode(op, Wire.fields(hex(fieldsHex.strip()))))
+                .isInstanceOfSatisfying(WireException.class, e -> assertThat(e.status()).isEqualTo(AgentStatus.BAD_REQUEST))
+                .hasMessageContaining(message);
     }
 
     private static void assertRequestRefused(String fieldsHex, String message) {

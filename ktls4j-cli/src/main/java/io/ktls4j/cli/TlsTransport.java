@@ -42,10 +42,17 @@ final class TlsTransport implements Transport {
         private final ServerStats stats;
         private final BackendKind tx;
         private final BackendKind rx;
+        private final String via;
         private volatile boolean closed;
 
         TlsSession(KtlsConnection connection, ServerStats stats) {
+            this(connection, stats, "");
+        }
+
+        /** @param via appended to {@link #describe()}, e.g. " (agent)" */
+        TlsSession(KtlsConnection connection, ServerStats stats, String via) {
             this.connection = connection;
+            this.via = via;
             this.stats = stats;
             this.tx = connection.backend(Direction.TX);
             this.rx = connection.backend(Direction.RX);
@@ -67,7 +74,7 @@ final class TlsTransport implements Transport {
         /** Uses the backends seen at the start: a closed socket reports NONE. */
         @Override
         public String describe() {
-            return connection.version() + " " + connection.cipherSuite() + " tx=" + tx + " rx=" + rx;
+            return connection.version() + " " + connection.cipherSuite() + " tx=" + tx + " rx=" + rx + via;
         }
 
         static String describe(KtlsConnection c) {

@@ -19,6 +19,16 @@ final class HandshakeMessages {
     static final int MAX_MESSAGE = 1 << 17;
 
     record Message(int type, byte[] body) {
+        /** The whole message: type, uint24 length, body. */
+        byte[] encoded() {
+            byte[] m = new byte[4 + body.length];
+            m[0] = (byte) type;
+            m[1] = (byte) (body.length >>> 16);
+            m[2] = (byte) (body.length >>> 8);
+            m[3] = (byte) body.length;
+            System.arraycopy(body, 0, m, 4, body.length);
+            return m;
+        }
     }
 
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
@@ -57,6 +67,19 @@ final class HandshakeMessages {
     /** The body of a KeyUpdate record: {@code key_update(24), length 1, request_update}. */
     static byte[] keyUpdate(boolean updateRequested) {
         return new byte[] {KEY_UPDATE, 0, 0, 1, (byte) (updateRequested ? 1 : 0)};
+    }
+
+    /**
+     * The {@code request_update} of a whole KeyUpdate message.
+     *
+     * @throws IllegalArgumentException unless it is type 24, length 1, and 0 or 1
+     */
+    static boolean parseKeyUpdate(byte[] message) {
+        if (message == null || message.length != 5 || (message[0] & 0xff) != KEY_UPDATE || message[1] != 0
+                || message[2] != 0 || message[3] != 1 || (message[4] & 0xff) > 1) {
+            throw new IllegalArgumentException("not a KeyUpdate message (type 24, length 1, request_update 0 or 1)");
+        }
+        return message[4] == 1;
     }
 
     /** A handshake message we cannot parse: the caller answers with decode_error. */

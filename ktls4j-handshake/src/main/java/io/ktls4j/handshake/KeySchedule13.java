@@ -71,6 +71,10 @@ final class KeySchedule13 {
         return generation;
     }
 
+    synchronized boolean isDestroyed() {
+        return next == null;
+    }
+
     synchronized void destroy() {
         if (next != null) {
             next.destroy();

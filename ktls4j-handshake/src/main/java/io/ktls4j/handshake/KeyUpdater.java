@@ -3,40 +3,44 @@ package io.ktls4j.handshake;
 import io.ktls4j.CipherType;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
-import io.ktls4j.KernelFeatureException;
 import io.ktls4j.KtlsSocket;
-import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.locks.Lock;
 
 /**
- * TLS 1.3 KeyUpdate (RFC 8446 §4.6.3) on top of the record layer: installs the next {@code TLS_RX} key when the peer
- * updates, answers {@code update_requested}, sends our own KeyUpdate on request and before the AEAD usage limits of
- * RFC 8446 §5.5. TX methods must be called with the connection's write lock held.
+ * When to change TLS 1.3 keys (RFC 8446 §4.6.3): answers the peer's {@code update_requested}, sends our own KeyUpdate
+ * on request and before the AEAD usage limits of RFC 8446 §5.5. How is the {@link PostHandshakeDuties}' part (in this
+ * process, or in the handshake agent). TX methods must be called with the connection's write lock held.
  */
 final class KeyUpdater {
     private final KtlsSocket socket;
     private final TlsVersion version;
-    private final KeySchedule13 txSchedule;
-    private final KeySchedule13 rxSchedule;
+    private final PostHandshakeDuties duties;
     private final long recordLimit;
     private final int maxPayload;
+    private final boolean confirmWithLiveSeq;
     private long recordsUnderKey; // an upper estimate, checked against the live rec_seq before acting
     private volatile boolean responsePending;
     private volatile long updatesSent;
     private volatile long updatesReceived;
 
-    KeyUpdater(KtlsSocket socket, SessionKeys keys, long configuredLimit) throws IOException {
+    /**
+     * @param initialRecords records already sent under the first TX key
+     * @param confirmWithLiveSeq whether the limit check may read the live {@code rec_seq} back from the record layer
+     *     (which copies the TX key into this process: not for connections whose keys stay out of it)
+     */
+    KeyUpdater(KtlsSocket socket, TlsVersion version, CipherType cipher, PostHandshakeDuties duties,
+            long configuredLimit, long initialRecords, boolean confirmWithLiveSeq) throws IOException {
         this.socket = socket;
-        this.version = keys.version;
-        this.txSchedule = keys.txSchedule;
-        this.rxSchedule = keys.rxSchedule;
-        this.recordLimit = configuredLimit > 0 ? configuredLimit : defaultLimit(keys.suite.cipher());
+        this.version = version;
+        this.duties = duties;
+        this.recordLimit = configuredLimit > 0 ? configuredLimit : defaultLimit(cipher);
         this.maxPayload = socket.txMaxPayloadLen();
-        this.recordsUnderKey = keys.tx().recSeq();
+        this.recordsUnderKey = initialRecords;
+        this.confirmWithLiveSeq = confirmWithLiveSeq;
     }
 
     /** RFC 8446 §5.5 with a margin: 2^24.5 records for AES-GCM (we use 2^24), 2^23 for AES-CCM, none for ChaCha20. */
@@ -65,15 +69,7 @@ final class KeyUpdater {
         if (version != TlsVersion.TLS_1_3) {
             throw new IllegalStateException("KeyUpdate exists only in TLS 1.3; this connection is " + version);
         }
-        socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(HandshakeMessages.keyUpdate(requestPeerUpdate)));
-        CryptoInfo next = txSchedule.advance();
-        try {
-            socket.install(Direction.TX, next);
-        } catch (KernelFeatureException e) {
-            throw rekeyUnsupported(e, "sending a TLS 1.3 KeyUpdate");
-        } finally {
-            next.destroy();
-        }
+        duties.updateTxKey(socket, requestPeerUpdate);
         recordsUnderKey = 0;
         updatesSent++;
     }
@@ -105,9 +101,11 @@ final class KeyUpdater {
         }
         long records = (bytes + maxPayload - 1) / maxPayload;
         if (recordsUnderKey + records >= recordLimit) {
-            Optional<CryptoInfo> live = socket.cryptoInfo(Direction.TX);
-            live.ifPresent(info -> recordsUnderKey = info.recSeq());
-            live.ifPresent(CryptoInfo::destroy);
+            if (confirmWithLiveSeq) {
+                Optional<CryptoInfo> live = socket.cryptoInfo(Direction.TX);
+                live.ifPresent(info -> recordsUnderKey = info.recSeq());
+                live.ifPresent(CryptoInfo::destroy);
+            }
             if (recordsUnderKey + records >= recordLimit) {
                 sendKeyUpdate(false);
             }
@@ -122,45 +120,32 @@ final class KeyUpdater {
     }
 
     /**
-     * The peer updated its key: installs the next RX key, then answers update_requested with our own KeyUpdate, now
-     * if the write lock is free, else at the start of the next write (a writer blocked on a full socket must not
-     * stall the reader, or two full-duplex peers could deadlock). Read lock held.
+     * The peer updated its key ({@code message}: its KeyUpdate): installs the next RX key, and answers
+     * update_requested with our own KeyUpdate now if the write lock is free, else at the start of the next write (a
+     * writer blocked on a full socket must not stall the reader, or two full-duplex peers could deadlock). Read lock
+     * held.
      */
-    void onPeerKeyUpdate(boolean updateRequested, java.util.concurrent.locks.Lock writeLock) throws IOException {
-        CryptoInfo next = rxSchedule.advance();
+    void onPeerKeyUpdate(byte[] message, boolean updateRequested, Lock writeLock) throws IOException {
+        boolean locked = updateRequested && writeLock.tryLock();
         try {
-            socket.install(Direction.RX, next);
-        } catch (KernelFeatureException e) {
-            throw rekeyUnsupported(e, "the peer sent a TLS 1.3 KeyUpdate");
+            boolean answered = duties.peerKeyUpdate(socket, message, locked);
+            updatesReceived++;
+            if (answered) {
+                recordsUnderKey = 0;
+                updatesSent++;
+                responsePending = false;
+            } else if (updateRequested) {
+                responsePending = true;
+            }
         } finally {
-            next.destroy();
-        }
-        updatesReceived++;
-        if (updateRequested) {
-            responsePending = true;
-            if (writeLock.tryLock()) {
-                try {
-                    flushPendingResponse();
-                } finally {
-                    writeLock.unlock();
-                }
+            if (locked) {
+                writeLock.unlock();
             }
         }
     }
 
+    /** Releases the duties (zeroes the secrets they hold). */
     void destroy() {
-        if (txSchedule != null) {
-            txSchedule.destroy();
-        }
-        if (rxSchedule != null) {
-            rxSchedule.destroy();
-        }
-    }
-
-    private static KernelFeatureException rekeyUnsupported(KernelFeatureException e, String what) {
-        KernelFeatureException k = new KernelFeatureException(e.errno(), e.feature(), e.sinceVersion(),
-                what + " and this record layer cannot install the next key; the connection cannot continue");
-        k.initCause(e);
-        return k;
+        duties.release();
     }
 }

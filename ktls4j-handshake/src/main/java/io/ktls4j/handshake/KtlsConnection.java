@@ -40,6 +40,7 @@ import org.bouncycastle.tls.AlertDescription;
 public final class KtlsConnection implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {
     private final KtlsSocket socket;
     private final SessionInfo session;
+    private final PostHandshakeDuties duties;
     private final KeyUpdater keyUpdater;
     private final PostHandshakeProcessor post;
     private final ReentrantLock readLock = new ReentrantLock();
@@ -50,13 +51,55 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
     private volatile boolean closed;
     private volatile IOException failure;
 
-    KtlsConnection(KtlsSocket socket, SessionInfo session, boolean client, SessionKeys keys, long keyUpdateLimit)
-            throws IOException {
+    /**
+     * @param initialTxRecords records already sent under the first TX key
+     * @param confirmWithLiveSeq whether the AEAD-limit check may read the TX {@code rec_seq} (and key) back
+     */
+    KtlsConnection(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties, long keyUpdateLimit,
+            long initialTxRecords, boolean confirmWithLiveSeq) throws IOException {
         this.socket = socket;
         this.session = session;
-        this.keyUpdater = new KeyUpdater(socket, keys, keyUpdateLimit);
-        this.post = new PostHandshakeProcessor(socket, client, keys.version, keyUpdater, this::sendAlertQuietly,
-                writeLock);
+        this.duties = duties;
+        this.keyUpdater = new KeyUpdater(socket, session.version(), session.cipherSuite().cipher(), duties,
+                keyUpdateLimit, initialTxRecords, confirmWithLiveSeq);
+        this.post = new PostHandshakeProcessor(socket, role == Role.CLIENT, session.version(), keyUpdater, duties,
+                this::sendAlertQuietly, writeLock);
+    }
+
+    /**
+     * A connection over a record layer whose keys were installed elsewhere (the handshake agent ran the handshake):
+     * {@code socket} carries both directions' keys already, {@code session} is what was negotiated, and
+     * {@code duties} change keys after KeyUpdates and take NewSessionTickets (TLS 1.3; for TLS 1.2 use
+     * {@link PostHandshakeDuties#none()}). The connection then behaves exactly as one from {@link KtlsContext}: the
+     * same reads, writes, alerts, close_notify and KeyUpdate policy (including the AEAD limits of RFC 8446 §5.5,
+     * counted from this call). It never reads keys back from the record layer. It owns {@code socket} and
+     * {@code duties} from here on: {@link #close()} closes the one and releases the other.
+     */
+    public static KtlsConnection adopt(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties)
+            throws IOException {
+        java.util.Objects.requireNonNull(socket, "socket");
+        java.util.Objects.requireNonNull(session, "session");
+        java.util.Objects.requireNonNull(role, "role");
+        java.util.Objects.requireNonNull(duties, "duties");
+        return new KtlsConnection(socket, session, role, duties, 0, 0, false);
+    }
+
+    /**
+     * Moves this connection's TLS 1.3 traffic secrets out, for a process that keeps them apart from the record layer
+     * (the handshake agent takes them from its own handshake). Afterwards this connection cannot change keys: a
+     * KeyUpdate, sent or received, fails with {@link IllegalStateException}. Empty for TLS 1.2, for an
+     * {@link #adopt adopted} connection, or when taken already.
+     */
+    public java.util.Optional<TrafficSecrets> takeTrafficSecrets() {
+        writeLock.lock();
+        readLock.lock();
+        try {
+            return duties instanceof InProcessDuties d ? java.util.Optional.ofNullable(d.take())
+                    : java.util.Optional.empty();
+        } finally {
+            readLock.unlock();
+            writeLock.unlock();
+        }
     }
 
     /** What the handshake negotiated. */
@@ -107,7 +150,10 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         return keyUpdater.updatesReceived();
     }
 
-    /** NewSessionTickets received (client); they are not kept, since resumption is not offered. */
+    /**
+     * NewSessionTickets received (client); they are not kept, since resumption is not offered (an agent connection
+     * hands each to the agent, which acknowledges it and keeps nothing either).
+     */
     public long sessionTicketsReceived() {
         return post.ticketsReceived();
     }

@@ -14,8 +14,8 @@ import java.util.concurrent.locks.Lock;
  * <ul>
  * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
  * else is fatal and becomes a {@link TlsAlertException};
- * <li>handshake: NewSessionTicket (client: counted and discarded, since resumption is not offered); KeyUpdate (TLS 1.3:
- * next RX key, answer if requested); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a
+ * <li>handshake: NewSessionTicket (client: counted and handed to the {@link PostHandshakeDuties}, which keep
+ * nothing in this process, since resumption is not offered); KeyUpdate (TLS 1.3: next RX key, answer if requested); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a
  * no_renegotiation warning); anything else is an unexpected_message.
  * </ul>
  */
@@ -34,6 +34,7 @@ final class PostHandshakeProcessor {
     private final boolean client;
     private final TlsVersion version;
     private final KeyUpdater keyUpdater;
+    private final PostHandshakeDuties duties;
     private final AlertSender alerts;
     private final Lock writeLock;
     private final HandshakeMessages messages = new HandshakeMessages();
@@ -41,11 +42,12 @@ final class PostHandshakeProcessor {
     private volatile long ticketsReceived;
 
     PostHandshakeProcessor(KtlsSocket socket, boolean client, TlsVersion version, KeyUpdater keyUpdater,
-            AlertSender alerts, Lock writeLock) {
+            PostHandshakeDuties duties, AlertSender alerts, Lock writeLock) {
         this.socket = socket;
         this.client = client;
         this.version = version;
         this.keyUpdater = keyUpdater;
+        this.duties = duties;
         this.alerts = alerts;
         this.writeLock = writeLock;
     }
@@ -117,6 +119,9 @@ final class PostHandshakeProcessor {
                         throw fatal(Alerts.UNEXPECTED_MESSAGE, "a client sent a NewSessionTicket");
                     }
                     ticketsReceived++;
+                    if (version == TlsVersion.TLS_1_3) {
+                        duties.sessionTicket(m.encoded());
+                    }
                 }
                 case HandshakeMessages.KEY_UPDATE -> {
                     if (version != TlsVersion.TLS_1_3) {
@@ -128,7 +133,7 @@ final class PostHandshakeProcessor {
                     if (i != complete.size() - 1 || messages.hasPartial()) {
                         throw fatal(Alerts.UNEXPECTED_MESSAGE, "a KeyUpdate did not end its record (RFC 8446 §5.1)");
                     }
-                    keyUpdater.onPeerKeyUpdate(m.body()[0] == 1, writeLock);
+                    keyUpdater.onPeerKeyUpdate(m.encoded(), m.body()[0] == 1, writeLock);
                 }
                 case HandshakeMessages.HELLO_REQUEST, HandshakeMessages.CLIENT_HELLO -> {
                     if (version != TlsVersion.TLS_1_2 || client != (m.type() == HandshakeMessages.HELLO_REQUEST)) {

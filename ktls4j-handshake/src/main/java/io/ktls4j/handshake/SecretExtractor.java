@@ -49,16 +49,18 @@ final class SecretExtractor {
             KeySchedule13 serverNext = new KeySchedule13(KeySchedule13.nextSecret(serverSecret, hash, hashLen), hash,
                     hashLen, c);
             return server
-                    ? new SessionKeys(TlsVersion.TLS_1_3, suite, srv, client, serverNext, clientNext)
-                    : new SessionKeys(TlsVersion.TLS_1_3, suite, client, srv, clientNext, serverNext);
+                    ? new SessionKeys(TlsVersion.TLS_1_3, suite, srv, client, new TrafficSecrets(suite, serverNext,
+                            clientNext))
+                    : new SessionKeys(TlsVersion.TLS_1_3, suite, client, srv, new TrafficSecrets(suite, clientNext,
+                            serverNext));
         }
         if (keyLog != null) {
             keyLog.tls12(sp.getClientRandom(), sp.getMasterSecret(), context.getCrypto());
         }
         CryptoInfo[] infos = tls12(sp, suite.cipher());
         return server
-                ? new SessionKeys(TlsVersion.TLS_1_2, suite, infos[1], infos[0], null, null)
-                : new SessionKeys(TlsVersion.TLS_1_2, suite, infos[0], infos[1], null, null);
+                ? new SessionKeys(TlsVersion.TLS_1_2, suite, infos[1], infos[0], null)
+                : new SessionKeys(TlsVersion.TLS_1_2, suite, infos[0], infos[1], null);
     }
 
     /** {client, server} crypto infos for TLS 1.2. */

@@ -5,7 +5,7 @@ import io.ktls4j.TlsVersion;
 
 /**
  * What the handshake hands to the record layer: the {@code TLS_TX} and {@code TLS_RX} state of this end and, for TLS
- * 1.3, each direction's key schedule for later KeyUpdates. Owned by whoever holds it; {@link #destroyInstalled()}
+ * 1.3, the traffic secrets for later KeyUpdates. Owned by whoever holds it; {@link #destroyInstalled()}
  * zeroes the crypto infos once they are installed, {@link #destroy()} zeroes everything.
  */
 final class SessionKeys {
@@ -13,17 +13,15 @@ final class SessionKeys {
     final TlsCipherSuite suite;
     private CryptoInfo tx;
     private final CryptoInfo rx;
-    final KeySchedule13 txSchedule;
-    final KeySchedule13 rxSchedule;
+    /** TLS 1.3: the secret chains for KeyUpdates; null for TLS 1.2. */
+    final TrafficSecrets secrets;
 
-    SessionKeys(TlsVersion version, TlsCipherSuite suite, CryptoInfo tx, CryptoInfo rx, KeySchedule13 txSchedule,
-            KeySchedule13 rxSchedule) {
+    SessionKeys(TlsVersion version, TlsCipherSuite suite, CryptoInfo tx, CryptoInfo rx, TrafficSecrets secrets) {
         this.version = version;
         this.suite = suite;
         this.tx = tx;
         this.rx = rx;
-        this.txSchedule = txSchedule;
-        this.rxSchedule = rxSchedule;
+        this.secrets = secrets;
     }
 
     CryptoInfo tx() {
@@ -55,11 +53,8 @@ final class SessionKeys {
     /** Zeroes everything. */
     void destroy() {
         destroyInstalled();
-        if (txSchedule != null) {
-            txSchedule.destroy();
-        }
-        if (rxSchedule != null) {
-            rxSchedule.destroy();
+        if (secrets != null) {
+            secrets.destroy();
         }
     }
 }

@@ -245,7 +245,10 @@ public final class TlsHandshake implements AutoCloseable, HandshakeListener {
         try {
             socket.install(Direction.TX, keys.tx());
             socket.install(Direction.RX, keys.rx());
-            connection = new KtlsConnection(socket, info, config.isClient(), keys, config.keyUpdateAfterRecords());
+            PostHandshakeDuties duties = keys.secrets != null ? new InProcessDuties(keys.secrets)
+                    : PostHandshakeDuties.none();
+            connection = new KtlsConnection(socket, info, config.isClient() ? Role.CLIENT : Role.SERVER, duties,
+                    config.keyUpdateAfterRecords(), keys.tx().recSeq(), true);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

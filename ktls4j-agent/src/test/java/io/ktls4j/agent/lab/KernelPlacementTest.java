@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.agent.AgentConnection;
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.agent.AgentFixture;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.agent.JsseEcho;
 import io.ktls4j.agent.Lines;
-import io.ktls4j.agent.Placement;
 import io.ktls4j.linux.KernelTls;
 import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.AfterAll;
@@ -41,10 +40,8 @@ class KernelPlacementTest {
     void bothDirectionsRunInTheKernel(String protocol) throws Exception {
         long txBefore = KernelTls.statistics().get(TlsStat.TlsTxSw);
         try (JsseEcho peer = new JsseEcho(protocol); SocketChannel ch = SocketChannel.open(peer.address())) {
-            AgentConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
+            KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
             assertThat(c.version()).isEqualTo(protocol.equals("TLSv1.3") ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2);
-            assertThat(c.placement(Direction.TX)).isEqualTo(Placement.KERNEL);
-            assertThat(c.placement(Direction.RX)).isEqualTo(Placement.KERNEL);
             assertThat(c.backend(Direction.TX).isKernel()).isTrue();
             assertThat(c.backend(Direction.RX).isKernel()).isTrue();
             for (int i = 0; i < 3; i++) {

@@ -152,7 +152,7 @@ class LabAgentTest {
 
     private static void assertNoKeyMaterial(Consumer c, Path keyLog) throws Exception {
         String classes = Files.readString(c.run().resolve("classes.log"));
-        assertThat(classes).as("the class log works").contains("io.ktls4j.agent.AgentConnection ");
+        assertThat(classes).as("the class log works").contains("io.ktls4j.handshake.KtlsConnection ");
         Path cause = c.run().resolve("cause.log");
         assertThat(classes).as("classes loaded by the consumer JVM; why CryptoInfo was:\n"
                 + (Files.exists(cause) ? Files.readString(cause) : "")).doesNotContain("io.ktls4j.CryptoInfo ");

@@ -2,7 +2,7 @@ package io.ktls4j.agent.lab;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.ktls4j.Direction;
-import io.ktls4j.agent.AgentConnection;
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.agent.HandshakeAgent;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.agent.Lines;
@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  *                                               server, answer its line in upper case
  * LabConsumer SOCKET pairs N CREDENTIAL         N loopback connections, both ends handed to the agent (2N
  *                                               handshakes at once), a line each way on each
+ * LabConsumer SOCKET rekey HOST PORT            connect, handshake as client, send "hello", then print each line
+ *                                               read ("GOT line"); on "do-update" send a KeyUpdate asking for one
+ *                                               back and the line "after-our-update"; on "end" print the counts
  * </pre>
  *
  * With {@code -Dlab.heapDump=FILE -Dlab.marker=HEX} it finally dumps its whole heap (unreachable objects included)
@@ -73,6 +76,7 @@ public final class LabConsumer {
             case "client" -> client(agent, args[2], Integer.parseInt(args[3]), args[4]);
             case "server" -> server(agent, Path.of(args[2]));
             case "pairs" -> pairs(agent, Integer.parseInt(args[2]), args[3]);
+            case "rekey" -> rekey(agent, args[2], Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException(args[1]);
         }
         String dump = System.getProperty("lab.heapDump");
@@ -86,7 +90,7 @@ public final class LabConsumer {
 
     private static void client(HandshakeAgent agent, String host, int port, String line) throws Exception {
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
-             AgentConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
+             KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
                      .build())) {
             describe(c);
             Lines.send(c, line);
@@ -100,7 +104,7 @@ public final class LabConsumer {
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Files.writeString(portFile, Integer.toString(((InetSocketAddress) listener.getLocalAddress()).getPort()));
             try (SocketChannel ch = listener.accept();
-                 AgentConnection c = agent.handshake(ch, HandshakeRequest.server().credential(CREDENTIAL).build())) {
+                 KtlsConnection c = agent.handshake(ch, HandshakeRequest.server().credential(CREDENTIAL).build())) {
                 describe(c);
                 String line = Lines.receive(c);
                 System.out.println("RECEIVED " + line);
@@ -121,18 +125,18 @@ public final class LabConsumer {
                 int id = i;
                 clients.add(threads.submit(() -> {
                     try (SocketChannel ch = SocketChannel.open(listener.getLocalAddress());
-                         AgentConnection c = agent.handshake(ch, HandshakeRequest.client(null)
+                         KtlsConnection c = agent.handshake(ch, HandshakeRequest.client(null)
                                  .auth(HandshakeRequest.Auth.PSK).credential(credential).build())) {
                         Lines.send(c, "pair " + id);
                         String answer = Lines.receive(c);
-                        return answer + " " + c.placement(Direction.TX) + " " + c.placement(Direction.RX);
+                        return answer + " " + placement(c, Direction.TX) + " " + placement(c, Direction.RX);
                     }
                 }));
             }
             for (int i = 0; i < n; i++) {
                 SocketChannel accepted = listener.accept();
                 servers.add(threads.submit(() -> {
-                    try (accepted; AgentConnection c = agent.handshake(accepted, HandshakeRequest.server()
+                    try (accepted; KtlsConnection c = agent.handshake(accepted, HandshakeRequest.server()
                             .auth(HandshakeRequest.Auth.PSK).credential(credential).build())) {
                         String line = Lines.receive(c);
                         Lines.send(c, line.toUpperCase());
@@ -154,8 +158,35 @@ public final class LabConsumer {
         }
     }
 
-    private static void describe(AgentConnection c) {
-        System.out.println("SESSION " + c.version() + " " + c.cipherSuite() + " " + c.placement(Direction.TX) + " "
-                + c.placement(Direction.RX) + " " + c.backend(Direction.TX) + " " + c.backend(Direction.RX));
+    private static void rekey(HandshakeAgent agent, String host, int port) throws Exception {
+        try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
+             KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
+                     .build())) {
+            describe(c);
+            System.out.println("PROTOCOL " + agent.protocolVersion());
+            Lines.send(c, "hello");
+            for (String line; (line = Lines.receive(c)) != null;) {
+                System.out.println("GOT " + line);
+                System.out.flush();
+                if (line.equals("do-update")) {
+                    c.keyUpdate(true);
+                    Lines.send(c, "after-our-update");
+                } else if (line.equals("end")) {
+                    break;
+                }
+            }
+            System.out.println("COUNTS " + c.keyUpdatesSent() + " " + c.keyUpdatesReceived() + " "
+                    + c.sessionTicketsReceived());
+        }
+    }
+
+    private static void describe(KtlsConnection c) {
+        System.out.println("SESSION " + c.version() + " " + c.cipherSuite() + " " + placement(c, Direction.TX) + " "
+                + placement(c, Direction.RX) + " " + c.backend(Direction.TX) + " " + c.backend(Direction.RX));
+    }
+
+    /** Where the agent put a direction's keys, as the connection's record layer reports it. */
+    private static String placement(KtlsConnection c, Direction d) {
+        return c.backend(d).isKernel() ? "KERNEL" : "SOFTWARE";
     }
 }

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A child process for one lab test (openssl, the consumer JVM), its output captured. */
-final class Proc implements AutoCloseable {
+/** A child process for one test (openssl, the consumer JVM), its output captured. */
+public final class Proc implements AutoCloseable {
     private final Process process;
     private final List<String> command;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -26,17 +26,17 @@ final class Proc implements AutoCloseable {
         process.getOutputStream().flush();
     }
 
-    static Proc start(Path dir, String stdin, String... command) throws IOException {
+    public static Proc start(Path dir, String stdin, String... command) throws IOException {
         return new Proc(List.of(command), dir, stdin);
     }
 
     /** A JVM on this test's classpath running {@code main} with {@code args}. */
-    static Proc java(Path dir, List<String> jvmArgs, Class<?> main, String... args) throws IOException {
+    public static Proc java(Path dir, List<String> jvmArgs, Class<?> main, String... args) throws IOException {
         return javaAs(dir, List.of(), jvmArgs, main, args);
     }
 
     /** As {@link #java}, behind {@code prefix} (e.g. {@code setpriv --reuid ...}). */
-    static Proc javaAs(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main, String... args)
+    public static Proc javaAs(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -47,19 +47,19 @@ final class Proc implements AutoCloseable {
         return new Proc(cmd, dir, null);
     }
 
-    String output() {
+    public String output() {
         synchronized (out) {
             return out.toString(StandardCharsets.ISO_8859_1);
         }
     }
 
     /** The value after {@code key} on the first output line that starts with it. */
-    String value(String key) {
+    public String value(String key) {
         return output().lines().filter(l -> l.startsWith(key + " ")).map(l -> l.substring(key.length() + 1))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + key + " line: " + describe()));
     }
 
-    void awaitOutput(String text, long millis) throws InterruptedException {
+    public void awaitOutput(String text, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
             if (output().contains(text)) {
@@ -75,18 +75,24 @@ final class Proc implements AutoCloseable {
         }
     }
 
-    int waitFor(long millis) throws InterruptedException {
+    public int waitFor(long millis) throws InterruptedException {
         if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
             throw new AssertionError("still running after " + millis + " ms: " + describe());
         }
         return process.exitValue();
     }
 
+    /** Writes {@code text} to the process's standard input. */
+    public void write(String text) throws IOException {
+        process.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        process.getOutputStream().flush();
+    }
+
     void closeStdin() throws IOException {
         process.getOutputStream().close();
     }
 
-    String describe() {
+    public String describe() {
         String o = output();
         return String.join(" ", command) + "\n--- output ---\n" + (o.length() > 6000 ? o.substring(o.length() - 6000) : o);
     }

@@ -1,0 +1,7 @@
+package io.ktls4j.handshake;
+
+/** Which end of the TLS connection this process is. */
+public enum Role {
+    CLIENT,
+    SERVER
+}
