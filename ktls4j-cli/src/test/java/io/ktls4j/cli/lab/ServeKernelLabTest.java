@@ -120,7 +120,7 @@ class ServeKernelLabTest {
         List<String> cmd = new ArrayList<>(List.of("strace", "-f", "--seccomp-bpf", "-qq",
                 "-e", "trace=sendfile,sendmsg,sendto,write,writev", "-o", straceLog.toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // C1 only and the serial GC: half the start-up time under emulation
+                // C1 only and the serial GC: a shorter start-up under emulation (17 s instead of 25 s, measured once)
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), "io.ktls4j.cli.Main",
                 // a cold handshake (first TLS 1.3, first TLS 1.2) takes up to ~10 s under emulation: the default limit
