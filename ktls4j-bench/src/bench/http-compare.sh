@@ -214,13 +214,13 @@ run_curl() { # server
   fi
 }
 
-run_stime() { # server: full handshakes/s from SCLIENTS parallel `openssl s_time -new` clients
-  local s="$1" i t0 t1 c0 c1 total
+run_stime() { # server [seconds]: full handshakes/s from SCLIENTS parallel `openssl s_time -new` clients
+  local s="$1" secs="${2:-$DURATION}" i t0 t1 c0 c1 total
   c0="$(server_cpu "$s")"
   t0="$(date +%s.%N)"
   { time (
     for i in $(seq "$SCLIENTS"); do
-      timeout $((DURATION + 30)) openssl s_time -connect "localhost:${port[$s]}" -new -time "$DURATION" -www /4k.bin \
+      timeout $((secs + 30)) openssl s_time -connect "localhost:${port[$s]}" -new -time "$secs" -www /4k.bin \
         -tls1_3 -ciphersuites "$SUITE" > "$tmp/stime.$i" 2>&1 &
     done
     wait ) ; } 2> "$tmp/time.out"
@@ -232,12 +232,13 @@ run_stime() { # server: full handshakes/s from SCLIENTS parallel `openssl s_time
     awk '{printf "%.1f %d - %.2f %.2f\n", $1 / ($3 - $2), $1, $5 - $4, $6 + $7}'
 }
 
-# ---- warm-up (JIT, page cache): not recorded
+# ---- warm-up (JIT, page cache): every figure once per server, 5 s each, not recorded
 log "warm-up"
 for s in "${names[@]}"; do
-  run_wrk "$s" mb 1m.bin > /dev/null
-  run_wrk "$s" req 4k.bin > /dev/null
-  run_wrk "$s" req 4k.bin -H 'Connection: close' > /dev/null
+  (DURATION=5 run_wrk "$s" mb 1m.bin > /dev/null)
+  (DURATION=5 run_wrk "$s" req 4k.bin > /dev/null)
+  (DURATION=5 run_wrk "$s" req 4k.bin -H 'Connection: close' > /dev/null)
+  run_stime "$s" 5 > /dev/null
   run_curl "$s" > /dev/null
 done
 
