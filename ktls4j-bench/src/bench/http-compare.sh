@@ -19,6 +19,7 @@
 # Needs: apt-get install nginx wrk curl openssl; the jars: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am
 # Usage: ktls4j-bench/src/bench/http-compare.sh [ROUNDS]      (env: DURATION=10 SCLIENTS=8 BIG_MIB=1024 OUT=dir
 #        KEEP=1 keeps the temp dir; JAVA_TOOL_OPTIONS reaches both JVMs; JSSE_JAVA_OPTS only the JSSE server;
+#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new wrk_close);
 #        BASELINE_JAR=old/ktls.jar adds a fourth server, `java -jar old/ktls.jar serve` with the same options, for a
 #        before/after comparison in the same run)
 set -euo pipefail
@@ -246,7 +247,7 @@ raw="$OUT/raw.tsv"
 printf 'round\tfigure\tserver\tvalue\tunits\terrors\tserver_cpu_s\tclient_cpu_s\tload1\n' > "$raw"
 loads="$OUT/uptime.txt"
 : > "$loads"
-figures=(curl_big wrk_1m wrk_4k stime_new wrk_close)
+read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new wrk_close}"
 for r in $(seq "$ROUNDS"); do
   shift_by=$(( (r - 1) % ${#names[@]} ))
   order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
