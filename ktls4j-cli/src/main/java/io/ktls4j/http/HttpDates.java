@@ -31,6 +31,22 @@ public final class HttpDates {
         return IMF_FIXDATE.format(t);
     }
 
+    private record Second(long epochSecond, String text) {
+    }
+
+    private static volatile Second current = new Second(Long.MIN_VALUE, "");
+
+    /** {@link #format} of the current time: formatted once per second, not once per response. */
+    public static String now() {
+        long s = Math.floorDiv(System.currentTimeMillis(), 1000L);
+        Second c = current;
+        if (c.epochSecond() != s) {
+            c = new Second(s, format(Instant.ofEpochSecond(s)));
+            current = c;
+        }
+        return c.text();
+    }
+
     /** The instant of an HTTP date, or {@code null} when it is in none of the three formats. */
     public static Instant parse(String s) {
         if (s == null) {

@@ -4,22 +4,28 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
- * Writes responses to a blocking channel: the head and a small body in one write (one TLS record), a file body
- * through the {@link FileSender} in chunks, each chunk bounded by the send timeout (a client that stops reading gets
- * its connection closed).
+ * Writes responses to a blocking channel: the head and a small body (up to {@link #SMALL_FILE} of a file, or an
+ * in-memory page) in one gathering write, which the TLS layer makes one record; a larger file body through the
+ * {@link FileSender} in chunks, each chunk bounded by the send timeout (a client that stops reading gets its
+ * connection closed).
  */
 final class ResponseWriter {
     /** The largest file chunk per send call; the send timeout applies to each. */
     static final long FILE_CHUNK = 4L << 20;
     /** The size of a heap copy when the sender cannot make progress without blocking. */
     static final long COPY_CHUNK = 64L << 10;
+    /**
+     * File bodies up to this size are read into a buffer and written with the head: one record and one write
+     * instead of a record for the head and another for the body.
+     */
+    static final int SMALL_FILE = 16 << 10;
 
     private final WritableByteChannel channel;
     private final FileSender fileSender;
@@ -27,6 +33,8 @@ final class ResponseWriter {
     private final Duration sendTimeout;
     private final Runnable onStall;
     private long bytesWritten;
+    /** The connection's buffer for small file bodies, made on first use. */
+    private ByteBuffer smallBody;
 
     ResponseWriter(WritableByteChannel channel, FileSender fileSender, Watchdog watchdog, Duration sendTimeout,
                    Runnable onStall) {
@@ -50,12 +58,14 @@ final class ResponseWriter {
     void write(HttpResponse response, boolean headOnly, boolean keepAlive, boolean http10KeepAlive) throws IOException {
         byte[] head = head(response, keepAlive, http10KeepAlive);
         boolean noBody = headOnly || response.status() == 304 || response.contentLength() == 0;
-        if (noBody || response.file() != null) {
+        if (!noBody && response.file() != null && response.file().count() <= SMALL_FILE) {
+            writeFully(ByteBuffer.wrap(head), readSmall(response.file()));
+        } else if (noBody || response.file() != null) {
             writeFully(ByteBuffer.wrap(head));
         } else {
             writeFully(ByteBuffer.wrap(head), ByteBuffer.wrap(response.body()));
         }
-        if (!noBody && response.file() != null) {
+        if (!noBody && response.file() != null && response.file().count() > SMALL_FILE) {
             sendFile(response.file());
         }
     }
@@ -63,7 +73,7 @@ final class ResponseWriter {
     private static byte[] head(HttpResponse r, boolean keepAlive, boolean http10KeepAlive) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("HTTP/1.1 ").append(r.status()).append(' ').append(HttpStatus.reason(r.status())).append("\r\n");
-        sb.append("Date: ").append(HttpDates.format(Instant.now())).append("\r\n");
+        sb.append("Date: ").append(HttpDates.now()).append("\r\n");
         sb.append("Server: ktls4j\r\n");
         for (String[] f : r.headers().fields()) {
             sb.append(f[0]).append(": ").append(f[1]).append("\r\n");
@@ -102,6 +112,22 @@ final class ResponseWriter {
         }
     }
 
+    /** Reads a small file region whole into the connection's buffer, ready to write. */
+    private ByteBuffer readSmall(HttpResponse.FileRegion region) throws IOException {
+        if (smallBody == null) {
+            smallBody = ByteBuffer.allocate(SMALL_FILE);
+        }
+        ByteBuffer b = smallBody.clear().limit((int) region.count());
+        try (FileChannel file = FileChannel.open(region.path(), StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (file.read(b, region.position() + b.position()) < 0) {
+                    throw new IOException(region.path().getFileName() + " shrank while it was being sent");
+                }
+            }
+        }
+        return b.flip();
+    }
+
     /**
      * The fallback when the sender made no progress: {@code transferTo} returns 0 rather than block when the socket
      * buffer is full and the socket is non-blocking underneath (as for virtual threads). A plain write blocks (parks)
@@ -121,10 +147,24 @@ final class ResponseWriter {
         return count;
     }
 
-    /** Writes every byte of the buffers (the channel is blocking). */
+    /** Writes every byte of the buffers (the channel is blocking), gathering them into one write where it can. */
     void writeFully(ByteBuffer... srcs) throws IOException {
         Watchdog.Timer timer = watchdog.arm(sendTimeout, onStall);
         try {
+            if (srcs.length > 1 && channel instanceof GatheringByteChannel g) {
+                int first = 0;
+                while (first < srcs.length) {
+                    long n = g.write(srcs, first, srcs.length - first);
+                    if (n < 0) {
+                        throw new IOException("the channel refused to write");
+                    }
+                    bytesWritten += n;
+                    while (first < srcs.length && !srcs[first].hasRemaining()) {
+                        first++;
+                    }
+                }
+                return;
+            }
             for (ByteBuffer b : srcs) {
                 while (b.hasRemaining()) {
                     int n = channel.write(b);

@@ -15,6 +15,14 @@ class HttpDatesTest {
     }
 
     @Test
+    void nowIsTheCurrentSecond() {
+        Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant now = HttpDates.parse(HttpDates.now());
+        Instant after = Instant.now();
+        assertThat(now).isBetween(before, after);
+    }
+
+    @Test
     void parsesAllThreeFormats() {
         assertThat(HttpDates.parse("Sun, 06 Nov 1994 08:49:37 GMT")).isEqualTo(T);
         assertThat(HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT")).isEqualTo(T);

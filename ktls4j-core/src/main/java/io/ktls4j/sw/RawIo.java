@@ -42,6 +42,19 @@ final class RawIo {
     }
 
     /**
+     * Reads only bytes the socket has queued already, never blocking and never probing for end of stream: 0 when
+     * nothing is queued (also at end of stream, which the next blocking read reports). For a blocking read that has
+     * its data and only takes more if more is there, as {@code tls_sw_recvmsg} does once it has reached its target:
+     * one {@code FIONREAD}, where {@link #read} with {@code dontWait} would park the thread for a 1 ms probe.
+     */
+    int readQueued(ByteBuffer dst) throws IOException {
+        if (!channel.isBlocking()) {
+            return channel.read(dst);
+        }
+        return dst.hasRemaining() && available() > 0 ? channel.read(dst) : 0;
+    }
+
+    /**
      * Nothing is queued: tells "no data yet" (0) from end of stream (-1) by a 1 ms timed read through the socket
      * adaptor, whose {@code SO_TIMEOUT} does not touch the channel's own blocking mode.
      */

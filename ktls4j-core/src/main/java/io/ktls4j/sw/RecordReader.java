@@ -153,14 +153,18 @@ final class RecordReader {
         return in.remaining() >= TlsRecords.HEADER_SIZE + body ? body : -1;
     }
 
-    /** Reads more raw bytes; returns the count (0: would block). */
+    /**
+     * Reads more raw bytes; returns the count (0: would block). Neither {@code block} nor {@code dontWait}: a
+     * blocking read that already has data looking for more; it takes only what is queued (end of stream is left to
+     * the next read).
+     */
     int fill(boolean block, boolean dontWait) throws IOException {
         if (eof) {
             return 0;
         }
         in.compact();
         try {
-            int n = io.read(in, dontWait || !block);
+            int n = !block && !dontWait ? io.readQueued(in) : io.read(in, dontWait || !block);
             if (n < 0) {
                 eof = true;
                 return 0;

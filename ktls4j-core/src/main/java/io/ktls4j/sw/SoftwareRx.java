@@ -150,7 +150,8 @@ final class SoftwareRx {
                 boolean mustWait = copied < (waitAll ? want : 1); // the kernel's target: sock_rcvlowat()
                 ByteBuffer into = !peek && dsts.length == 1 ? dsts[0] : null;
                 try {
-                    rec = reader.next(mustWait && !nb, dontWait, into);
+                    // past the target only records already queued are taken (no wait, no end-of-stream probe)
+                    rec = reader.next(mustWait && !nb, mustWait && dontWait, into);
                 } catch (KeyExpiredException e) {
                     if (copied > 0 || first != null) {
                         break;

@@ -49,6 +49,65 @@ class SoftwareKtlsSocketTest {
     }
 
     @Test
+    void blocking_read_merges_records_already_queued() throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            p.fd.install(Direction.TX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+            p.cfd.install(Direction.RX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+            p.fd.send(ByteBuffer.wrap("one,".getBytes(StandardCharsets.US_ASCII)));
+            p.fd.send(ByteBuffer.wrap("two".getBytes(StandardCharsets.US_ASCII)));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (p.cfdChannel.socket().getInputStream().available() < 2 * (5 + 4 + 17) - 1
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(1); // both records in the receive queue before the read
+            }
+            ByteBuffer buf = ByteBuffer.allocate(64);
+            assertThat(p.cfd.read(buf)).isEqualTo(7);
+            assertThat(new String(buf.array(), 0, 7, StandardCharsets.US_ASCII)).isEqualTo("one,two");
+        }
+    }
+
+    @Test
+    void blocking_read_returns_its_record_without_waiting_for_more() throws Exception {
+        // Once a blocking read has data it takes only what is queued: no wait, no end-of-stream probe. A probe that
+        // waits 1 ms per read (as one did) makes these 300 round trips take at least 300 ms.
+        try (SoftwarePair p = new SoftwarePair()) {
+            for (var s : new io.ktls4j.KtlsSocket[] {p.fd, p.cfd}) {
+                s.install(Direction.TX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+                s.install(Direction.RX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+            }
+            int rounds = 300;
+            Thread echo = Thread.ofPlatform().start(() -> {
+                ByteBuffer b = ByteBuffer.allocate(4096);
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        b.clear();
+                        if (p.cfd.read(b) <= 0) {
+                            return;
+                        }
+                        p.cfd.send(b.flip());
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            ByteBuffer in = ByteBuffer.allocate(4096);
+            byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 20; i++) { // warm-up, same exchange
+                p.fd.send(ByteBuffer.wrap(ping));
+                assertThat(p.fd.read(in.clear())).isEqualTo(4);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 20; i < rounds; i++) {
+                p.fd.send(ByteBuffer.wrap(ping));
+                assertThat(p.fd.read(in.clear())).isEqualTo(4);
+            }
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            echo.join();
+            assertThat(millis).as("%d round trips", rounds - 20).isLessThan(250);
+        }
+    }
+
+    @Test
     void control_record_needs_receive_and_comes_alone() throws Exception {
         try (SoftwarePair p = new SoftwarePair()) {
             p.fd.install(Direction.TX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.CHACHA20_POLY1305, 0));

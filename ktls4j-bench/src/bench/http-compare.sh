@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# Side-by-side HTTPS file serving on loopback: nginx (Debian, OpenSSL), `ktls serve --backend software` and a
+# JSSE server (Netty with the JDK's SSLEngine, io.ktls4j.bench.http.JsseFileServer). Same P-256 certificate, TLS 1.3
+# with TLS_AES_128_GCM_SHA256 only on all three, same files.
+#
+# Figures, per round, the three servers interleaved (the first server rotates each round, so a load change hits
+# all alike):
+#   1. one-connection download of a 1 GiB file:      curl --tlsv1.3 --tls13-ciphers ... -w '%{speed_download}'
+#   2. 64-connection throughput on a 1 MiB file:     wrk -t2 -c64 -d${DURATION}s (body+head bytes / s)
+#   3. keep-alive requests/s on a 4 KiB file:        wrk -t2 -c64 -d${DURATION}s
+#   4. new TLS connections/s, full handshakes:       ${SCLIENTS} x openssl s_time -new -www /4k.bin (HTTP/1.0,
+#                                                     one 4 KiB GET per connection, never resumed)
+#   5. new connections/s as wrk makes them:          wrk -t2 -c64 -H 'Connection: close' on the 4 KiB file; wrk
+#                                                     resumes TLS sessions where the server issues tickets
+# Prints a Markdown table of medians with ratios ktls/nginx and ktls/JSSE, the CPU time that server and client
+# spent per MB, request or connection (from /proc/PID/stat and bash's `time`), the per-round values and `uptime`;
+# writes them to $OUT (raw.tsv, table.md, uptime.txt, header.txt).
+#
+# Needs: apt-get install nginx wrk curl openssl; the jars: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am
+# Usage: ktls4j-bench/src/bench/http-compare.sh [ROUNDS]      (env: DURATION=10 SCLIENTS=8 BIG_MIB=1024 OUT=dir
+#        KEEP=1 keeps the temp dir; JAVA_TOOL_OPTIONS reaches both JVMs; JSSE_JAVA_OPTS only the JSSE server;
+#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new wrk_close);
+#        BASELINE_JAR=old/ktls.jar adds a fourth server, `java -jar old/ktls.jar serve` with the same options, for a
+#        before/after comparison in the same run)
+set -euo pipefail
+
+ROUNDS="${1:-${ROUNDS:-3}}"
+DURATION="${DURATION:-10}"
+SCLIENTS="${SCLIENTS:-8}"
+BIG_MIB="${BIG_MIB:-1024}"
+NGINX_PORT="${NGINX_PORT:-9443}"
+KTLS_PORT="${KTLS_PORT:-9444}"
+JSSE_PORT="${JSSE_PORT:-9445}"
+BASE_PORT="${BASE_PORT:-9446}"
+SUITE=TLS_AES_128_GCM_SHA256
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+# shellcheck source=../../../bin/find-jdk.sh
+. "$repo/bin/find-jdk.sh"
+jdk="$(ktls4j_find_jdk)" || { echo "http-compare: no JDK >= 22 found" >&2; exit 1; }
+OUT="${OUT:-$repo/ktls4j-bench/target/http-compare}"
+
+missing=""
+for tool in nginx wrk curl openssl; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  echo "http-compare: missing:$missing  (as root: apt-get update && apt-get install -y nginx wrk curl openssl)" >&2
+  exit 1
+fi
+bench_jar="$repo/ktls4j-bench/target/benchmarks.jar"
+if [ ! -f "$bench_jar" ] || [ ! -f "$repo/ktls4j-cli/target/ktls.jar" ]; then
+  echo "http-compare: build first: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am" >&2
+  exit 1
+fi
+
+tmp="$(mktemp -d /tmp/http-compare.XXXXXX)"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "http-compare: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$OUT" "$tmp/www" "$tmp/nginx/tmp"
+chmod 755 "$tmp" "$tmp/www" # nginx's workers run as www-data
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+# ---- certificate (one ECDSA P-256 pair for all three) and files
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+log "creating test files (${BIG_MIB} MiB, 1 MiB, 4 KiB of random bytes) in $tmp/www"
+head -c $((BIG_MIB << 20)) /dev/urandom > "$tmp/www/big.bin"
+head -c $((1 << 20)) /dev/urandom > "$tmp/www/1m.bin"
+head -c 4096 /dev/urandom > "$tmp/www/4k.bin"
+big_size=$((BIG_MIB << 20))
+
+# ---- nginx: private config, not a daemon, TLS 1.3 + AES-128-GCM only, sendfile, keep-alive, one worker per core
+cores="$(nproc)"
+cat > "$tmp/nginx/nginx.conf" <<EOF
+worker_processes $cores;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  client_body_temp_path $tmp/nginx/tmp;
+  proxy_temp_path $tmp/nginx/tmp;
+  fastcgi_temp_path $tmp/nginx/tmp;
+  uwsgi_temp_path $tmp/nginx/tmp;
+  scgi_temp_path $tmp/nginx/tmp;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl;
+    server_name localhost;
+    ssl_certificate $tmp/cert.pem;
+    ssl_certificate_key $tmp/key.pem;
+    ssl_protocols TLSv1.3;
+    ssl_conf_command Ciphersuites $SUITE;
+    root $tmp/www;
+  }
+}
+EOF
+
+log "starting nginx :$NGINX_PORT, ktls serve :$KTLS_PORT, JsseFileServer :$JSSE_PORT"
+nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 &
+pids+=($!)
+nginx_pid=$!
+"$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
+  --tls 1.3 --ciphers "$SUITE" --quiet > "$tmp/ktls.out" 2>&1 &
+pids+=($!)
+ktls_pid=$! # the launcher execs java: this is the server JVM
+# shellcheck disable=SC2086
+"$jdk/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${JSSE_JAVA_OPTS:-} \
+  -cp "$bench_jar" io.ktls4j.bench.http.JsseFileServer --port "$JSSE_PORT" --cert "$tmp/cert.pem" \
+  --key "$tmp/key.pem" --root "$tmp/www" > "$tmp/jsse.out" 2>&1 &
+pids+=($!)
+jsse_pid=$!
+names=(nginx ktls jsse)
+if [ -n "${BASELINE_JAR:-}" ]; then
+  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$BASELINE_JAR" serve "$tmp/www" --port "$BASE_PORT" \
+    --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet \
+    > "$tmp/base.out" 2>&1 &
+  pids+=($!)
+  base_pid=$!
+  names+=(base)
+fi
+declare -A port=([nginx]=$NGINX_PORT [ktls]=$KTLS_PORT [jsse]=$JSSE_PORT [base]=$BASE_PORT)
+
+url() { echo "https://localhost:${port[$1]}/$2"; }
+
+for s in "${names[@]}"; do
+  ok=""
+  for _ in $(seq 240); do
+    if curl -sf --cacert "$tmp/cert.pem" -o /dev/null "$(url "$s" 4k.bin)"; then ok=1; break; fi
+    sleep 0.5
+  done
+  if [ -z "$ok" ]; then
+    echo "http-compare: $s did not come up on :${port[$s]}; its output:" >&2
+    cat "$tmp/$s.out" >&2 || true
+    exit 1
+  fi
+  negotiated="$(curl -sv --cacert "$tmp/cert.pem" -o /dev/null "$(url "$s" 4k.bin)" 2>&1 | sed -n 's/^\* SSL connection using //p')"
+  log "$s is up: $negotiated"
+done
+
+# CPU time (user + system, seconds) of a server's processes: nginx's master and workers, or the JVM
+hz="$(getconf CLK_TCK)"
+server_cpu() {
+  local p list
+  case "$1" in
+    nginx) list="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')" ;;
+    ktls) list="$ktls_pid" ;;
+    jsse) list="$jsse_pid" ;;
+    base) list="$base_pid" ;;
+  esac
+  for p in $list; do
+    sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true
+  done | awk -v hz="$hz" '{t += $12 + $13} END {printf "%.2f\n", t / hz}'
+}
+TIMEFORMAT='%U %S'
+
+cat > "$tmp/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRKRESULT %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+EOF
+
+# Each run prints: value units errors server_cpu_s client_cpu_s
+#   units: the amount the CPU time is divided by (MB, requests or connections); errors: wrk's socket errors/non-2xx
+run_wrk() { # server per(mb|req) file extra-args...
+  local s="$1" per="$2" f="$3"; shift 3
+  local c0 c1 line
+  c0="$(server_cpu "$s")"
+  { time wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$tmp/report.lua" "$@" "$(url "$s" "$f")" > "$tmp/wrk.out" ; } 2> "$tmp/time.out"
+  c1="$(server_cpu "$s")"
+  line="$(grep '^WRKRESULT' "$tmp/wrk.out")"
+  echo "$line $c0 $c1 $(cat "$tmp/time.out")" | awk -v per="$per" '{
+    d = $2 / 1e6; mb = $4 / 1e6
+    v = per == "mb" ? mb / d : $3 / d; u = per == "mb" ? mb : $3
+    printf "%.1f %.1f %d/%d %.2f %.2f\n", v, u, $5 + $6 + $7 + $9, $8, $11 - $10, $12 + $13 }'
+}
+
+run_curl() { # server
+  local s="$1" c0 c1 out
+  c0="$(server_cpu "$s")"
+  { time curl -s --cacert "$tmp/cert.pem" --tlsv1.3 --tls13-ciphers "$SUITE" -o /dev/null \
+      -w '%{http_code} %{size_download} %{speed_download}' "$(url "$s" big.bin)" > "$tmp/curl.out" || true ; } 2> "$tmp/time.out"
+  c1="$(server_cpu "$s")"
+  out="$(cat "$tmp/curl.out")"
+  set -- $out
+  if [ "${1:-}" = 200 ] && [ "${2:-}" = "$big_size" ]; then
+    echo "$3 $2 $c0 $c1 $(cat "$tmp/time.out")" | awk '{printf "%.1f %.1f - %.2f %.2f\n", $1 / 1e6, $2 / 1e6, $4 - $3, $5 + $6}'
+  else
+    echo "FAIL($out) 0 - - -" | tr -s ' ' | sed 's/(\([^)]*\) \([^)]*\))/(\1_\2)/g'
+  fi
+}
+
+run_stime() { # server [seconds]: full handshakes/s from SCLIENTS parallel `openssl s_time -new` clients
+  local s="$1" secs="${2:-$DURATION}" i t0 t1 c0 c1 total
+  c0="$(server_cpu "$s")"
+  t0="$(date +%s.%N)"
+  { time (
+    for i in $(seq "$SCLIENTS"); do
+      timeout $((secs + 30)) openssl s_time -connect "localhost:${port[$s]}" -new -time "$secs" -www /4k.bin \
+        -tls1_3 -ciphersuites "$SUITE" > "$tmp/stime.$i" 2>&1 &
+    done
+    wait ) ; } 2> "$tmp/time.out"
+  t1="$(date +%s.%N)"
+  c1="$(server_cpu "$s")"
+  total="$(cat "$tmp"/stime.* | awk '/connections in .* real seconds/ {c += $1} END {print c + 0}')"
+  rm -f "$tmp"/stime.*
+  echo "$total $t0 $t1 $c0 $c1 $(cat "$tmp/time.out")" |
+    awk '{printf "%.1f %d - %.2f %.2f\n", $1 / ($3 - $2), $1, $5 - $4, $6 + $7}'
+}
+
+# ---- warm-up (JIT, page cache): every figure once per server, 5 s each, not recorded
+log "warm-up"
+for s in "${names[@]}"; do
+  (DURATION=5 run_wrk "$s" mb 1m.bin > /dev/null)
+  (DURATION=5 run_wrk "$s" req 4k.bin > /dev/null)
+  (DURATION=5 run_wrk "$s" req 4k.bin -H 'Connection: close' > /dev/null)
+  run_stime "$s" 5 > /dev/null
+  run_curl "$s" > /dev/null
+done
+
+raw="$OUT/raw.tsv"
+printf 'round\tfigure\tserver\tvalue\tunits\terrors\tserver_cpu_s\tclient_cpu_s\tload1\n' > "$raw"
+loads="$OUT/uptime.txt"
+: > "$loads"
+read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new wrk_close}"
+for r in $(seq "$ROUNDS"); do
+  shift_by=$(( (r - 1) % ${#names[@]} ))
+  order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
+  up="$(uptime)"
+  echo "round $r start: $up" >> "$loads"
+  load1="$(echo "$up" | sed 's/.*load average: \([0-9.]*\).*/\1/')"
+  log "round $r/$ROUNDS (order ${order[*]}); $up"
+  for fig in "${figures[@]}"; do
+    for s in "${order[@]}"; do
+      case "$fig" in
+        curl_big) res="$(run_curl "$s")" ;;
+        wrk_1m) res="$(run_wrk "$s" mb 1m.bin)" ;;
+        wrk_4k) res="$(run_wrk "$s" req 4k.bin)" ;;
+        stime_new) res="$(run_stime "$s")" ;;
+        wrk_close) res="$(run_wrk "$s" req 4k.bin -H 'Connection: close')" ;;
+      esac
+      printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$fig" "$s" "$(echo "$res" | tr ' ' '\t')" "$load1" >> "$raw"
+      log "  $fig $s: $res"
+    done
+  done
+  echo "round $r end:   $(uptime)" >> "$loads"
+done
+
+# ---- tables
+# column of raw.tsv: 4 value, 5 units, 6 errors, 7 server cpu, 8 client cpu
+med() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+median() { # figure server
+  awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $4 ~ /^[0-9.]+$/ {print $4}' "$raw" | med
+}
+# median over rounds of (cpu column / units) * scale
+cost() { # figure server column scale
+  awk -F'\t' -v f="$1" -v s="$2" -v c="$3" -v k="$4" '$2 == f && $3 == s && $c ~ /^[0-9.]+$/ && $5 > 0 {print $c / $5 * k}' "$raw" | med
+}
+# median over rounds of the same-round ratio a/b
+round_ratio() { # figure a b
+  awk -F'\t' -v f="$1" -v a="$2" -v b="$3" '$2 == f && $4 ~ /^[0-9.]+$/ {v[$1 "," $3] = $4; r[$1] = 1}
+    END {for (i in r) if ((i "," a) in v && (i "," b) in v && v[i "," b] > 0) print v[i "," a] / v[i "," b]}' "$raw" | med
+}
+runs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s {printf "%s%s", sep, $4; sep = " "}' "$raw"; }
+errs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $6 != "-" {split($6, e, "/"); a += e[1]; b += e[2]; n++} END {if (n) printf "%d/%d", a, b; else printf "-"}' "$raw"; }
+fmt() { awk -v x="$1" -v d="${2:-1}" 'BEGIN {if (x == "nan") print "-"; else printf "%.*f\n", d, x}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f\n", a / b}'; }
+
+declare -A title=(
+  [curl_big]="${BIG_MIB} MiB download, 1 connection (curl), MB/s"
+  [wrk_1m]="1 MiB file, 64 connections (wrk -t2 -c64), MB/s"
+  [wrk_4k]="4 KiB file, keep-alive, 64 connections (wrk -t2 -c64), requests/s"
+  [stime_new]="new TLS connections/s, full handshakes (${SCLIENTS} x openssl s_time -new, one 4 KiB GET each)"
+  [wrk_close]="new connections/s, wrk -t2 -c64 'Connection: close' on 4 KiB (wrk resumes sessions where tickets are issued)"
+)
+declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [wrk_close]="µs/conn")
+declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [wrk_close]=1000000)
+table="$OUT/table.md"
+{
+  hb=""; hr=""; al=""
+  if [ -n "${BASELINE_JAR:-}" ]; then hb=" ktls before (BASELINE_JAR) |"; hr=" ktls/before |"; al="---:|"; fi
+  echo "| figure | nginx | ktls serve (software) | JSSE (Netty) |$hb ktls/nginx | ktls/JSSE |$hr"
+  echo "|---|---:|---:|---:|$al---:|---:|$al"
+  for fig in "${figures[@]}"; do
+    n="$(median "$fig" nginx)"; k="$(median "$fig" ktls)"; j="$(median "$fig" jsse)"
+    vb=""; rb=""
+    if [ -n "${BASELINE_JAR:-}" ]; then
+      b="$(median "$fig" base)"
+      vb=" $(fmt "$b" 0) |"; rb=" $(ratio "$k" "$b") ($(fmt "$(round_ratio "$fig" ktls base)" 2)) |"
+    fi
+    echo "| ${title[$fig]} | $(fmt "$n" 0) | $(fmt "$k" 0) | $(fmt "$j" 0) |$vb $(ratio "$k" "$n") ($(fmt "$(round_ratio "$fig" ktls nginx)" 2)) | $(ratio "$k" "$j") ($(fmt "$(round_ratio "$fig" ktls jsse)" 2)) |$rb"
+  done
+  echo
+  echo "Medians of $ROUNDS rounds, ${DURATION} s per wrk/s_time run; ratios: of the medians (in brackets: the median of"
+  echo "the same-round ratios)."
+  echo
+  echo "CPU time per unit of work (medians over the rounds; user + system; server = all its processes and threads,"
+  echo "client = curl, wrk or the s_time clients):"
+  echo
+  printf '| figure | unit |'
+  for col in server client; do
+    for s in "${names[@]}"; do printf ' %s: %s |' "$col" "$s"; done
+  done
+  echo
+  printf '|---|---|'
+  for _ in "${names[@]}" "${names[@]}"; do printf -- '---:|'; done
+  echo
+  for fig in "${figures[@]}"; do
+    printf '| %s | %s |' "$fig" "${unit[$fig]}"
+    for col in 7 8; do
+      for s in "${names[@]}"; do
+        printf ' %s |' "$(fmt "$(cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
+      done
+    done
+    echo
+  done
+  echo
+  echo "Per-round values (round order) and wrk errors (socket errors/non-2xx, summed over the rounds):"
+  echo
+  echo '```'
+  for fig in "${figures[@]}"; do
+    for s in "${names[@]}"; do
+      printf '%-10s %-6s %s   errors %s\n' "$fig" "$s" "$(runs "$fig" "$s")" "$(errs "$fig" "$s")"
+    done
+  done
+  cat "$loads"
+  echo '```'
+} > "$table"
+{
+  echo "# http-compare $(date -u +%FT%TZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "# $(nproc) CPUs, $(uname -r), $("$jdk/bin/java" -version 2>&1 | head -1), $(nginx -v 2>&1), $(openssl version),"
+  echo "# $(wrk -v 2>&1 | head -1 | cut -c1-40), $(curl --version | head -1 | cut -d' ' -f1-2)"
+} > "$OUT/header.txt"
+cat "$OUT/header.txt" "$table"
