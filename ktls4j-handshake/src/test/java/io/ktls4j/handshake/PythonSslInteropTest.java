@@ -61,8 +61,15 @@ class PythonSslInteropTest {
 
     private static int listeningPort(PeerProcess p) throws Exception {
         p.awaitOutput("LISTENING", WAIT);
-        Matcher m = Pattern.compile("LISTENING (\\d+)").matcher(p.output());
-        assertThat(m.find()).isTrue();
+        // the number may still be on its way: wait for the whole line
+        Pattern line = Pattern.compile("LISTENING (\\d+)\\r?\\n");
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        Matcher m = line.matcher(p.output());
+        while (!m.find()) {
+            assertThat(System.nanoTime()).as("a whole LISTENING line from %s", p.describe()).isLessThan(end);
+            Thread.sleep(10);
+            m = line.matcher(p.output());
+        }
         return Integer.parseInt(m.group(1));
     }
 
