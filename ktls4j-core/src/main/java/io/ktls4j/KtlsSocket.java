@@ -119,7 +119,11 @@ public interface KtlsSocket extends AutoCloseable {
     /** An ordinary {@link java.nio.channels.ByteChannel} view for application code. */
     KtlsChannel asChannel();
 
-    /** Closes the socket. An open ({@link MsgFlag#MORE}) record is discarded. */
+    /**
+     * Closes the socket. An open ({@link MsgFlag#MORE}) record is discarded. A call blocked on this socket in another
+     * thread (a send to a peer that stopped reading, a read with nothing to read) ends with an {@link IOException}
+     * or end of stream; close does not wait for it to make progress.
+     */
     @Override
     void close() throws IOException;
 }

@@ -102,6 +102,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Seconds an idle keep-alive connection is kept (default: ${DEFAULT-VALUE}).")
     double keepAliveTimeout;
 
+    @Option(names = "--send-timeout", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Seconds a response may stall on a client that stopped reading, then the connection is "
+                    + "closed (default: ${DEFAULT-VALUE}).")
+    double sendTimeout;
+
     @Option(names = "--quiet", description = "No per-connection log lines.")
     boolean quiet;
 
@@ -148,7 +153,7 @@ final class ServeCommand implements Callable<Integer> {
         KtlsContext context = context(certFile, keyFile, stats);
         StaticFileHandler files = new StaticFileHandler(dir);
         HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                HttpLimits.DEFAULT.sendTimeout());
+                seconds(sendTimeout));
         var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();
@@ -173,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
         io.ktls4j.agent.HandshakeAgent handshakes = io.ktls4j.agent.HandshakeAgent.connect(agent);
         StaticFileHandler files = new StaticFileHandler(dir);
         HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                HttpLimits.DEFAULT.sendTimeout());
+                seconds(sendTimeout));
         var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();

@@ -191,6 +191,44 @@ class ServeCommandTest {
         }
     }
 
+    /**
+     * A TLS client that asks for a large file and never reads: the send timeout closes the connection (the software
+     * record layer's blocked sender must not keep the closer waiting), the slot is freed, others are served.
+     */
+    @Test
+    void clientThatStopsReadingIsCutOffAfterTheSendTimeoutOnTheSoftwareRecordLayer() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (var f = new java.io.RandomAccessFile(www.resolve("big.bin").toFile(), "rw")) {
+            f.setLength(256L << 20);
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software",
+                "--send-timeout", "1", "--max-connections", "2")) {
+            io.ktls4j.handshake.KtlsContext client = io.ktls4j.handshake.KtlsContext.forClient()
+                    .trustManager(s.certificate).backend(new io.ktls4j.sw.SoftwareBackend()).build();
+            var channel = java.nio.channels.SocketChannel.open();
+            channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 16384);
+            channel.connect(new java.net.InetSocketAddress("127.0.0.1", s.port));
+            try (var stalled = client.connect(channel, "localhost")) {
+                long t0 = System.nanoTime();
+                stalled.write(java.nio.ByteBuffer.wrap(
+                        "GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!s.log().contains("the send timed out") && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(s.log()).as("the stalled connection's log line").contains("the send timed out");
+                assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(1000L);
+                // both slots are free again: two more clients are served at once
+                for (int i = 0; i < 2; i++) {
+                    Cli ok = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a" + i).toString(), "--cacert",
+                            s.certificate.toString());
+                    assertThat(ok.exitCode()).as(ok.err()).isZero();
+                }
+            }
+        }
+    }
+
     @Test
     void usageErrors() {
         String state = tmp.resolve("state").toString();

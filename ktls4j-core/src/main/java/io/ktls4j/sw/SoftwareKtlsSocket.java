@@ -149,11 +149,13 @@ public final class SoftwareKtlsSocket implements KtlsSocket {
         }
         closed = true;
         try {
-            tx.close();
-            rx.close();
+            // The channel first: a sender stuck on a peer that stopped reading (or a blocked reader) holds its
+            // direction's lock inside a channel call, and only closing the channel makes it let go.
+            channel.close();
         } finally {
             SoftwareBackend.detach(channel);
-            channel.close();
+            tx.close();
+            rx.close();
         }
     }
 

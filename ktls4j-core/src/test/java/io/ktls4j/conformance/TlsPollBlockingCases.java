@@ -146,6 +146,58 @@ public abstract class TlsPollBlockingCases extends ConformanceCases {
         assertThat(got.array()).isEqualTo(data);
     }
 
+    /**
+     * Not a selftest: the contract's {@link KtlsSocket#close()} on a socket whose sender is blocked on a peer that
+     * stopped reading. close() returns and the sender fails, as {@code close(2)} after {@code shutdown(2)} wakes a
+     * blocked {@code sendmsg}; it must not wait for the sender (a send timeout closes the socket from another thread).
+     */
+    @TlsVariants
+    void close_wakes_a_blocked_sender(Variant v) throws Exception {
+        Pair p = tls(v);
+        p.fd().channel().setOption(StandardSocketOptions.SO_SNDBUF, 16384);
+        p.cfd().channel().setOption(StandardSocketOptions.SO_RCVBUF, 16384);
+        byte[] data = new byte[8 << 20]; // far more than both socket buffers hold: the send blocks
+        Future<Integer> sender = background(() -> p.fd().send(ByteBuffer.wrap(data)));
+        long deadline = System.nanoTime() + FOREVER.toNanos();
+        while (p.cfd().channel().socket().getInputStream().available() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5); // until the sender's first records reach the peer's receive queue
+        }
+        assertThat(sender.isDone()).as("the 8 MiB send is still blocked").isFalse();
+        Future<Void> closer = background(() -> {
+            p.fd().close();
+            return null;
+        });
+        assertThat(catchThrowable(() -> closer.get(FOREVER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)))
+                .as("close() returned while a send was blocked").isNull();
+        Throwable failed = catchThrowable(() -> sender.get(FOREVER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(failed).as("the blocked send ended with an I/O error").isInstanceOf(java.util.concurrent.ExecutionException.class);
+        assertThat(failed.getCause()).isInstanceOf(java.io.IOException.class);
+    }
+
+    /** Not a selftest: close() from another thread wakes a reader blocked on a socket with nothing to read. */
+    @TlsVariants
+    void close_wakes_a_blocked_reader(Variant v) throws Exception {
+        Pair p = tls(v);
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        Future<Integer> reader = background(() -> {
+            reading.countDown();
+            return p.cfd().read(ByteBuffer.allocate(16));
+        });
+        reading.await();
+        assertThat(SocketIo.staysUnreadable(p.cfd(), Duration.ofMillis(50))).isTrue();
+        Future<Void> closer = background(() -> {
+            p.cfd().close();
+            return null;
+        });
+        assertThat(catchThrowable(() -> closer.get(FOREVER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)))
+                .as("close() returned while a read was blocked").isNull();
+        Throwable ended = catchThrowable(() -> reader.get(FOREVER.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(ended).as("the blocked read ended (with an error or end of stream), it did not hang")
+                .satisfiesAnyOf(t -> assertThat(t).isNull(),
+                        t -> assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class)
+                                .hasCauseInstanceOf(java.io.IOException.class));
+    }
+
     static byte[] pattern(int n) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) {
