@@ -57,9 +57,11 @@ public final class HandshakeAgent {
     static final long SEND_MILLIS = 10_000;
     /**
      * Record layers attached to channels whose request was refused untouched: a retry on the same channel reuses it
-     * (a second {@code TCP_ULP} would be EEXIST).
+     * (a second {@code TCP_ULP} would be EEXIST). The layer holds its channel, so a weak map would never drop an
+     * entry: entries of closed channels are dropped instead at every use, which bounds the map by the refused
+     * channels still open.
      */
-    private static final Map<java.nio.channels.SocketChannel, FallbackKtlsSocket> UNUSED = new java.util.WeakHashMap<>();
+    private static final Map<java.nio.channels.SocketChannel, FallbackKtlsSocket> UNUSED = new java.util.HashMap<>();
 
     private final Path socket;
     private final String agentVersion;
@@ -71,6 +73,27 @@ public final class HandshakeAgent {
         this.agentVersion = agentVersion;
         this.agentHasKtls = agentHasKtls;
         this.protocolVersion = protocolVersion;
+    }
+
+    private static void keepUntouched(java.nio.channels.SocketChannel channel, FallbackKtlsSocket layer) {
+        synchronized (UNUSED) {
+            UNUSED.values().removeIf(l -> !l.channel().isOpen());
+            UNUSED.put(channel, layer);
+        }
+    }
+
+    private static FallbackKtlsSocket reclaimUntouched(java.nio.channels.SocketChannel channel) {
+        synchronized (UNUSED) {
+            UNUSED.values().removeIf(l -> !l.channel().isOpen());
+            return UNUSED.remove(channel);
+        }
+    }
+
+    /** For tests: the refused channels whose record layer is kept for a retry. */
+    static int untouchedKept() {
+        synchronized (UNUSED) {
+            return UNUSED.size();
+        }
     }
 
     /**
@@ -139,9 +162,7 @@ public final class HandshakeAgent {
             throw new KtlsException(Errno.ENOTCONN, "the channel must be connected before its handshake");
         }
         FallbackKtlsSocket layer;
-        synchronized (UNUSED) {
-            layer = UNUSED.remove(channel);
-        }
+        layer = reclaimUntouched(channel);
         if (layer == null) {
             layer = Ktls.attach(channel, BackendPolicy.AUTO);
         }
@@ -159,9 +180,7 @@ public final class HandshakeAgent {
                 throw e;
             }
         } catch (IOException e) {
-            synchronized (UNUSED) {
-                UNUSED.put(channel, layer); // the request never reached the agent: the socket is as it was
-            }
+            keepUntouched(channel, layer); // the request never reached the agent: the socket is as it was
             throw new IOException("cannot send the request to the agent at " + socket + ": " + e.getMessage(), e);
         }
         boolean keepConnection = false;
@@ -202,9 +221,7 @@ public final class HandshakeAgent {
             HandshakeRequest request, HandshakeReply reply, UnixStream agentConnection) throws IOException {
         if (reply.status() != AgentStatus.OK) {
             if (reply.socketState() == SocketState.UNTOUCHED) {
-                synchronized (UNUSED) {
-                    UNUSED.put(channel, layer);
-                }
+                keepUntouched(channel, layer);
                 throw new AgentException(reply.status(), SocketState.UNTOUCHED, reply.message());
             }
             throw unusable(channel, reply.status(), reply.message(), null);

@@ -72,4 +72,41 @@ class RefusalTest {
         fixture.awaitLog("KTLS_UNAVAILABLE", 2000);
         assertThat(TestFds.awaitOpenCount(before)).isEqualTo(before);
     }
+
+    /**
+     * A refused channel's record layer is kept for a retry only while the channel is open: after 100 refused and
+     * closed connections none is kept, and a closed channel can be collected (its kept layer held it forever once).
+     */
+    @Test
+    void refusedChannelsAreNotKeptOnceClosed() throws Exception {
+        java.lang.ref.WeakReference<SocketChannel> first = null;
+        try (var listener = java.nio.channels.ServerSocketChannel.open()
+                .bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+            for (int i = 0; i < 100; i++) {
+                SocketChannel ch = SocketChannel.open(listener.getLocalAddress());
+                listener.accept().close();
+                try {
+                    assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
+                            .isInstanceOf(AgentException.class);
+                    assertThat(HandshakeAgent.untouchedKept()).as("kept while open").isGreaterThanOrEqualTo(1);
+                } finally {
+                    ch.close();
+                }
+                if (first == null) {
+                    first = new java.lang.ref.WeakReference<>(ch);
+                }
+            }
+            try (SocketChannel open = SocketChannel.open(listener.getLocalAddress());
+                 SocketChannel accepted = listener.accept()) {
+                assertThatThrownBy(() -> fixture.agent().handshake(open, HandshakeRequest.client("localhost").build()))
+                        .isInstanceOf(AgentException.class);
+                assertThat(HandshakeAgent.untouchedKept()).as("only the one still open").isEqualTo(1);
+            }
+        }
+        for (int i = 0; i < 50 && first.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(first.get()).as("the first refused channel, closed, was collected").isNull();
+    }
 }
