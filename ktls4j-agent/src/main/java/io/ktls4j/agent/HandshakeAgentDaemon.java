@@ -27,6 +27,11 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
     public static final String VERSION = "ktls4j-agent " + version();
     /** How long {@link #close()} lets handshakes in progress finish before aborting them. */
     static final long STOP_GRACE_MILLIS = 5000;
+    /**
+     * Connections of one uid whose request is still being read; more are closed at once. A request takes
+     * microseconds to arrive from a real consumer, so this only bounds a peer that opens connections and dribbles.
+     */
+    static final int MAX_READING_PER_UID = 256;
 
     /**
      * How to run the agent.
@@ -79,6 +84,10 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
+    /** Per uid: connections whose request is being read (no entry: none). */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Integer> reading =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong lastRateLimitedLog = new AtomicLong(System.nanoTime() - 2_000_000_000L);
     private final Thread acceptor;
     private final KeptSessions sessions;
     private Thread watcher;
@@ -237,6 +246,33 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
 
     void exit() {
         active.decrementAndGet();
+    }
+
+    /** Counts a connection of {@code uid} whose request is being read; false when it has too many already. */
+    boolean startReading(int uid) {
+        boolean[] counted = {false};
+        reading.compute(uid, (u, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= MAX_READING_PER_UID) {
+                return n;
+            }
+            counted[0] = true;
+            return now + 1;
+        });
+        return counted[0];
+    }
+
+    void doneReading(int uid) {
+        reading.computeIfPresent(uid, (u, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Logs at most one such line a second (a peer must not be able to flood the log). */
+    void logRateLimited(String line) {
+        long now = System.nanoTime();
+        long last = lastRateLimitedLog.get();
+        if (now - last >= 1_000_000_000L && lastRateLimitedLog.compareAndSet(last, now)) {
+            log.log(line);
+        }
     }
 
     /** Blocks until {@link #close()} (for a main thread). */

@@ -155,6 +155,7 @@ final class KeptSessions implements AutoCloseable {
             release(s, "cannot read the consumer's frame: " + e.getMessage());
             return false;
         }
+        int seen = s.connection.descriptorsSeen();
         int[] fds = s.connection.takeDescriptors();
         try {
             int version = frame[0][2] & 0xff;
@@ -174,9 +175,9 @@ final class KeptSessions implements AutoCloseable {
                 return reply(s, refuse(AgentStatus.UNKNOWN_SESSION, "that handle is not this connection's session"));
             }
             int expected = op.withDescriptor ? 1 : 0;
-            if (fds.length != expected || s.connection.descriptorsTruncated()) {
+            if (seen != expected || s.connection.descriptorsTruncated()) {
                 return reply(s, refuse(AgentStatus.BAD_DESCRIPTOR, op + " carries " + expected + " descriptor"
-                        + (expected == 1 ? "" : "s") + ", this one carried " + fds.length));
+                        + (expected == 1 ? "" : "s") + ", this one carried " + seen));
             }
             if (op == SessionRequest.Op.RELEASE) {
                 SessionReply ok;

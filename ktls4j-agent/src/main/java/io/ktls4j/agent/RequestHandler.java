@@ -43,6 +43,15 @@ final class RequestHandler {
         try {
             PeerCredentials peer = UnixSockets.peerCredentials(unixFd);
             String who = peer == null ? "peer unknown" : "pid=" + peer.pid() + " uid=" + peer.uid() + " gid=" + peer.gid();
+            // Before anything is read: a peer that may use no credential keeps none of the descriptors it sends,
+            // and one uid may have only so many requests being read at once (each holds a descriptor until then).
+            consumer.descriptorBudget(mayUseAnyCredential(peer, unixFd) ? 1 : 0);
+            int uid = peer == null ? -1 : peer.uid();
+            if (!daemon.startReading(uid)) {
+                daemon.logRateLimited("refused connections from " + who + ": " + HandshakeAgentDaemon.MAX_READING_PER_UID
+                        + " of its requests are being read already");
+                return;
+            }
             byte[][] frame;
             try {
                 frame = consumer.readFrame(Wire.MAX_REQUEST_BODY, deadline(REQUEST_READ_MILLIS));
@@ -52,6 +61,8 @@ final class RequestHandler {
             } catch (IOException e) {
                 log("#" + id + " " + who + ": no request (" + e.getMessage() + ")");
                 return;
+            } finally {
+                daemon.doneReading(uid);
             }
             int version = frame[0][2] & 0xff;
             int type = frame[0][3] & 0xff;
@@ -88,6 +99,19 @@ final class RequestHandler {
         }
     }
 
+    private boolean mayUseAnyCredential(PeerCredentials peer, int unixFd) {
+        if (peer == null) {
+            return false;
+        }
+        int[] groups = UnixSockets.peerGroups(unixFd);
+        for (CredentialConfig c : daemon.config().credentials().values()) {
+            if (AccessPolicy.decide(c, peer, groups).allowed()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private HandshakeReply handshake(UnixStream consumer, PeerCredentials peer, String who, byte[] body,
             int version) {
         HandshakeRequest request;
@@ -96,10 +120,11 @@ final class RequestHandler {
         } catch (WireException e) {
             return HandshakeReply.failure(e.status(), e.getMessage());
         }
+        int seen = consumer.descriptorsSeen();
         int[] fds = consumer.takeDescriptors();
         try {
-            if (fds.length != 1 || consumer.descriptorsTruncated()) {
-                return HandshakeReply.failure(AgentStatus.BAD_DESCRIPTOR, "the request carried " + fds.length
+            if (seen != 1 || consumer.descriptorsTruncated()) {
+                return HandshakeReply.failure(AgentStatus.BAD_DESCRIPTOR, "the request carried " + seen
                         + (consumer.descriptorsTruncated() ? "+" : "") + " descriptors; exactly one is needed");
             }
             AgentConfig config = daemon.config();
@@ -117,6 +142,11 @@ final class RequestHandler {
             if (!access.allowed()) {
                 return HandshakeReply.failure(AgentStatus.DENIED, "uid " + peer.uid() + " may not use credential "
                         + credential.name());
+            }
+            if (fds.length != 1) {
+                // not kept on arrival: when the request came, this peer could use no credential (a reload since)
+                return HandshakeReply.failure(AgentStatus.DENIED, "the configuration changed while the request "
+                        + "was read; retry");
             }
             String unsupported = unsupported(credential, request);
             if (unsupported != null) {

@@ -14,7 +14,9 @@ import java.util.List;
 /**
  * One end of an {@code AF_UNIX} stream connection as the agent protocol uses it: whole frames in and out, with
  * deadlines, never blocking a carrier thread ({@link FdWait}). Descriptors that arrive while reading are collected
- * ({@link #takeDescriptors()}); whatever is still held at {@link #close()} is closed, so none leaks. Not thread-safe.
+ * ({@link #takeDescriptors()}) up to a budget (one: a request carries one socket); any beyond it is closed as it
+ * arrives and counted, so a peer that attaches descriptors to every byte of a slow frame holds none of them.
+ * Whatever is still held at {@link #close()} is closed, so none leaks. Not thread-safe.
  */
 final class UnixStream implements AutoCloseable {
     /** Room for this many descriptors per {@code recvmsg}; more are dropped by the kernel (MSG_CTRUNC). */
@@ -22,6 +24,8 @@ final class UnixStream implements AutoCloseable {
 
     private final int fd;
     private final List<Integer> received = new ArrayList<>();
+    private int descriptorBudget = 1;
+    private int descriptorsSeen;
     private boolean truncatedDescriptors;
     private boolean closed;
 
@@ -64,7 +68,12 @@ final class UnixStream implements AutoCloseable {
             UnixSockets.Received r = UnixSockets.receive(fd, dst, off, dst.length - off, MAX_FDS_PER_READ,
                     Native.MSG_DONTWAIT);
             for (int f : r.fds()) {
-                received.add(f);
+                descriptorsSeen++;
+                if (received.size() < descriptorBudget) {
+                    received.add(f);
+                } else {
+                    Descriptors.close(f);
+                }
             }
             truncatedDescriptors |= r.controlTruncated();
             if (r.bytes() == -Native.EAGAIN) {
@@ -114,10 +123,24 @@ final class UnixStream implements AutoCloseable {
         }
     }
 
+    /**
+     * How many received descriptors to hold (default 1); later ones are closed on arrival. 0 for a peer that may use
+     * no credential: nothing it sends is kept.
+     */
+    void descriptorBudget(int n) {
+        descriptorBudget = n;
+    }
+
+    /** Descriptors that arrived since the last {@link #takeDescriptors()}, kept or not. */
+    int descriptorsSeen() {
+        return descriptorsSeen;
+    }
+
     /** The descriptors received so far; the caller now owns them. */
     int[] takeDescriptors() {
         int[] fds = received.stream().mapToInt(Integer::intValue).toArray();
         received.clear();
+        descriptorsSeen = 0;
         return fds;
     }
 

@@ -132,6 +132,82 @@ class FaultsTest {
         }
     }
 
+    /**
+     * A consumer that sends its request one byte at a time with four descriptors on every byte (issue 15 F3: this
+     * took the agent to its descriptor limit in seconds): the agent holds at most one of them while the frame is
+     * incomplete, serves others meanwhile, and answers BAD_DESCRIPTOR naming what came.
+     */
+    @Test
+    void descriptorsOnEveryByteOfASlowRequestAreNotHeld() throws Exception {
+        byte[] request = HandshakeRequest.client("localhost").build().encode();
+        try (TestFds.OpenFile f = TestFds.file();
+             UnixStream u = UnixStream.connect(fixture.socket().toString())) {
+            int start = TestFds.settledCount();
+            for (int i = 0; i < request.length - 1; i++) {
+                u.write(new byte[] {request[i]}, new int[] {f.fd(), f.fd(), f.fd(), f.fd()},
+                        System.nanoTime() + 5_000_000_000L);
+            }
+            stillServes();
+            assertThat(TestFds.settledCount() - start).as("descriptors held by the agent (in this process) after "
+                    + 4 * (request.length - 1) + " came with an incomplete frame:\n" + TestFds.describeOpen())
+                    .isLessThanOrEqualTo(1);
+            u.write(new byte[] {request[request.length - 1]}, new int[0], System.nanoTime() + 5_000_000_000L);
+            byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 10_000_000_000L);
+            assertStatus(HandshakeReply.decode(Wire.fields(reply[1])), AgentStatus.BAD_DESCRIPTOR,
+                    "carried " + 4 * (request.length - 1) + " descriptors");
+        }
+    }
+
+    /**
+     * One uid may have {@value HandshakeAgentDaemon#MAX_READING_PER_UID} connections whose request is still being
+     * read; the next is closed at once (one log line), and once they go the uid is served again.
+     */
+    @Test
+    void oneUidCannotHoldMoreThanItsShareOfUnreadRequests() throws Exception {
+        java.util.List<UnixStream> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < HandshakeAgentDaemon.MAX_READING_PER_UID; i++) {
+                idle.add(UnixStream.connect(fixture.socket().toString()));
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            boolean refused = false;
+            while (!refused && System.nanoTime() < deadline) {
+                try (UnixStream extra = UnixStream.connect(fixture.socket().toString())) {
+                    extra.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 2_000_000_000L);
+                } catch (java.io.EOFException e) {
+                    refused = true; // closed unread: the uid has its share being read
+                } catch (java.net.SocketTimeoutException e) {
+                    // the agent has not accepted all the idle ones yet
+                }
+            }
+            assertThat(refused).as("a connection beyond the share is closed unread").isTrue();
+            fixture.awaitLog("of its requests are being read already", 3000);
+        } finally {
+            idle.forEach(UnixStream::close);
+        }
+    }
+
+    /** A peer that may use no credential keeps none of its descriptors, not even the one a request carries. */
+    @Test
+    void aPeerOnNoAllowListHoldsNoDescriptor() throws Exception {
+        try (AgentFixture denying = AgentFixture.withConfig("""
+                [credential default]
+                certificate = $CERT
+                key = $KEY
+                allow-uid = 4242
+                """); TestFds.OpenFile f = TestFds.file();
+             UnixStream u = UnixStream.connect(denying.socket().toString())) {
+            byte[] request = HandshakeRequest.client("localhost").build().encode();
+            int start = TestFds.settledCount();
+            u.write(java.util.Arrays.copyOf(request, 10), new int[] {f.fd()}, System.nanoTime() + 5_000_000_000L);
+            assertThat(TestFds.settledCount() - start).as("descriptors held for a denied peer").isLessThanOrEqualTo(0);
+            u.write(java.util.Arrays.copyOfRange(request, 10, request.length), new int[0],
+                    System.nanoTime() + 5_000_000_000L);
+            byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 10_000_000_000L);
+            assertStatus(HandshakeReply.decode(Wire.fields(reply[1])), AgentStatus.DENIED, "may not use credential");
+        }
+    }
+
     @Test
     void descriptorsThatAreNotConnectedTcpSocketsAreRefused() throws Exception {
         byte[] request = HandshakeRequest.client("localhost").build().encode();
