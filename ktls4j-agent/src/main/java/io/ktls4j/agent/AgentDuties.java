@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
@@ -7,7 +8,7 @@ import io.ktls4j.KernelFeatureException;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
-import io.ktls4j.handshake.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.linux.internal.SocketFd;
 import java.io.EOFException;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class AgentDuties implements PostHandshakeDuties {
         }
         SessionReply r = call(SessionRequest.keyUpdateTx(handle, requestPeerUpdate, sendWait(socket)), socket);
         try {
-            takeTx(r, PostHandshakeDuties.keyUpdateMessage(requestPeerUpdate));
+            takeTx(r, Handshakes.keyUpdateMessage(requestPeerUpdate));
         } finally {
             r.destroy();
         }
@@ -59,7 +60,7 @@ final class AgentDuties implements PostHandshakeDuties {
     @Override
     public synchronized boolean peerKeyUpdate(KtlsSocket socket, byte[] message, boolean mayAnswer)
             throws IOException {
-        PostHandshakeDuties.updateRequested(message); // refuses a malformed message before asking the agent
+        Handshakes.updateRequested(message); // refuses a malformed message before asking the agent
         SessionReply r = call(SessionRequest.peerKeyUpdate(handle, message, mayAnswer && pendingTx == null,
                 sendWait(socket)), socket);
         try {
@@ -67,7 +68,7 @@ final class AgentDuties implements PostHandshakeDuties {
             if (rx != null) {
                 socket.install(Direction.RX, rx);
             }
-            takeTx(r, PostHandshakeDuties.keyUpdateMessage(false));
+            takeTx(r, Handshakes.keyUpdateMessage(false));
         } finally {
             r.destroy();
         }

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
@@ -14,7 +15,7 @@ import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.handshake.TlsHandshake;
 import io.ktls4j.handshake.TlsHandshakeException;
 import io.ktls4j.handshake.TlsHandshakeTimeoutException;
-import io.ktls4j.handshake.TrafficSecrets;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
@@ -92,7 +93,7 @@ final class AgentHandshake {
             KtlsConnection connection = hs.connection();
             SessionInfo s = connection.session();
             if (keepSecrets) {
-                secrets = connection.takeTrafficSecrets().orElse(null); // TLS 1.3 only
+                secrets = Handshakes.takeTrafficSecrets(connection).orElse(null); // TLS 1.3 only
             }
             connection.close(); // zeroes what it still holds; the handoff socket sends nothing and closes nothing
             HandshakeReply.Session session = new HandshakeReply.Session(s.version(), s.cipherSuite().id(),

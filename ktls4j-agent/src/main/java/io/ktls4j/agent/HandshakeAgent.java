@@ -1,12 +1,13 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.handshake.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.SessionInfo;
 import io.ktls4j.handshake.TlsCipherSuite;
@@ -42,7 +43,7 @@ import java.util.Map;
  * <p>{@link #handshake} attaches the tls ULP to the channel itself ({@code Ktls.attach(channel, AUTO)}), so the
  * returned connection runs on ktls4j-linux's socket, sends the request with the channel's descriptor
  * ({@code SCM_RIGHTS}) and waits for the reply. It returns the same {@link KtlsConnection} an in-process handshake
- * gives ({@link KtlsConnection#adopt}); for a TLS 1.3 session the agent keeps (protocol version 2) its
+ * gives ({@link io.ktls4j.handshake.spi.Handshakes#adopt}); for a TLS 1.3 session the agent keeps (protocol version 2) its
  * post-handshake duties (KeyUpdates, NewSessionTickets) go back to the agent over the Unix connection the handshake
  * was made on, which stays open until the connection is closed. Thread-safe: every handshake uses its own connection
  * to the agent.
@@ -245,11 +246,11 @@ public final class HandshakeAgent {
             SessionInfo session = session(reply.session());
             byte[] handle = reply.sessionHandle();
             PostHandshakeDuties duties = handle != null ? new AgentDuties(agentConnection, handle, socket.toString())
-                    : session.version() != TlsVersion.TLS_1_3 ? PostHandshakeDuties.none()
+                    : session.version() != TlsVersion.TLS_1_3 ? Handshakes.noDuties()
                     : new UnroutedDuties(protocolVersion < Wire.VERSION_2
                             ? "the agent at " + socket + " was asked in protocol version 1, which keeps no session"
                             : "the agent at " + socket + " keeps no sessions (max-sessions = 0)", placements);
-            return KtlsConnection.adopt(new AgentRecordLayer(layer, placements), session,
+            return Handshakes.adopt(new AgentRecordLayer(layer, placements), session,
                     request.side() == HandshakeRequest.Side.CLIENT ? Role.CLIENT : Role.SERVER, duties);
         } catch (IOException | RuntimeException e) {
             throw unusable(channel, AgentStatus.INTERNAL_ERROR, "cannot take over the session: " + e.getMessage(), e);

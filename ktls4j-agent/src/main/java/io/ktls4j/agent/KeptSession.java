@@ -2,7 +2,7 @@ package io.ktls4j.agent;
 
 import io.ktls4j.Direction;
 import io.ktls4j.handshake.Role;
-import io.ktls4j.handshake.TrafficSecrets;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.security.MessageDigest;
 import java.util.EnumMap;
 import java.util.HexFormat;

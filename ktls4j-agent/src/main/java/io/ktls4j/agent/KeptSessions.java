@@ -2,7 +2,7 @@ package io.ktls4j.agent;
 
 import io.ktls4j.Direction;
 import io.ktls4j.handshake.Role;
-import io.ktls4j.handshake.TrafficSecrets;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Poller;

@@ -1,10 +1,11 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
-import io.ktls4j.handshake.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.linux.internal.Sockopt;
 import java.io.IOException;
@@ -100,7 +101,7 @@ final class SessionOps {
             throws IOException {
         boolean requested;
         try {
-            requested = PostHandshakeDuties.updateRequested(r.message());
+            requested = Handshakes.updateRequested(r.message());
         } catch (IllegalArgumentException e) {
             return refuse(AgentStatus.BAD_REQUEST, e.getMessage());
         }
@@ -151,7 +152,7 @@ final class SessionOps {
             returned.put(Direction.TX, s.secrets().advance(Direction.TX));
             return false;
         }
-        port.sendControl(fd, RecordType.HANDSHAKE, PostHandshakeDuties.keyUpdateMessage(requestUpdate), waitMillis);
+        port.sendControl(fd, RecordType.HANDSHAKE, Handshakes.keyUpdateMessage(requestUpdate), waitMillis);
         CryptoInfo tx = s.secrets().advance(Direction.TX);
         try {
             port.install(fd, Direction.TX, tx);

@@ -4,7 +4,7 @@ import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KernelFeatureException;
 import io.ktls4j.KtlsSocket;
-import io.ktls4j.handshake.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.util.EnumMap;

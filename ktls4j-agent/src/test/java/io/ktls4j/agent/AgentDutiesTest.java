@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -68,7 +69,7 @@ class AgentDutiesTest {
         agentEnd = new UnixStream(pair[1]);
         SessionInfo session = new SessionInfo(TlsVersion.TLS_1_3, TlsCipherSuite.TLS_AES_128_GCM_SHA256, null, null,
                 List.of(), List.of(), null);
-        connection = KtlsConnection.adopt(myLayer, session, Role.CLIENT,
+        connection = Handshakes.adopt(myLayer, session, Role.CLIENT,
                 new AgentDuties(new UnixStream(pair[0]), HANDLE, "the test's agent"));
     }
 

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.handshake.spi.Handshakes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CryptoInfo;
@@ -11,7 +12,7 @@ import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.Role;
-import io.ktls4j.handshake.TrafficSecrets;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.linux.internal.SocketFd;
 import io.ktls4j.linux.internal.UnixSockets;
 import io.ktls4j.sw.SoftwareBackend;
@@ -212,8 +213,8 @@ class SessionOpsTest {
     }
 
     private KeptSession session(KtlsConnection c, Role role, Placement placement, int fd) throws IOException {
-        TrafficSecrets secrets = c.takeTrafficSecrets().orElseThrow();
-        assertThat(c.takeTrafficSecrets()).as("taken once").isEmpty();
+        TrafficSecrets secrets = Handshakes.takeTrafficSecrets(c).orElseThrow();
+        assertThat(Handshakes.takeTrafficSecrets(c)).as("taken once").isEmpty();
         int[] pair = UnixSockets.socketpair();
         UnixStream mine = new UnixStream(pair[0]);
         UnixStream theirs = new UnixStream(pair[1]);

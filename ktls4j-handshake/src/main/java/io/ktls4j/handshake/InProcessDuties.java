@@ -6,6 +6,8 @@ import io.ktls4j.KernelFeatureException;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

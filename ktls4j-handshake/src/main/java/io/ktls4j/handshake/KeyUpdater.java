@@ -6,6 +6,7 @@ import io.ktls4j.Direction;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.locks.Lock;

@@ -9,6 +9,8 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -19,6 +21,7 @@ import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.bouncycastle.tls.AlertDescription;
 
@@ -66,36 +69,12 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
                 this::sendAlertQuietly, writeLock);
     }
 
-    /**
-     * A connection over a record layer whose keys were installed elsewhere (the handshake agent ran the handshake):
-     * {@code socket} carries both directions' keys already, {@code session} is what was negotiated, and
-     * {@code duties} change keys after KeyUpdates and take NewSessionTickets (TLS 1.3; for TLS 1.2 use
-     * {@link PostHandshakeDuties#none()}). The connection then behaves exactly as one from {@link KtlsContext}: the
-     * same reads, writes, alerts, close_notify and KeyUpdate policy (including the AEAD limits of RFC 8446 §5.5,
-     * counted from this call). It never reads keys back from the record layer. It owns {@code socket} and
-     * {@code duties} from here on: {@link #close()} closes the one and releases the other.
-     */
-    public static KtlsConnection adopt(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties)
-            throws IOException {
-        java.util.Objects.requireNonNull(socket, "socket");
-        java.util.Objects.requireNonNull(session, "session");
-        java.util.Objects.requireNonNull(role, "role");
-        java.util.Objects.requireNonNull(duties, "duties");
-        return new KtlsConnection(socket, session, role, duties, 0, 0, false);
-    }
-
-    /**
-     * Moves this connection's TLS 1.3 traffic secrets out, for a process that keeps them apart from the record layer
-     * (the handshake agent takes them from its own handshake). Afterwards this connection cannot change keys: a
-     * KeyUpdate, sent or received, fails with {@link IllegalStateException}. Empty for TLS 1.2, for an
-     * {@link #adopt adopted} connection, or when taken already.
-     */
-    public java.util.Optional<TrafficSecrets> takeTrafficSecrets() {
+    /** {@link io.ktls4j.handshake.spi.Handshakes#takeTrafficSecrets}. */
+    Optional<TrafficSecrets> takeTrafficSecrets() {
         writeLock.lock();
         readLock.lock();
         try {
-            return duties instanceof InProcessDuties d ? java.util.Optional.ofNullable(d.take())
-                    : java.util.Optional.empty();
+            return duties instanceof InProcessDuties d ? Optional.ofNullable(d.take()) : Optional.empty();
         } finally {
             readLock.unlock();
             writeLock.unlock();

@@ -161,11 +161,15 @@ public final class KtlsContext {
      * @param peerHost client: the server's host name (verification and SNI); server: ignored
      */
     public TlsHandshake newHandshake(SocketChannel channel, String peerHost) {
+        checkPeerHost(peerHost);
+        return new TlsHandshake(this, channel, peerHost);
+    }
+
+    void checkPeerHost(String peerHost) {
         if (client && verifier.verifiesHostname() && peerHost == null && psks.isEmpty()) {
             throw new IllegalArgumentException("hostname verification needs the server's host name; pass it, or "
                     + "turn verification off with hostnameVerification(false)");
         }
-        return new TlsHandshake(this, channel, peerHost);
     }
 
     public boolean isClient() {

@@ -1,8 +1,9 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.KtlsSocket;
 
-/** {@link PostHandshakeDuties#none()}: for TLS 1.2, which has neither KeyUpdate nor NewSessionTicket duties. */
+/** {@link io.ktls4j.handshake.spi.Handshakes#noDuties()}: for TLS 1.2, which has neither KeyUpdate nor NewSessionTicket duties. */
 enum NoDuties implements PostHandshakeDuties {
     INSTANCE;
 

@@ -49,9 +49,9 @@ final class SecretExtractor {
             KeySchedule13 serverNext = new KeySchedule13(KeySchedule13.nextSecret(serverSecret, hash, hashLen), hash,
                     hashLen, c);
             return server
-                    ? new SessionKeys(TlsVersion.TLS_1_3, suite, srv, client, new TrafficSecrets(suite, serverNext,
+                    ? new SessionKeys(TlsVersion.TLS_1_3, suite, srv, client, new TrafficSecrets13(suite, serverNext,
                             clientNext))
-                    : new SessionKeys(TlsVersion.TLS_1_3, suite, client, srv, new TrafficSecrets(suite, clientNext,
+                    : new SessionKeys(TlsVersion.TLS_1_3, suite, client, srv, new TrafficSecrets13(suite, clientNext,
                             serverNext));
         }
         if (keyLog != null) {

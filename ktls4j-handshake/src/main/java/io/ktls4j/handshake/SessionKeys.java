@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.TlsVersion;
 

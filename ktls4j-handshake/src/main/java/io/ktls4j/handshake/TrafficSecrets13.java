@@ -3,41 +3,31 @@ package io.ktls4j.handshake;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import java.io.IOException;
-import javax.security.auth.Destroyable;
+import io.ktls4j.handshake.spi.TrafficSecrets;
 
-/**
- * The TLS 1.3 application traffic secret chains of one end of a connection (RFC 8446 §7.2), per direction as this
- * end sees them (TX: what it sends): the next generation's secret, from which {@link #advance} derives the next
- * record-layer key. Taken out of a connection with {@link KtlsConnection#takeTrafficSecrets()} by a process that keeps
- * them apart from the record layer (the handshake agent). The secrets cannot be read out; {@link #destroy()} zeroes
- * them, and {@link #toString()} shows only the suite and the generations.
- */
-public final class TrafficSecrets implements Destroyable {
+/** {@link TrafficSecrets} as two {@link KeySchedule13} chains. */
+final class TrafficSecrets13 implements TrafficSecrets {
     private final TlsCipherSuite suite;
     private final KeySchedule13 tx;
     private final KeySchedule13 rx;
 
-    TrafficSecrets(TlsCipherSuite suite, KeySchedule13 tx, KeySchedule13 rx) {
+    TrafficSecrets13(TlsCipherSuite suite, KeySchedule13 tx, KeySchedule13 rx) {
         this.suite = suite;
         this.tx = tx;
         this.rx = rx;
     }
 
+    @Override
     public TlsCipherSuite cipherSuite() {
         return suite;
     }
 
-    /** How many KeyUpdates {@code direction} has gone through (0 right after the handshake). */
+    @Override
     public long generation(Direction direction) {
         return schedule(direction).generation();
     }
 
-    /**
-     * The record-layer state of {@code direction}'s next generation ({@code rec_seq} 0); the chain moves one step on.
-     * The caller owns the result and should destroy it once installed.
-     *
-     * @throws IllegalStateException once destroyed
-     */
+    @Override
     public CryptoInfo advance(Direction direction) throws IOException {
         return schedule(direction).advance();
     }
@@ -46,7 +36,6 @@ public final class TrafficSecrets implements Destroyable {
         return direction == Direction.TX ? tx : rx;
     }
 
-    /** Zeroes both chains. */
     @Override
     public void destroy() {
         tx.destroy();

@@ -1,4 +1,4 @@
-package io.ktls4j.handshake;
+package io.ktls4j.handshake.spi;
 
 import io.ktls4j.KtlsSocket;
 import java.io.IOException;
@@ -6,9 +6,9 @@ import java.io.IOException;
 /**
  * The post-handshake work of an established TLS 1.3 connection that needs its traffic secrets: changing to the next
  * key on a KeyUpdate, sent or received (RFC 8446 §4.6.3, §7.2), and the client's NewSessionTickets (§4.6.1).
- * {@link KtlsConnection} decides when (the peer's messages, {@link KtlsConnection#keyUpdate}, the AEAD limits) and
- * calls these with its locks held; an implementation does the how. {@link #inProcess} holds the secrets in this
- * process; the handshake agent's consumer routes each call to the agent, which holds them in its own.
+ * {@link io.ktls4j.handshake.KtlsConnection} decides when (the peer's messages, {@link io.ktls4j.handshake.KtlsConnection#keyUpdate}, the AEAD limits) and
+ * calls these with its locks held; an implementation does the how. {@link Handshakes#inProcessDuties} holds the
+ * secrets in this process; the handshake agent's consumer routes each call to the agent, which holds them in its own.
  *
  * <p>Nothing here is called for TLS 1.2 (which has neither message).
  */
@@ -38,31 +38,4 @@ public interface PostHandshakeDuties {
 
     /** The connection is closed: zero or release what is held. Idempotent; never throws. */
     void release();
-
-    /** Duties that hold {@code secrets} in this process (they are zeroed by {@link #release()}). */
-    static PostHandshakeDuties inProcess(TrafficSecrets secrets) {
-        return new InProcessDuties(secrets);
-    }
-
-    /**
-     * Duties for a connection that never needs them (TLS 1.2): each keyed call throws
-     * {@link IllegalStateException}.
-     */
-    static PostHandshakeDuties none() {
-        return NoDuties.INSTANCE;
-    }
-
-    /** The KeyUpdate handshake message: {@code key_update(24)}, length 1, {@code request_update}. */
-    static byte[] keyUpdateMessage(boolean requestPeerUpdate) {
-        return HandshakeMessages.keyUpdate(requestPeerUpdate);
-    }
-
-    /**
-     * Whether {@code message} is a well-formed KeyUpdate that asks for an update.
-     *
-     * @throws IllegalArgumentException when it is not a KeyUpdate of exactly one {@code request_update} byte (0 or 1)
-     */
-    static boolean updateRequested(byte[] message) {
-        return HandshakeMessages.parseKeyUpdate(message);
-    }
 }

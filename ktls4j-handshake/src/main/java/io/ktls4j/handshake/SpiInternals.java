@@ -1,0 +1,56 @@
+package io.ktls4j.handshake;
+
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.handshake.spi.HandshakeEngine;
+import io.ktls4j.handshake.spi.Handshakes;
+import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.TrafficSecrets;
+import java.io.IOException;
+import java.util.Optional;
+
+/** This module's side of {@link Handshakes}; registered when this class initialises (Handshakes loads it). */
+final class SpiInternals implements Handshakes.Internals {
+    static {
+        Handshakes.register(new SpiInternals());
+    }
+
+    private SpiInternals() {
+    }
+
+    @Override
+    public KtlsConnection adopt(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties)
+            throws IOException {
+        return new KtlsConnection(socket, session, role, duties, 0, 0, false);
+    }
+
+    @Override
+    public Optional<TrafficSecrets> takeTrafficSecrets(KtlsConnection connection) {
+        return connection.takeTrafficSecrets();
+    }
+
+    @Override
+    public PostHandshakeDuties inProcessDuties(TrafficSecrets secrets) {
+        return new InProcessDuties(secrets);
+    }
+
+    @Override
+    public PostHandshakeDuties noDuties() {
+        return NoDuties.INSTANCE;
+    }
+
+    @Override
+    public HandshakeEngine newEngine(KtlsContext context, String peerHost) {
+        context.checkPeerHost(peerHost);
+        return new BcHandshakeEngine(context, peerHost);
+    }
+
+    @Override
+    public byte[] keyUpdateMessage(boolean requestPeerUpdate) {
+        return HandshakeMessages.keyUpdate(requestPeerUpdate);
+    }
+
+    @Override
+    public boolean updateRequested(byte[] message) {
+        return HandshakeMessages.parseKeyUpdate(message);
+    }
+}

@@ -1,0 +1,127 @@
+package io.ktls4j.handshake.spi;
+
+import io.ktls4j.KtlsSocket;
+import io.ktls4j.handshake.KtlsConnection;
+import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.Role;
+import io.ktls4j.handshake.SessionInfo;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What other ktls4j modules (the handshake agent, integrations) need of the handshake module beyond its public API:
+ * connections over record layers keyed elsewhere, the traffic secrets of a connection, and handshakes driven from
+ * the caller's own buffers. Exported only to those modules.
+ */
+public final class Handshakes {
+    private static volatile Internals internals;
+
+    private Handshakes() {
+    }
+
+    /**
+     * A connection over a record layer whose keys were installed elsewhere (the handshake agent ran the handshake):
+     * {@code socket} carries both directions' keys already, {@code session} is what was negotiated, and
+     * {@code duties} change keys after KeyUpdates and take NewSessionTickets (TLS 1.3; for TLS 1.2 use
+     * {@link #noDuties()}). The connection then behaves exactly as one from {@link KtlsContext}: the same reads,
+     * writes, alerts, close_notify and KeyUpdate policy (including the AEAD limits of RFC 8446 §5.5, counted from
+     * this call). It never reads keys back from the record layer. It owns {@code socket} and {@code duties} from here
+     * on: closing it closes the one and releases the other.
+     */
+    public static KtlsConnection adopt(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties)
+            throws IOException {
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(duties, "duties");
+        return internals().adopt(socket, session, role, duties);
+    }
+
+    /**
+     * Moves a connection's TLS 1.3 traffic secrets out, for a process that keeps them apart from the record layer
+     * (the handshake agent takes them from its own handshake). Afterwards the connection cannot change keys: a
+     * KeyUpdate, sent or received, fails with {@link IllegalStateException}. Empty for TLS 1.2, for an
+     * {@link #adopt adopted} connection, or when taken already.
+     */
+    public static Optional<TrafficSecrets> takeTrafficSecrets(KtlsConnection connection) {
+        return internals().takeTrafficSecrets(connection);
+    }
+
+    /** Duties that hold {@code secrets} in this process (they are zeroed by {@link PostHandshakeDuties#release()}). */
+    public static PostHandshakeDuties inProcessDuties(TrafficSecrets secrets) {
+        return internals().inProcessDuties(Objects.requireNonNull(secrets, "secrets"));
+    }
+
+    /** Duties for a connection that never needs them (TLS 1.2): each keyed call throws {@link IllegalStateException}. */
+    public static PostHandshakeDuties noDuties() {
+        return internals().noDuties();
+    }
+
+    /**
+     * A handshake to drive from the caller's own buffers, with {@code context}'s settings.
+     *
+     * @param peerHost client: the server's host name (verification and SNI); server: ignored
+     */
+    public static HandshakeEngine newEngine(KtlsContext context, String peerHost) {
+        return internals().newEngine(Objects.requireNonNull(context, "context"), peerHost);
+    }
+
+    /** The KeyUpdate handshake message: {@code key_update(24)}, length 1, {@code request_update}. */
+    public static byte[] keyUpdateMessage(boolean requestPeerUpdate) {
+        return internals().keyUpdateMessage(requestPeerUpdate);
+    }
+
+    /**
+     * Whether {@code message} is a well-formed KeyUpdate that asks for an update.
+     *
+     * @throws IllegalArgumentException when it is not a KeyUpdate of exactly one {@code request_update} byte (0 or 1)
+     */
+    public static boolean updateRequested(byte[] message) {
+        return internals().updateRequested(message);
+    }
+
+    /** The handshake module's side of this facade; it registers itself once, when its classes initialise. */
+    public interface Internals {
+        KtlsConnection adopt(KtlsSocket socket, SessionInfo session, Role role, PostHandshakeDuties duties)
+                throws IOException;
+
+        Optional<TrafficSecrets> takeTrafficSecrets(KtlsConnection connection);
+
+        PostHandshakeDuties inProcessDuties(TrafficSecrets secrets);
+
+        PostHandshakeDuties noDuties();
+
+        HandshakeEngine newEngine(KtlsContext context, String peerHost);
+
+        byte[] keyUpdateMessage(boolean requestPeerUpdate);
+
+        boolean updateRequested(byte[] message);
+    }
+
+    /**
+     * Called once by the handshake module.
+     *
+     * @throws IllegalStateException on a second call
+     */
+    public static synchronized void register(Internals implementation) {
+        if (internals != null) {
+            throw new IllegalStateException("the handshake module's internals are registered already");
+        }
+        internals = Objects.requireNonNull(implementation);
+    }
+
+    private static Internals internals() {
+        Internals i = internals;
+        if (i == null) {
+            try {
+                // its class initialisation registers the internals
+                Class.forName("io.ktls4j.handshake.SpiInternals", true, Handshakes.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+            i = internals;
+        }
+        return i;
+    }
+}
