@@ -35,7 +35,8 @@ import org.bouncycastle.tls.AlertDescription;
  * answered when the peer asks). The end of the TCP stream without close_notify throws {@link TlsTruncationException}.
  *
  * <p>Blocking follows the {@link SocketChannel}'s mode. In non-blocking mode reads and writes that cannot progress
- * return 0, as for any NIO channel; register {@link #socketChannel()} with a Selector, and check {@link #readable()}
+ * return 0, as for any NIO channel ({@code io.ktls4j}'s would-block convention; {@link #keyUpdate} throws
+ * {@link WouldBlockException} instead); register {@link #socketChannel()} with a Selector, and check {@link #readable()}
  * before selecting, since a software record layer may hold decrypted bytes the selector cannot see.
  *
  * <p>One reader and one writer may work concurrently. {@link #close()} sends close_notify and closes the socket.

@@ -4,18 +4,13 @@ import io.ktls4j.BackendKind;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
+import io.ktls4j.ForwardingKtlsSocket;
 import io.ktls4j.KernelFeatureException;
-import io.ktls4j.KtlsChannel;
 import io.ktls4j.KtlsException;
 import io.ktls4j.KtlsSocket;
-import io.ktls4j.MsgFlag;
-import io.ktls4j.Received;
-import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.sw.SoftwareBackend;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 
@@ -28,7 +23,7 @@ import java.util.Optional;
  * <p>Mixing works because a direction without keys passes bytes through: the kernel's ULP moves plain bytes in a
  * direction it has no key for, so the software backend reads or writes its records on the same socket.
  */
-public final class FallbackKtlsSocket implements KtlsSocket {
+public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
     private final SocketChannel channel;
     private final BackendPolicy policy;
     private final KernelKtlsSocket kernel;
@@ -62,7 +57,8 @@ public final class FallbackKtlsSocket implements KtlsSocket {
         return policy;
     }
 
-    private synchronized KtlsSocket owner(Direction d) {
+    @Override
+    protected synchronized KtlsSocket delegate(Direction d) {
         FallbackDecision decided = decisions[d.ordinal()];
         if (decided != null) {
             return decided.isKernel() ? kernel : software;
@@ -80,11 +76,6 @@ public final class FallbackKtlsSocket implements KtlsSocket {
     @Override
     public SocketChannel channel() {
         return channel;
-    }
-
-    @Override
-    public BackendKind backend(Direction direction) {
-        return owner(direction).backend(direction);
     }
 
     @Override
@@ -145,71 +136,6 @@ public final class FallbackKtlsSocket implements KtlsSocket {
     private void decide(FallbackDecision d, String reasonKey) {
         decisions[d.direction().ordinal()] = d;
         FallbackStatistics.record(d, reasonKey == null ? d.reason() : reasonKey);
-    }
-
-    @Override
-    public Optional<CryptoInfo> cryptoInfo(Direction direction) throws IOException {
-        return owner(direction).cryptoInfo(direction);
-    }
-
-    @Override
-    public void setRxExpectNoPad(boolean expectNoPad) throws IOException {
-        owner(Direction.RX).setRxExpectNoPad(expectNoPad);
-    }
-
-    @Override
-    public boolean rxExpectNoPad() throws IOException {
-        return owner(Direction.RX).rxExpectNoPad();
-    }
-
-    @Override
-    public void setTxMaxPayloadLen(int maxPayloadLen) throws IOException {
-        owner(Direction.TX).setTxMaxPayloadLen(maxPayloadLen);
-    }
-
-    @Override
-    public int txMaxPayloadLen() throws IOException {
-        return owner(Direction.TX).txMaxPayloadLen();
-    }
-
-    @Override
-    public long send(ByteBuffer[] srcs, MsgFlag... flags) throws IOException {
-        return owner(Direction.TX).send(srcs, flags);
-    }
-
-    @Override
-    public int sendControl(RecordType type, ByteBuffer data, MsgFlag... flags) throws IOException {
-        return owner(Direction.TX).sendControl(type, data, flags);
-    }
-
-    @Override
-    public long sendFile(FileChannel file, long position, long count) throws IOException {
-        return owner(Direction.TX).sendFile(file, position, count);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
-        return owner(Direction.RX).read(dsts, flags);
-    }
-
-    @Override
-    public Received receive(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
-        return owner(Direction.RX).receive(dsts, flags);
-    }
-
-    @Override
-    public boolean readable() throws IOException {
-        return owner(Direction.RX).readable();
-    }
-
-    @Override
-    public void shutdownOutput() throws IOException {
-        owner(Direction.TX).shutdownOutput();
-    }
-
-    @Override
-    public KtlsChannel asChannel() {
-        return new KtlsChannel(this);
     }
 
     @Override
