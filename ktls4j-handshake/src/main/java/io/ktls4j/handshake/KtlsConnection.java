@@ -406,6 +406,14 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         }
         if (failure == null) {
             failure = e;
+            RecordErrorEvent event = new RecordErrorEvent();
+            if (event.shouldCommit()) {
+                event.errno = e instanceof io.ktls4j.KtlsException k ? k.errno().name() : "";
+                event.error = e.getClass().getSimpleName();
+                event.message = e.getMessage();
+                event.backend = socket.backend(Direction.RX).name();
+                event.commit();
+            }
         }
         try {
             socket.close();

@@ -30,6 +30,8 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
     private final String noKernel;
     private KtlsSocket software;
     private final FallbackDecision[] decisions = new FallbackDecision[2];
+    /** Whether each direction has had its first key (decisions can come earlier, at attach). */
+    private final boolean[] keyed = new boolean[2];
 
     FallbackKtlsSocket(SocketChannel channel, BackendPolicy policy, KernelKtlsSocket kernel, String noKernel)
             throws IOException {
@@ -87,6 +89,7 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
             } else {
                 software.install(d, info);
             }
+            firstKey(d);
             return;
         }
         String what = d + " (" + info.version() + " " + info.cipher() + ")";
@@ -94,6 +97,7 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
             software().install(d, info);
             FeatureProbe p = KernelTls.rekeyProbe();
             decide(new FallbackDecision(d, BackendKind.SOFTWARE, true, p.toString()), KernelFeature.REKEY.title());
+            firstKey(d);
             return;
         }
         try {
@@ -106,6 +110,7 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
             software().install(d, info);
             decide(new FallbackDecision(d, BackendKind.SOFTWARE, true, refused.getMessage()), reasonKey(refused));
         }
+        firstKey(d);
     }
 
     private BackendKind kernelKind(Direction d) {
@@ -136,6 +141,23 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
     private void decide(FallbackDecision d, String reasonKey) {
         decisions[d.direction().ordinal()] = d;
         FallbackStatistics.record(d, reasonKey == null ? d.reason() : reasonKey);
+    }
+
+    /** After a successful install: the JFR event of a direction's first key, with where it went and why. */
+    private void firstKey(Direction direction) {
+        if (keyed[direction.ordinal()]) {
+            return;
+        }
+        keyed[direction.ordinal()] = true;
+        FallbackDecision d = decisions[direction.ordinal()];
+        KeyInstallEvent event = new KeyInstallEvent();
+        if (event.shouldCommit()) {
+            event.direction = d.direction().toString();
+            event.backend = d.backend().name();
+            event.fallback = d.fellBack();
+            event.reason = d.reason();
+            event.commit();
+        }
     }
 
     @Override
