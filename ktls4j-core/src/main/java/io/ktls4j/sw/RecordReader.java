@@ -29,6 +29,8 @@ final class RecordReader {
     private boolean keyPending;
     private boolean eof;
     private KtlsException sticky;
+    /** An I/O error met by {@link #probe}: the next read throws it. */
+    private IOException probeError;
     private KtlsException stopped;
     private boolean stoppedReported;
 
@@ -118,7 +120,7 @@ final class RecordReader {
 
     /** True when a whole record is buffered or an error or EOF is ready to be reported; may read without blocking. */
     boolean ready() throws IOException {
-        if (sticky != null || eof) {
+        if (sticky != null || eof || probeError != null) {
             return true;
         }
         if (stopped != null) {
@@ -130,8 +132,25 @@ final class RecordReader {
         if (completeRecordBody() >= 0 || stopped != null) {
             return true;
         }
-        fill(false, true);
+        if (probe() < 0) {
+            return true;
+        }
         return eof || completeRecordBody() >= 0 || stopped != null;
+    }
+
+    /**
+     * {@link #fill} for a readiness check, which must not throw the socket's I/O error (a reset): the error is kept
+     * for the next read, which reports it. Returns the bytes read, or -1 when an error is now pending.
+     */
+    int probe() throws KtlsException {
+        try {
+            return fill(false, true);
+        } catch (KtlsException e) {
+            throw e;
+        } catch (IOException e) {
+            probeError = e;
+            return -1;
+        }
     }
 
     boolean atEof() {
@@ -158,7 +177,20 @@ final class RecordReader {
      * blocking read that already has data looking for more; it takes only what is queued (end of stream is left to
      * the next read).
      */
+    /** Throws (once) the I/O error a {@link #probe} met, if any. */
+    void throwProbeError() throws IOException {
+        if (probeError != null) {
+            fill(false, true);
+        }
+    }
+
     int fill(boolean block, boolean dontWait) throws IOException {
+        if (probeError != null) {
+            IOException e = probeError; // reported once, as the kernel reports ECONNRESET once, then end of stream
+            probeError = null;
+            eof = true;
+            throw e;
+        }
         if (eof) {
             return 0;
         }

@@ -103,7 +103,7 @@ final class SoftwareRx {
         }
         try {
             if (!installed()) {
-                return reader.buffered().hasRemaining() || reader.fill(false, true) > 0 || reader.atEof();
+                return reader.buffered().hasRemaining() || reader.probe() != 0 || reader.atEof();
             }
             return !ready.isEmpty() || reader.ready();
         } finally {
@@ -131,6 +131,7 @@ final class SoftwareRx {
             if (reader.buffered().hasRemaining()) {
                 return new Received(copy(reader.buffered(), dsts, peek), RecordType.APPLICATION_DATA);
             }
+            reader.throwProbeError(); // after the bytes that came before it
         } finally {
             lock.unlock();
         }

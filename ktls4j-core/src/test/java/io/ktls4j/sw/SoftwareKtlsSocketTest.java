@@ -139,4 +139,31 @@ class SoftwareKtlsSocketTest {
         }
         assertThat(SoftwareTlsStats.snapshot().get(TlsStat.TlsCurrTxSw)).isEqualTo(currBefore);
     }
+
+    /**
+     * A reset stream: readable() says a read would return at once (it does not throw), and the read then reports
+     * the reset, with and without an RX key (issue 15: readable() threw "Connection reset").
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void readable_on_a_reset_stream_is_true_and_the_read_reports_the_reset(boolean rxKey) throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            if (rxKey) {
+                p.cfd.install(Direction.RX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+            }
+            p.fdChannel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            p.fdChannel.close(); // RST
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            boolean readable = false;
+            while (!readable && System.nanoTime() < deadline) {
+                readable = p.cfd.readable(); // must not throw
+                if (!readable) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(readable).isTrue();
+            assertThatThrownBy(() -> p.cfd.read(ByteBuffer.allocate(16))).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("reset");
+        }
+    }
 }
