@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.agent.HandshakeAgent;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
@@ -10,6 +11,7 @@ import io.ktls4j.http.HttpLimits;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.LogLines;
 import io.ktls4j.http.StaticFileHandler;
+import io.ktls4j.http.Transport;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -117,8 +119,45 @@ final class ServeCommand implements Callable<Integer> {
 
     private volatile HttpServer server;
 
+    /**
+     * What depends on who runs the TLS handshakes, this process or the handshake agent; the rest of {@code serve}
+     * is one path.
+     *
+     * @param status the entries of the status page's {@code server} object about it
+     * @param bannerLine the banner's TLS line
+     * @param selfSigned the embedded default certificate when this process serves it, else null
+     */
+    private record TlsSetup(Transport transport, Map<String, Object> status, String bannerLine,
+                            SelfSignedCertificate selfSigned) {
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkUsage();
+        ServerStats stats = new ServerStats();
+        TlsSetup tls = agent == null ? inProcess(stats) : byAgent(stats);
+        StaticFileHandler files = new StaticFileHandler(dir);
+        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
+                seconds(sendTimeout));
+        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
+        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("version", new Main.Version().getVersion()[0]);
+        info.put("address", bind + ":" + local.getPort());
+        info.put("root", files.root().toString());
+        info.putAll(tls.status());
+        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
+                maxConnections);
+        Handler handler = Handler.route("/_ktls/", status, files);
+        server = new HttpServer(listener, tls.transport(), handler, limits, maxConnections, seconds(handshakeTimeout),
+                log(stats, spec.commandLine().getErr()));
+        banner(spec.commandLine().getOut(), local, files.root(), tls);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
+        server.start().join();
+        return ExitCodes.OK;
+    }
+
+    private void checkUsage() {
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
@@ -137,11 +176,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "certificate, versions, suites and client authentication; drop --cert/--key/--tls/--ciphers/"
                     + "--client-auth/--backend");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        ServerStats stats = new ServerStats();
-        if (agent != null) {
-            return serveWithAgent(out, stats);
-        }
+    }
+
+    /** The handshakes run here, with --cert/--key or the embedded default certificate. */
+    private TlsSetup inProcess(ServerStats stats) throws IOException {
         SelfSignedCertificate selfSigned = null;
         Path certFile = cert;
         Path keyFile = key;
@@ -150,60 +188,27 @@ final class ServeCommand implements Callable<Integer> {
             certFile = selfSigned.certificate();
             keyFile = selfSigned.privateKey();
         }
-        KtlsContext context = context(certFile, keyFile, stats);
-        StaticFileHandler files = new StaticFileHandler(dir);
-        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                seconds(sendTimeout));
-        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
-        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("version", new Main.Version().getVersion()[0]);
-        info.put("address", bind + ":" + local.getPort());
-        info.put("root", files.root().toString());
-        info.put("backend_policy", backend.toString());
-        info.put("protocols", context.protocols().toString());
-        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
-        Handler handler = Handler.route("/_ktls/", status, files);
-        server = new HttpServer(listener, new TlsTransport(context, stats), handler, limits, maxConnections,
-                seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
-        banner(out, local, files.root(), context, selfSigned);
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
-        return ExitCodes.OK;
+        KtlsContext context = context(certFile, keyFile);
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("backend_policy", backend.toString());
+        status.put("protocols", context.protocols().toString());
+        String line = "  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, backend "
+                + backend + (backend == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
+                ? " (kTLS available)" : " (no kTLS here, software record layer: "
+                + KernelTls.unavailabilityCause().errno() + ")");
+        return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned);
     }
 
-    /** {@code --agent}: the same server, with each handshake run by the handshake agent. */
-    private int serveWithAgent(PrintWriter out, ServerStats stats) throws Exception {
-        io.ktls4j.agent.HandshakeAgent handshakes = io.ktls4j.agent.HandshakeAgent.connect(agent);
-        StaticFileHandler files = new StaticFileHandler(dir);
-        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                seconds(sendTimeout));
-        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
-        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("version", new Main.Version().getVersion()[0]);
-        info.put("address", bind + ":" + local.getPort());
-        info.put("root", files.root().toString());
-        info.put("handshake_agent", agent.toString());
-        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
-        Handler handler = Handler.route("/_ktls/", status, files);
-        server = new HttpServer(listener, new AgentTransport(handshakes, stats, seconds(handshakeTimeout)), handler,
-                limits, maxConnections, seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
-        String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
-        String url = "https://" + host + ":" + local.getPort() + "/";
-        out.println("ktls serve: " + files.root() + " on " + url);
-        out.println("  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
-                + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process");
-        out.println("  status: " + url + "_ktls/status");
-        out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
-        return ExitCodes.OK;
+    /** {@code --agent}: each handshake is run by the handshake agent, which holds the certificate and key. */
+    private TlsSetup byAgent(ServerStats stats) throws IOException {
+        HandshakeAgent handshakes = HandshakeAgent.connect(agent);
+        String line = "  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
+                + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
+        return new TlsSetup(new AgentTransport(handshakes, stats, seconds(handshakeTimeout)),
+                Map.of("handshake_agent", agent.toString()), line, null);
     }
 
-    private KtlsContext context(Path certFile, Path keyFile, ServerStats stats) throws IOException {
+    private KtlsContext context(Path certFile, Path keyFile) throws IOException {
         KtlsContextBuilder b = KtlsContext.forServer(certFile, keyFile);
         try {
             TlsOptions.apply(b, tls, ciphers);
@@ -220,15 +225,12 @@ final class ServeCommand implements Callable<Integer> {
         return b.backend(backend.backend()).build();
     }
 
-    private void banner(PrintWriter out, InetSocketAddress local, Path root, KtlsContext context,
-                        SelfSignedCertificate selfSigned) throws IOException {
+    private void banner(PrintWriter out, InetSocketAddress local, Path root, TlsSetup tls) throws IOException {
         String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
         String url = "https://" + host + ":" + local.getPort() + "/";
         out.println("ktls serve: " + root + " on " + url);
-        out.println("  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, backend "
-                + backend + (backend == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
-                ? " (kTLS available)" : " (no kTLS here, software record layer: "
-                + KernelTls.unavailabilityCause().errno() + ")"));
+        out.println(tls.bannerLine());
+        SelfSignedCertificate selfSigned = tls.selfSigned();
         if (selfSigned != null) {
             out.println("  certificate: " + selfSigned.certificate() + (selfSigned.created() ? " (created now)" : ""));
             out.println("  SHA-256 fingerprint: " + selfSigned.sha256Fingerprint());
