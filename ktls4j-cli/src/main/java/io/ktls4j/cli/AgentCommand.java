@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,9 +41,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--socket-group", paramLabel = "GROUP", description = "Make the socket 0660 and owned by GROUP.")
     String socketGroup;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where the default certificate is kept (default: $XDG_STATE_HOME/ktls4j or ~/.local/state/ktls4j).")
-    Path stateDir;
+    @Mixin
+    StateDir stateDir;
 
     @Option(names = "--watch", description = "Also reload --config when the file changes (polled every 2 s).")
     boolean watch;
@@ -52,7 +52,7 @@ final class AgentCommand implements Callable<Integer> {
         if (watch && config == null) {
             throw new ParameterException(spec.commandLine(), "--watch needs --config");
         }
-        Path state = StateDir.resolve(stateDir, System.getenv());
+        Path state = stateDir.path();
         if (config == null) {
             SelfSignedCertificate.loadOrCreate(state); // the agent's default credential is these files
         }

@@ -3,6 +3,7 @@ package io.ktls4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.agent.HandshakeAgentDaemon;
 import io.ktls4j.linux.KernelTls;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -226,6 +227,43 @@ class ServeCommandTest {
                     assertThat(ok.exitCode()).as(ok.err()).isZero();
                 }
             }
+        }
+    }
+
+    /**
+     * {@code --agent}: the same server with the handshakes in the agent. Where the kernel has no kTLS the agent
+     * returns the session keys (allow-software-return) and this process carries them on the software record layer.
+     */
+    @Test
+    void withTheAgentTheHandshakesRunThereAndThisProcessHasNoCertificate() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("agent-state"));
+        Path config = Files.writeString(tmp.resolve("agent.conf"), """
+                [credential default]
+                certificate = %s
+                key = %s
+                allow-software-return = true
+                """.formatted(cert.certificate(), cert.privateKey()));
+        try (HandshakeAgentDaemon agent = HandshakeAgentDaemon.start(tmp.resolve("agent.sock"),
+                HandshakeAgentDaemon.Options.defaults().config(config).log(line -> { }));
+             RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--agent",
+                     agent.socketPath().toString())) {
+            assertThat(s.out.toString()).contains("TLS handshakes by the agent at " + agent.socketPath())
+                    .contains("no key in this process").doesNotContain("certificate:");
+            assertThat(s.certificate).isNull();
+            Cli get = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    cert.certificate().toString());
+            assertThat(get.exitCode()).as(get.err()).isZero();
+            Cli stat = Cli.run("stat", "--json", "--url", s.url("/"), "--cacert", cert.certificate().toString());
+            assertThat(stat.exitCode()).as(stat.err()).isZero();
+            assertThat(stat.out()).contains("\"handshake_agent\": \"" + agent.socketPath() + "\"")
+                    .doesNotContain("backend_policy");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!s.log().contains("(agent)") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(s.log()).contains("(agent) requests=1");
         }
     }
 
