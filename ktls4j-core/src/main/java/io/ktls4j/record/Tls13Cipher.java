@@ -26,8 +26,6 @@ final class Tls13Cipher extends RecordCipher {
     private static final int TAIL = 1;
 
     private final byte[] aad = new byte[AAD_SIZE];
-    /** Receive scratch for a destination too small for the inner plaintext's type and padding bytes. */
-    private ByteBuffer scratch;
 
     Tls13Cipher(Direction direction, CryptoInfo info, Aead aead) {
         super(direction, info, aead);
@@ -71,8 +69,19 @@ final class Tls13Cipher extends RecordCipher {
         ensureSeqAvailable();
         makeAad(body);
         xorNonce(recSeq);
-        boolean intoDst = dst.remaining() >= inner; // else the type byte and padding go to the scratch buffer
-        ByteBuffer out = intoDst ? dst : scratch();
+        boolean intoDst = dst.remaining() >= inner; // else the type byte and padding go to a scratch buffer
+        ByteBuffer out = intoDst ? dst : RecordBuffers.plaintext();
+        try {
+            return open(record, dst, out, intoDst, start, body, inner);
+        } finally {
+            if (!intoDst) {
+                RecordBuffers.release(out); // zeroed there
+            }
+        }
+    }
+
+    private Opened open(ByteBuffer record, ByteBuffer dst, ByteBuffer out, boolean intoDst, int start, int body,
+            int inner) throws KtlsException {
         int outStart = out.position();
         record.position(start + TlsRecords.HEADER_SIZE);
         try {
@@ -104,10 +113,8 @@ final class Tls13Cipher extends RecordCipher {
         if (intoDst) {
             dst.position(outStart + length);
         } else {
-            dst.put(dst.position(), scratch, 0, length);
+            dst.put(dst.position(), out, 0, length);
             dst.position(dst.position() + length);
-            zero(scratch, 0, inner);
-            scratch.clear();
         }
         recSeq++;
         return new Opened(RecordType.of(type), length, typeAt < outStart + inner - 1);
@@ -122,19 +129,8 @@ final class Tls13Cipher extends RecordCipher {
         aad[4] = (byte) body;
     }
 
-    private ByteBuffer scratch() {
-        if (scratch == null) {
-            scratch = ByteBuffer.allocate(TlsRecords.MAX_PLAINTEXT + 256);
-        }
-        scratch.clear();
-        return scratch;
-    }
-
     @Override
     void wipe() {
         Arrays.fill(aad, (byte) 0);
-        if (scratch != null) {
-            zero(scratch, 0, scratch.capacity());
-        }
     }
 }

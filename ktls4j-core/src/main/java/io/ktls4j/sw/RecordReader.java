@@ -7,6 +7,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.record.Opened;
+import io.ktls4j.record.RecordBuffers;
 import io.ktls4j.record.RecordCipher;
 import io.ktls4j.record.TlsRecords;
 import java.io.IOException;
@@ -22,8 +23,13 @@ final class RecordReader {
     private static final int KEY_UPDATE = 24;
 
     private final RawIo io;
-    /** Raw bytes received, read mode: position = first unparsed byte. */
-    private final ByteBuffer in = ByteBuffer.allocate(4 * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256)).flip();
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    /**
+     * Raw bytes received, read mode: position = first unparsed byte. A {@link RecordBuffers#batch()} while bytes
+     * wait, {@link #EMPTY} when none do (an idle socket holds no buffer).
+     */
+    private ByteBuffer in = EMPTY;
     private RecordCipher cipher;
     private boolean expectNoPad;
     private boolean keyPending;
@@ -194,7 +200,7 @@ final class RecordReader {
         if (eof) {
             return 0;
         }
-        in.compact();
+        in = in == EMPTY ? RecordBuffers.batch() : in.compact();
         try {
             int n = !block && !dontWait ? io.readQueued(in) : io.read(in, dontWait || !block);
             if (n < 0) {
@@ -204,6 +210,15 @@ final class RecordReader {
             return n;
         } finally {
             in.flip();
+            releaseIfDrained();
+        }
+    }
+
+    /** Gives the receive buffer back once every byte in it has been taken. */
+    void releaseIfDrained() {
+        if (in != EMPTY && !in.hasRemaining()) {
+            RecordBuffers.release(in);
+            in = EMPTY;
         }
     }
 
@@ -221,6 +236,7 @@ final class RecordReader {
             throw e;
         }
         in.position(start + TlsRecords.HEADER_SIZE + body);
+        releaseIfDrained();
         RecordType type = opened.type();
         Plain result = into != null ? Plain.inPlace(type, into, plainStart) : new Plain(type, plaintext.flip());
         ByteBuffer content = result.data;
@@ -241,7 +257,10 @@ final class RecordReader {
     }
 
     void close() {
-        java.util.Arrays.fill(in.array(), (byte) 0);
+        if (in != EMPTY) {
+            RecordBuffers.release(in);
+            in = EMPTY;
+        }
         if (cipher != null) {
             cipher.destroy();
         }

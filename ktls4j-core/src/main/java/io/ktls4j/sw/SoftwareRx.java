@@ -129,7 +129,9 @@ final class SoftwareRx {
                 return deliver(dsts, control, peek, waitAll, dontWait);
             }
             if (reader.buffered().hasRemaining()) {
-                return new Received(copy(reader.buffered(), dsts, peek), RecordType.APPLICATION_DATA);
+                long n = copy(reader.buffered(), dsts, peek);
+                reader.releaseIfDrained();
+                return new Received(n, RecordType.APPLICATION_DATA);
             }
             reader.throwProbeError(); // after the bytes that came before it
         } finally {
@@ -220,7 +222,9 @@ final class SoftwareRx {
                     }
                     throw RawIo.wouldBlock("no data is available");
                 }
-                return copy(reader.buffered(), dsts, true);
+                long n = copy(reader.buffered(), dsts, true);
+                reader.releaseIfDrained();
+                return n;
             } finally {
                 lock.unlock();
             }

@@ -4,6 +4,7 @@ import io.ktls4j.KtlsSocket;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.record.RecordBuffers;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -39,7 +40,8 @@ final class PostHandshakeProcessor {
     private final AlertSender alerts;
     private final Lock writeLock;
     private final HandshakeMessages messages = new HandshakeMessages();
-    private final ByteBuffer record = ByteBuffer.allocate((1 << 14) + 256);
+    /** The control record being processed: a {@link RecordBuffers#plaintext()} only during {@link #processNext}. */
+    private ByteBuffer record;
     private volatile long ticketsReceived;
 
     PostHandshakeProcessor(KtlsSocket socket, boolean client, TlsVersion version, KeyUpdater keyUpdater,
@@ -59,10 +61,19 @@ final class PostHandshakeProcessor {
 
     /**
      * Reads the control record that is next on the socket and acts on it. Read lock held. An application-data record
-     * read here instead (it should not be) is returned in {@code spill}.
+     * read here instead (it should not be) is handed to {@code spill} (to be read before anything else).
      */
-    Outcome processNext(ByteBuffer spill) throws IOException {
-        record.clear();
+    Outcome processNext(java.util.function.Consumer<ByteBuffer> spill) throws IOException {
+        record = RecordBuffers.plaintext();
+        try {
+            return processNext(record, spill);
+        } finally {
+            record = RecordBuffers.release(record);
+        }
+    }
+
+    private Outcome processNext(ByteBuffer record, java.util.function.Consumer<ByteBuffer> spill)
+            throws IOException {
         Received r = socket.receive(record);
         if (r.isEndOfStream()) {
             return Outcome.END_OF_STREAM;
@@ -70,7 +81,7 @@ final class PostHandshakeProcessor {
         record.flip();
         RecordType type = r.type();
         if (type == null || type.equals(RecordType.APPLICATION_DATA)) {
-            spill.put(record);
+            spill.accept(record);
             return Outcome.CONTINUE;
         }
         if (type.equals(RecordType.ALERT)) {
