@@ -50,7 +50,7 @@ import java.util.Optional;
  * <p>Where this backend adds to the bare syscalls: {@link #readable()} confirms {@code poll}'s answer with a one-byte
  * {@code MSG_PEEK} when an RX key is installed (6.1's {@code poll} reports a partial record as readable);
  * {@link MsgFlag#EOR} without {@link MsgFlag#MORE} is not passed to the kernel (it means what a send without
- * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link ControlRecordException}
+ * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link io.ktls4j.ControlRecordException}
  * carries the record type, peeked with a control buffer after the kernel's EIO; an end of stream inside a record,
  * which the kernel reports as a clean EOF, is EPROTO when bytes of the incomplete record are left in the TCP receive
  * queue ({@code SIOCINQ}).
