@@ -214,6 +214,11 @@ final class RecordReader {
         }
     }
 
+    /** For tests: record buffers held now (0 when idle). */
+    int buffersHeld() {
+        return in == EMPTY ? 0 : 1;
+    }
+
     /** Gives the receive buffer back once every byte in it has been taken. */
     void releaseIfDrained() {
         if (in != EMPTY && !in.hasRemaining()) {

@@ -97,6 +97,16 @@ final class SoftwareRx {
     }
 
     /** {@code poll(POLLIN)} without blocking; false while another thread is reading. */
+    /** For tests: record buffers held now (0 when idle). */
+    int buffersHeld() {
+        lock.lock();
+        try {
+            return reader.buffersHeld();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     boolean readable() throws IOException {
         if (!lock.tryLock()) {
             return false;

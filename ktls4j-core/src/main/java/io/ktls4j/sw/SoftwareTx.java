@@ -272,6 +272,16 @@ final class SoftwareTx {
         return io.channel();
     }
 
+    /** For tests: record buffers this direction holds now (0 when idle). */
+    int buffersHeld() {
+        lock.lock();
+        try {
+            return (open == null ? 0 : 1) + (out == null ? 0 : 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Writes pending ciphertext from the flusher thread; true when nothing is left (or nothing can be done). */
     boolean flushFromBackground() {
         if (!lock.tryLock()) {
