@@ -6,10 +6,10 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.Opened;
-import io.ktls4j.record.RecordBuffers;
-import io.ktls4j.record.RecordCipher;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.Opened;
+import io.ktls4j.records.RecordBuffers;
+import io.ktls4j.records.RecordCipher;
+import io.ktls4j.records.TlsRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

@@ -9,7 +9,7 @@ import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.RecordCipher;
+import io.ktls4j.records.RecordCipher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.RecordCipher;
+import io.ktls4j.records.RecordCipher;
 import io.ktls4j.sw.SoftwareBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import io.ktls4j.KtlsSocket;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.RecordBuffers;
+import io.ktls4j.records.RecordBuffers;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -20,7 +20,7 @@ import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Readiness;
 import io.ktls4j.linux.internal.SockDiag;
 import io.ktls4j.linux.internal.Sockopt;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.TlsRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

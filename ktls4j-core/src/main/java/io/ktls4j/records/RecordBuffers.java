@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import io.ktls4j.CipherType;
 import io.ktls4j.CryptoInfo;

@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import io.ktls4j.CryptoInfo;
 import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.TestData.Buffers;
+import io.ktls4j.records.TestData.Buffers;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,10 +7,10 @@ import io.ktls4j.BadRecordException;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
-import io.ktls4j.record.OpenSslVectors.Case;
-import io.ktls4j.record.OpenSslVectors.Kind;
-import io.ktls4j.record.OpenSslVectors.Step;
-import io.ktls4j.record.TestData.Buffers;
+import io.ktls4j.records.OpenSslVectors.Case;
+import io.ktls4j.records.OpenSslVectors.Kind;
+import io.ktls4j.records.OpenSslVectors.Step;
+import io.ktls4j.records.TestData.Buffers;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.stream.Stream;

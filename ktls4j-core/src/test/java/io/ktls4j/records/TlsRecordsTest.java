@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

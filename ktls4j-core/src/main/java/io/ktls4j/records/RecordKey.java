@@ -1,4 +1,4 @@
-package io.ktls4j.record;
+package io.ktls4j.records;
 
 import java.util.Arrays;
 import javax.crypto.SecretKey;
