@@ -29,7 +29,7 @@ import java.time.Duration;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** The plain {@code TEST()}s (kernel-tls-semantics.md §3.5) and the contract's checks of the same options. */
+/** The plain {@code TEST()}s (docs/KERNEL-TLS-SEMANTICS.md §3.5) and the contract's checks of the same options. */
 public abstract class SocketOptionCases extends ConformanceCases {
 
     /** TX on cfd (TLS 1.2 AES_CCM_128), keyless fd parses what cfd writes; returns cfd. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code FIXTURE(tls_basic)} (kernel-tls-semantics.md §3.1): the ULP on both ends, each case installs its own keys.
+ * {@code FIXTURE(tls_basic)} (docs/KERNEL-TLS-SEMANTICS.md §3.1): the ULP on both ends, each case installs its own keys.
  * Plus Appendix A's {@code tls_basic.recvmsg_nopad_retry_iov}.
  */
 public abstract class TlsBasicCases extends ConformanceCases {

@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.AlreadyConnectedException;
 import java.util.Arrays;
 
-/** {@code TEST_F(tls, …)}: control records, shutdown, getsockopt (kernel-tls-semantics.md §3.2 items 52–58). */
+/** {@code TEST_F(tls, …)}: control records, shutdown, getsockopt (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 52–58). */
 public abstract class TlsControlCases extends ConformanceCases {
 
     private static void assertCmsg(SocketIo.Cmsg c, byte[] expect) {

@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code FIXTURE(tls_err)} (kernel-tls-semantics.md §3.4): {@code fd} encrypts, its keyless peer {@code cfd} reads
+ * {@code FIXTURE(tls_err)} (docs/KERNEL-TLS-SEMANTICS.md §3.4): {@code fd} encrypts, its keyless peer {@code cfd} reads
  * the ciphertext; keyless {@code fd2} injects (possibly tampered) bytes into {@code cfd2}, which has RX keys.
  */
 public abstract class TlsErrCases extends ConformanceCases {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.Future;
 
 /**
- * {@code TEST_F(tls, mutliproc_*)} (the selftest's spelling), kernel-tls-semantics.md §3.2 items 46–51. Adapted:
+ * {@code TEST_F(tls, mutliproc_*)} (the selftest's spelling), docs/KERNEL-TLS-SEMANTICS.md §3.2 items 46–51. Adapted:
  * the forked readers and writers are threads sharing the two sockets (the contract serialises concurrent readers
  * and writers, as the kernel's socket lock does), and the data volume is {@value #DEFAULT_DATA} bytes per unit
  * instead of 6,000,000 (system property {@code ktls4j.conformance.multiprocBytes}) so 13 variants fit in a build.

@@ -9,7 +9,7 @@ import static io.ktls4j.conformance.SocketIo.recv;
 import static io.ktls4j.conformance.SocketIo.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code TEST_F(tls, …)}: MSG_PEEK (kernel-tls-semantics.md §3.2 items 35–38). */
+/** {@code TEST_F(tls, …)}: MSG_PEEK (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 35–38). */
 public abstract class TlsPeekCases extends ConformanceCases {
 
     @TlsVariants

@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.Future;
 
 /**
- * {@code TEST_F(tls, …)}: poll and blocking (kernel-tls-semantics.md §3.2 items 41–45). {@code poll(POLLIN)} is
+ * {@code TEST_F(tls, …)}: poll and blocking (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 41–45). {@code poll(POLLIN)} is
  * {@link KtlsSocket#readable()}; the {@code fork()}ed peer is a second thread; the non-blocking peers wait on a
  * {@link Selector} where the selftest sleeps.
  */

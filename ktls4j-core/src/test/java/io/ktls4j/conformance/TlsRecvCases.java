@@ -15,7 +15,7 @@ import io.ktls4j.WouldBlockException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
-/** {@code TEST_F(tls, …)}: recvmsg and partial reads, and bidir (kernel-tls-semantics.md §3.2 items 27–34, 40). */
+/** {@code TEST_F(tls, …)}: recvmsg and partial reads, and bidir (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 27–34, 40). */
 public abstract class TlsRecvCases extends ConformanceCases {
 
     @TlsVariants

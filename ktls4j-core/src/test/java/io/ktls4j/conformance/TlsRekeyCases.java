@@ -26,7 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code TEST_F(tls, rekey*)} (kernel-tls-semantics.md §3.2 items 60–62, 65–67). TLS 1.3 only unless stated (the
+ * {@code TEST_F(tls, rekey*)} (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 60–62, 65–67). TLS 1.3 only unless stated (the
  * selftest returns on TLS 1.2). On a backend without rekey the first new key must be refused with
  * {@link io.ktls4j.KernelFeatureException}, and the case ends there.
  */

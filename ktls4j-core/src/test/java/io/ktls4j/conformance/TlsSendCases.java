@@ -24,7 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Future;
 
-/** {@code TEST_F(tls, …)}: sendfile, MSG_MORE / MSG_EOR and sendmsg (kernel-tls-semantics.md §3.2 items 1–15). */
+/** {@code TEST_F(tls, …)}: sendfile, MSG_MORE / MSG_EOR and sendmsg (docs/KERNEL-TLS-SEMANTICS.md §3.2 items 1–15). */
 public abstract class TlsSendCases extends ConformanceCases {
     /** Stands in for {@code /proc/self/exe}: a file of this many random bytes. */
     static final int EXE_SIZE = 100_000;

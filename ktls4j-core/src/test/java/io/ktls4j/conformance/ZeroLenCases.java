@@ -27,7 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@code FIXTURE(zero_len)} (kernel-tls-semantics.md §3.3) and Appendix A's {@code zero_len_peek}: a keyless
+ * {@code FIXTURE(zero_len)} (docs/KERNEL-TLS-SEMANTICS.md §3.3) and Appendix A's {@code zero_len_peek}: a keyless
  * {@code fd} writes the kernel's raw TLS 1.2 AES_CCM_128 records, {@code cfd} has RX generation 0.
  */
 public abstract class ZeroLenCases extends ConformanceCases {
