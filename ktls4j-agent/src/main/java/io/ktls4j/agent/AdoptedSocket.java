@@ -1,7 +1,7 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.ErrnoException;
 import io.ktls4j.linux.internal.SocketFd;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;

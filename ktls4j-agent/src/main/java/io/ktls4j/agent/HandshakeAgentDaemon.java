@@ -1,5 +1,7 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.Errno;
+import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.linux.internal.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -166,8 +168,9 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
                 if (stopping) {
                     return;
                 }
-                if (fd == -24 || fd == -23 || fd == -105 || fd == -12) { // EMFILE ENFILE ENOBUFS ENOMEM
-                    log.log("accept: " + io.ktls4j.linux.internal.Errors.name(-fd) + "; pausing 100 ms");
+                if (fd == -LinuxErrno.EMFILE || fd == -LinuxErrno.ENFILE || fd == -LinuxErrno.ENOBUFS
+                        || fd == -Errno.ENOMEM.code()) {
+                    log.log("accept: " + LinuxErrno.name(-fd) + "; pausing 100 ms");
                     sleepQuietly(100);
                 } else {
                     sleepQuietly(10);

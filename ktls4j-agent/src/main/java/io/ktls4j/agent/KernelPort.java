@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.Errno;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.RecordType;
@@ -67,7 +68,7 @@ interface KernelPort {
                     }
                     return;
                 }
-                if (n != -Native.EAGAIN) {
+                if (n != -Errno.EAGAIN.code()) {
                     throw Errors.write((int) -n, "sendmsg(" + type + " record)");
                 }
                 if (waitMillis == 0 || FdWait.await(fd, Native.POLLOUT, deadline) == 0) {

@@ -1,12 +1,13 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.Errno;
+import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.agent.HandshakeRequest.Auth;
 import io.ktls4j.agent.HandshakeRequest.Side;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Errors;
 import io.ktls4j.linux.internal.Sockopt;
 import io.ktls4j.linux.internal.UnixSockets;
 import io.ktls4j.linux.internal.UnixSockets.PeerCredentials;
@@ -24,7 +25,6 @@ final class RequestHandler {
     /** How long a consumer may take to send its request after connecting. */
     static final long REQUEST_READ_MILLIS = 10_000;
     private static final long REPLY_WRITE_MILLIS = 10_000;
-    private static final int ENOENT = 2;
 
     private final HandshakeAgentDaemon daemon;
     private final long id;
@@ -215,21 +215,21 @@ final class RequestHandler {
         if (!kernel) {
             int r = Sockopt.attachUlp(fds[0], "tls");
             kernel = r == 0;
-            if (r == -ENOENT && !softwareReturn) {
+            if (r == -Errno.ENOENT.code() && !softwareReturn) {
                 return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS: "
                         + "setsockopt(TCP_ULP, \"tls\") answered ENOENT, and credential " + credential.name()
                         + " does not allow returning keys (allow-software-return)");
             }
-            if (r < 0 && r != -ENOENT) {
+            if (r < 0 && r != -Errno.ENOENT.code()) {
                 return HandshakeReply.failure(AgentStatus.NOT_CONNECTED, "setsockopt(TCP_ULP, \"tls\") answered "
-                        + Errors.name(-r));
+                        + LinuxErrno.name(-r));
             }
         }
         long started = System.nanoTime();
         long cookie = keep ? SessionOps.cookie(fds[0]) : -1;
         if (keep && cookie < 0) {
             return HandshakeReply.failure(AgentStatus.NOT_TCP_SOCKET, "getsockopt(SO_COOKIE) answered "
-                    + Errors.name((int) -cookie));
+                    + LinuxErrno.name((int) -cookie));
         }
         AdoptedSocket socket;
         try {

@@ -1,5 +1,7 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.Errno;
+import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
@@ -37,7 +39,7 @@ final class SessionOps {
             return -b.errno();
         }
         if (b.value().length != 8) {
-            return -22; // EINVAL: not a socket cookie
+            return -Errno.EINVAL.code(); // not a socket cookie
         }
         return ByteBuffer.wrap(b.value()).order(ByteOrder.nativeOrder()).getLong() & Long.MAX_VALUE;
     }
@@ -190,7 +192,7 @@ final class SessionOps {
         long cookie = cookie(fd);
         if (cookie < 0) {
             return refuse(AgentStatus.NOT_TCP_SOCKET, "cannot identify the descriptor (getsockopt(SO_COOKIE) answered "
-                    + io.ktls4j.linux.internal.Errors.name((int) -cookie) + ")");
+                    + LinuxErrno.name((int) -cookie) + ")");
         }
         if (cookie != s.socketCookie) {
             return refuse(AgentStatus.BAD_DESCRIPTOR, "the descriptor is not this session's socket");

@@ -1,6 +1,6 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.SocketFd;
 import io.ktls4j.linux.internal.UnixSockets;
@@ -11,8 +11,6 @@ import io.ktls4j.linux.internal.UnixSockets;
  * {@code getpeername} are used: nothing on the socket changes.
  */
 final class SocketCheck {
-    private static final int ENOTSOCK = 88;
-
     private SocketCheck() {
     }
 
@@ -25,11 +23,11 @@ final class SocketCheck {
 
     static Verdict check(int fd) {
         long type = UnixSockets.intOption(fd, UnixSockets.SOL_SOCKET, UnixSockets.SO_TYPE);
-        if (type == -ENOTSOCK) {
+        if (type == -LinuxErrno.ENOTSOCK) {
             return Verdict.refuse(AgentStatus.NOT_TCP_SOCKET, "the descriptor is not a socket (a file, pipe or device)");
         }
         if (type < 0) {
-            return Verdict.refuse(AgentStatus.NOT_TCP_SOCKET, "getsockopt(SO_TYPE) failed: " + Errors.name((int) -type));
+            return Verdict.refuse(AgentStatus.NOT_TCP_SOCKET, "getsockopt(SO_TYPE) failed: " + LinuxErrno.name((int) -type));
         }
         long domain = UnixSockets.intOption(fd, UnixSockets.SOL_SOCKET, UnixSockets.SO_DOMAIN);
         long protocol = UnixSockets.intOption(fd, UnixSockets.SOL_SOCKET, UnixSockets.SO_PROTOCOL);

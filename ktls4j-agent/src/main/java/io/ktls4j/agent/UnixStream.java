@@ -1,8 +1,9 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.Errno;
+import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Errors;
-import io.ktls4j.linux.internal.ErrnoException;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.UnixSockets;
 import java.io.EOFException;
@@ -76,7 +77,7 @@ final class UnixStream implements AutoCloseable {
                 }
             }
             truncatedDescriptors |= r.controlTruncated();
-            if (r.bytes() == -Native.EAGAIN) {
+            if (r.bytes() == -Errno.EAGAIN.code()) {
                 if (FdWait.await(fd, Native.POLLIN, deadlineNanos) == 0) {
                     throw new SocketTimeoutException("no complete frame within the time allowed (" + off + " of "
                             + dst.length + " bytes)");
@@ -100,7 +101,7 @@ final class UnixStream implements AutoCloseable {
         int[] attach = fds;
         while (off < frame.length) {
             long n = UnixSockets.send(fd, frame, off, frame.length - off, attach, Native.MSG_DONTWAIT);
-            if (n == -Native.EAGAIN) {
+            if (n == -Errno.EAGAIN.code()) {
                 if (FdWait.await(fd, Native.POLLOUT, deadlineNanos) == 0) {
                     throw new SocketTimeoutException("the other end did not take the frame in time");
                 }
