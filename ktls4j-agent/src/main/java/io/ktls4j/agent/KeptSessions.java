@@ -5,7 +5,7 @@ import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.Poller;
+import io.ktls4j.linux.internal.Readiness;
 import java.io.EOFException;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 
 /**
  * The TLS 1.3 sessions the agent keeps for KeyUpdates (protocol version 2), at most {@code max-sessions}. Each session
- * has a virtual thread that waits for its Unix connection through ktls4j-linux's {@link Poller} (parked: one platform
+ * has a virtual thread that waits for its Unix connection through ktls4j-linux's {@link Readiness} (parked: one platform
  * thread polls every waiting descriptor) and serves each frame there ({@link SessionOps}). A session ends, its secrets zeroed, on
  * RELEASE, when its connection closes or breaks, after {@code session-idle-ms} without an operation, after an
  * operation that left its socket unusable, or when the agent stops.
@@ -124,8 +124,8 @@ final class KeptSessions implements AutoCloseable {
                             + ")");
                     return;
                 }
-                int r = Poller.await(s.connection.fd(), EVENTS, System.nanoTime()
-                        + Math.min(left, WAKE_NANOS));
+                int r = Readiness.await(s.connection.fd(), EVENTS, System.nanoTime()
+                        + Math.min(left, WAKE_NANOS), null);
                 if (r != 0) {
                     if (!serveOne(s)) {
                         return;

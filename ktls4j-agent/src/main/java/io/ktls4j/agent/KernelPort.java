@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.linux.internal.Readiness;
 import io.ktls4j.Errno;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
@@ -71,7 +72,7 @@ interface KernelPort {
                 if (n != -Errno.EAGAIN.code()) {
                     throw Errors.write((int) -n, "sendmsg(" + type + " record)");
                 }
-                if (waitMillis == 0 || FdWait.await(fd, Native.POLLOUT, deadline) == 0) {
+                if (waitMillis == 0 || Readiness.await(fd, Native.POLLOUT, deadline, null) == 0) {
                     throw new WouldBlockException("the socket's send buffer stayed full for " + waitMillis + " ms");
                 }
             }

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.linux.internal.Readiness;
 import io.ktls4j.Errno;
 import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.internal.Descriptors;
@@ -14,7 +15,7 @@ import java.util.List;
 
 /**
  * One end of an {@code AF_UNIX} stream connection as the agent protocol uses it: whole frames in and out, with
- * deadlines, never blocking a carrier thread ({@link FdWait}). Descriptors that arrive while reading are collected
+ * deadlines, never blocking a carrier thread (ktls4j-linux's {@link Readiness}). Descriptors that arrive while reading are collected
  * ({@link #takeDescriptors()}) up to a budget (one: a request carries one socket); any beyond it is closed as it
  * arrives and counted, so a peer that attaches descriptors to every byte of a slow frame holds none of them.
  * Whatever is still held at {@link #close()} is closed, so none leaks. Not thread-safe.
@@ -78,7 +79,7 @@ final class UnixStream implements AutoCloseable {
             }
             truncatedDescriptors |= r.controlTruncated();
             if (r.bytes() == -Errno.EAGAIN.code()) {
-                if (FdWait.await(fd, Native.POLLIN, deadlineNanos) == 0) {
+                if (Readiness.await(fd, Native.POLLIN, deadlineNanos, null) == 0) {
                     throw new SocketTimeoutException("no complete frame within the time allowed (" + off + " of "
                             + dst.length + " bytes)");
                 }
@@ -102,7 +103,7 @@ final class UnixStream implements AutoCloseable {
         while (off < frame.length) {
             long n = UnixSockets.send(fd, frame, off, frame.length - off, attach, Native.MSG_DONTWAIT);
             if (n == -Errno.EAGAIN.code()) {
-                if (FdWait.await(fd, Native.POLLOUT, deadlineNanos) == 0) {
+                if (Readiness.await(fd, Native.POLLOUT, deadlineNanos, null) == 0) {
                     throw new SocketTimeoutException("the other end did not take the frame in time");
                 }
                 continue;
@@ -118,7 +119,7 @@ final class UnixStream implements AutoCloseable {
     /** True when the other end hung up (or the connection broke); never blocks. */
     boolean peerGone() {
         try {
-            return (FdWait.now(fd, Native.POLLRDHUP) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
+            return (Readiness.now(fd, Native.POLLRDHUP) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
         } catch (IOException e) {
             return true;
         }
