@@ -31,6 +31,7 @@ public final class UnixSockets {
     public static final int SO_ACCEPTCONN = 30;
     public static final int SO_PROTOCOL = 38;
     public static final int SO_DOMAIN = 39;
+    public static final int SO_COOKIE = 57;
     public static final int SO_PEERGROUPS = 59;
     public static final int IPPROTO_TCP = 6;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
@@ -76,6 +77,13 @@ public final class UnixSockets {
     /** {@code connect(fd, sockaddr_un{path})}: 0 or -errno (ECONNREFUSED when nothing listens there). */
     public static int connect(int fd, String path) {
         return withAddress(path, (arena, addr, len) -> Native.connect(arena, fd, addr, len));
+    }
+
+    /** {@code shutdown(fd, how)}: 0 or -errno. */
+    public static int shutdown(int fd, int how) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Native.shutdown(arena, fd, how);
+        }
     }
 
     /** {@code listen(fd, backlog)}: 0 or -errno. */
