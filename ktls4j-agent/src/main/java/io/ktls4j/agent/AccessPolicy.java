@@ -1,6 +1,6 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.UnixSockets.PeerCredentials;
+import io.ktls4j.linux.unix.PeerCredentials;
 
 /** Decides whether a process may use a credential, from its {@code SO_PEERCRED} and {@code SO_PEERGROUPS}. */
 final class AccessPolicy {

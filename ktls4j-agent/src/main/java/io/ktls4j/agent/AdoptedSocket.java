@@ -1,8 +1,6 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.ErrnoException;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 
@@ -31,19 +29,13 @@ final class AdoptedSocket implements AutoCloseable {
 
     /** Puts {@code receivedFd} under a channel; on success the result owns it, on failure the caller still does. */
     static AdoptedSocket adopt(int receivedFd, LoopbackDummies dummies) throws IOException {
-        int flags = Descriptors.statusFlags(receivedFd);
-        if (flags < 0) {
-            throw new ErrnoException(-flags, "fcntl(F_GETFL)");
-        }
+        int flags = RawDescriptors.statusFlags(receivedFd);
         SocketChannel dummy = dummies.open();
         try {
-            int fd = SocketFd.of(dummy);
-            int r = Descriptors.dup3(receivedFd, fd);
-            if (r < 0) {
-                throw new ErrnoException(-r, "dup3");
-            }
+            int fd = RawDescriptors.of(dummy);
+            RawDescriptors.dup3(receivedFd, fd);
             // the JDK parks virtual threads on EAGAIN; a blocking descriptor would pin the carrier in read(2)
-            Descriptors.setStatusFlags(receivedFd, flags | Descriptors.O_NONBLOCK);
+            RawDescriptors.setStatusFlags(receivedFd, flags | RawDescriptors.O_NONBLOCK);
             return new AdoptedSocket(dummy, fd, receivedFd, flags);
         } catch (IOException | RuntimeException e) {
             dummy.close();
@@ -79,8 +71,12 @@ final class AdoptedSocket implements AutoCloseable {
             return;
         }
         closed = true;
-        Descriptors.setStatusFlags(receivedFd, originalFlags);
+        try {
+            RawDescriptors.setStatusFlags(receivedFd, originalFlags);
+        } catch (IOException e) {
+            // the descriptor is ours until closed below: nothing to restore on a socket that is gone
+        }
         abort();
-        Descriptors.close(receivedFd);
+        RawDescriptors.close(receivedFd);
     }
 }

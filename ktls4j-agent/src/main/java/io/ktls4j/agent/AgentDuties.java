@@ -9,7 +9,7 @@ import io.ktls4j.KtlsSocket;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
-import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -138,7 +138,7 @@ final class AgentDuties implements PostHandshakeDuties {
             throw new AgentException(AgentStatus.UNKNOWN_SESSION, SocketState.ESTABLISHED,
                     "the session was released when the connection closed");
         }
-        int[] fds = request.op().withDescriptor ? new int[] {SocketFd.of(socket.channel())} : new int[0];
+        int[] fds = request.op().withDescriptor ? new int[] {RawDescriptors.of(socket.channel())} : new int[0];
         long wait = request.sendWaitMillis() + REPLY_GRACE_MILLIS;
         SessionReply reply;
         try {

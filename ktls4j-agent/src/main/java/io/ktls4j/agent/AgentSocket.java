@@ -1,9 +1,10 @@
 package io.ktls4j.agent;
 
 import io.ktls4j.linux.ErrnoException;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.unix.UnixServerSocket;
+import io.ktls4j.linux.unix.UnixSocket;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -20,13 +21,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * permissions. A stale file at the path (nothing answers) is replaced; a live agent there is an error.
  */
 final class AgentSocket implements AutoCloseable {
+    /** Room the temporary name's suffix ({@code .NAME.PID.RANDOM}) takes beyond the path. */
+    private static final int TEMPORARY_SUFFIX_BYTES = 24;
+
     private final Path path;
-    private final int fd;
+    private final UnixServerSocket server;
     private final Object fileKey;
 
-    private AgentSocket(Path path, int fd, Object fileKey) {
+    private AgentSocket(Path path, UnixServerSocket server, Object fileKey) {
         this.path = path;
-        this.fd = fd;
+        this.server = server;
         this.fileKey = fileKey;
     }
 
@@ -37,40 +41,34 @@ final class AgentSocket implements AutoCloseable {
      */
     static AgentSocket listen(Path path, String group, int backlog) throws IOException {
         Path abs = path.toAbsolutePath();
-        if (abs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= UnixSockets.SUN_PATH_MAX - 24) {
-            throw new IOException("the socket path " + abs + " is too long for AF_UNIX (keep it under 84 bytes)");
+        int max = UnixServerSocket.MAX_PATH_BYTES - TEMPORARY_SUFFIX_BYTES;
+        if (abs.toString().getBytes(StandardCharsets.UTF_8).length > max) {
+            throw new IOException("the socket path " + abs + " is too long for AF_UNIX (keep it under " + (max + 1)
+                    + " bytes)");
         }
         refuseLiveAgent(abs);
         Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt()));
-        int fd = UnixSockets.socket();
-        if (fd < 0) {
-            throw new ErrnoException(-fd, "socket(AF_UNIX)");
-        }
+        UnixServerSocket server = UnixServerSocket.bind(tmp);
         try {
-            int r = UnixSockets.bind(fd, tmp.toString());
-            if (r < 0) {
-                throw new ErrnoException(-r, "bind(" + tmp + ")");
-            }
             try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----"));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(group == null ? "rw-------"
+                        : "rw-rw----"));
                 if (group != null) {
-                    GroupPrincipal g = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                    GroupPrincipal g = tmp.getFileSystem().getUserPrincipalLookupService()
+                            .lookupPrincipalByGroupName(group);
                     Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
                 }
-                r = UnixSockets.listen(fd, backlog);
-                if (r < 0) {
-                    throw new ErrnoException(-r, "listen");
-                }
+                server.listen(backlog);
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
             Object key = Files.readAttributes(abs, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            return new AgentSocket(abs, fd, key);
+            return new AgentSocket(abs, server, key);
         } catch (IOException | RuntimeException e) {
-            Descriptors.close(fd);
+            server.close();
             throw e;
         }
     }
@@ -83,15 +81,10 @@ final class AgentSocket implements AutoCloseable {
         if (!a.isOther()) {
             throw new IOException(path + " exists and is not a socket; refusing to replace it");
         }
-        int probe = UnixSockets.socket();
-        try {
-            if (probe >= 0 && UnixSockets.connect(probe, path.toString()) == 0) {
-                throw new IOException("an agent is already listening on " + path);
-            }
-        } finally {
-            if (probe >= 0) {
-                Descriptors.close(probe);
-            }
+        try (UnixSocket probe = UnixSocket.connect(path)) {
+            throw new IOException("an agent is already listening on " + path);
+        } catch (ErrnoException stale) {
+            // nothing answers: a stale file, replaced below
         }
     }
 
@@ -99,22 +92,20 @@ final class AgentSocket implements AutoCloseable {
         return path;
     }
 
-    int fd() {
-        return fd;
+    /** The next consumer connection (blocks the calling platform thread; {@link #shutdown()} wakes it). */
+    UnixSocket accept() throws IOException {
+        return server.accept();
     }
 
-    /** Wakes a thread blocked in {@code accept} (it gets EINVAL). */
+    /** Wakes a thread blocked in {@link #accept()} (it gets AsynchronousCloseException). */
     void shutdown() {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            io.ktls4j.linux.internal.Native.shutdown(arena, fd, io.ktls4j.linux.internal.Native.SHUT_RDWR);
-        }
+        server.shutdown();
     }
 
     /** Closes the socket and removes the file if it is still ours. */
     @Override
     public void close() {
-        shutdown();
-        Descriptors.close(fd);
+        server.close();
         try {
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (fileKey != null && fileKey.equals(a.fileKey())) {

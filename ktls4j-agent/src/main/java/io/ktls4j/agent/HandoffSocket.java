@@ -11,7 +11,6 @@ import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsBackend;
-import io.ktls4j.linux.internal.Errors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,7 +21,8 @@ import java.util.Optional;
 
 /**
  * The record layer the agent hands a finished handshake to: it only takes keys. {@link #install} puts a direction's
- * keys into the kernel ({@code setsockopt(SOL_TLS, TLS_TX|TLS_RX)} on the consumer's socket) or, where the kernel
+ * keys into the kernel ({@code setsockopt(SOL_TLS, TLS_TX|TLS_RX)} on the consumer's socket, through the
+ * {@link KernelPort}) or, where the kernel
  * cannot and the credential allows it, keeps a copy to return to the consumer. The agent never sends or reads
  * records on the consumer's socket after the handshake, so every I/O method refuses (EOPNOTSUPP), and {@link #close()}
  * leaves the socket alone ({@link AdoptedSocket} owns the agent's descriptors).
@@ -33,6 +33,7 @@ import java.util.Optional;
 final class HandoffSocket implements KtlsSocket, TlsBackend {
     private final SocketChannel channel;
     private final int fd;
+    private final KernelPort port;
     private final boolean kernel;
     private final boolean allowSoftwareReturn;
     private final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
@@ -43,9 +44,10 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
      * @param kernel whether the tls ULP is attached to the socket (false: kTLS is absent)
      * @param allowSoftwareReturn the credential's {@code allow-software-return}
      */
-    HandoffSocket(SocketChannel channel, int fd, boolean kernel, boolean allowSoftwareReturn) {
+    HandoffSocket(SocketChannel channel, int fd, KernelPort port, boolean kernel, boolean allowSoftwareReturn) {
         this.channel = channel;
         this.fd = fd;
+        this.port = port;
         this.kernel = kernel;
         this.allowSoftwareReturn = allowSoftwareReturn;
     }
@@ -67,12 +69,13 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
     public synchronized void install(Direction direction, CryptoInfo info) throws IOException {
         IOException refused;
         if (kernel) {
-            int r = KernelPort.setKey(fd, direction, info);
-            if (r == 0) {
+            try {
+                port.install(fd, direction, info, false);
                 placements.put(direction, Placement.KERNEL);
                 return;
+            } catch (IOException e) {
+                refused = e;
             }
-            refused = Errors.install(-r, direction, info.version(), info.cipher(), false, false, null);
         } else {
             refused = new KtlsException(Errno.ENOENT, "this kernel has no kTLS (the tls ULP does not attach)");
         }

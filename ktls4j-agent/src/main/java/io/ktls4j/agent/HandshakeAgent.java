@@ -14,7 +14,7 @@ import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.linux.BackendPolicy;
 import io.ktls4j.linux.FallbackKtlsSocket;
 import io.ktls4j.linux.Ktls;
-import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -103,7 +103,7 @@ public final class HandshakeAgent {
      * @throws IOException when nothing answers there (the errno of {@code connect}, e.g. ENOENT or ECONNREFUSED)
      */
     public static HandshakeAgent connect(Path socket) throws IOException {
-        try (UnixStream u = UnixStream.connect(socket.toString())) {
+        try (UnixStream u = UnixStream.connect(socket)) {
             u.write(new Wire.Builder(Wire.TYPE_PING).toBytes(), new int[0], deadline(SEND_MILLIS));
             byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(SEND_MILLIS));
             if ((frame[0][3] & 0xff) != Wire.TYPE_PONG) {
@@ -167,13 +167,13 @@ public final class HandshakeAgent {
         if (layer == null) {
             layer = Ktls.attach(channel, BackendPolicy.AUTO);
         }
-        int fd = SocketFd.of(channel);
+        int fd = RawDescriptors.of(channel);
         long waitMillis = (request.timeout() != null ? request.timeout().toMillis() : HandshakeRequest.MAX_TIMEOUT_MS)
                 + REPLY_GRACE_MILLIS;
         HandshakeReply reply;
         UnixStream u;
         try {
-            u = UnixStream.connect(socket.toString());
+            u = UnixStream.connect(socket);
             try {
                 u.write(request.encode(protocolVersion), new int[] {fd}, deadline(SEND_MILLIS));
             } catch (IOException | RuntimeException e) {

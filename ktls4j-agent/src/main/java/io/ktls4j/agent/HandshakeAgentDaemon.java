@@ -1,8 +1,9 @@
 package io.ktls4j.agent;
 
 import io.ktls4j.Errno;
+import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.LinuxErrno;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.unix.UnixSocket;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -92,6 +93,7 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
     private final AtomicLong lastRateLimitedLog = new AtomicLong(System.nanoTime() - 2_000_000_000L);
     private final Thread acceptor;
     private final KeptSessions sessions;
+    private final KernelPort port;
     private Thread watcher;
     private volatile boolean stopping;
     private volatile boolean aborting;
@@ -102,6 +104,7 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
         this.agentUid = uid();
         this.config.set(load());
         this.socket = AgentSocket.listen(path, options.socketGroup(), 512);
+        this.port = port;
         this.sessions = new KeptSessions(log, this::config, port, handlers);
         this.acceptor = Thread.ofPlatform().name("ktls-agent-accept").daemon(true).unstarted(this::acceptLoop);
     }
@@ -163,14 +166,15 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
 
     private void acceptLoop() {
         while (!stopping) {
-            int fd = UnixSockets.accept(socket.fd());
-            if (fd < 0) {
+            UnixSocket consumer;
+            try {
+                consumer = socket.accept();
+            } catch (IOException e) {
                 if (stopping) {
                     return;
                 }
-                if (fd == -LinuxErrno.EMFILE || fd == -LinuxErrno.ENFILE || fd == -LinuxErrno.ENOBUFS
-                        || fd == -Errno.ENOMEM.code()) {
-                    log.log("accept: " + LinuxErrno.name(-fd) + "; pausing 100 ms");
+                if (e instanceof ErrnoException x && outOfResources(x.errno())) {
+                    log.log("accept: " + LinuxErrno.name(x.errno()) + "; pausing 100 ms");
                     sleepQuietly(100);
                 } else {
                     sleepQuietly(10);
@@ -179,11 +183,17 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
             }
             long id = requests.incrementAndGet();
             try {
-                handlers.execute(() -> new RequestHandler(this, id).serve(fd));
+                handlers.execute(() -> new RequestHandler(this, id).serve(consumer));
             } catch (RuntimeException rejected) {
-                io.ktls4j.linux.internal.Descriptors.close(fd);
+                consumer.close();
             }
         }
+    }
+
+    /** The process or the system is out of descriptors or memory: a reason to pause, not to spin. */
+    private static boolean outOfResources(int errno) {
+        return errno == LinuxErrno.EMFILE || errno == LinuxErrno.ENFILE || errno == LinuxErrno.ENOBUFS
+                || errno == Errno.ENOMEM.code();
     }
 
     /** The configuration in effect. */
@@ -208,6 +218,11 @@ public final class HandshakeAgentDaemon implements AutoCloseable {
 
     AgentLog log() {
         return log;
+    }
+
+    /** The way to the kernel's TLS on consumers' sockets. */
+    KernelPort port() {
+        return port;
     }
 
     LoopbackDummies dummies() {

@@ -3,9 +3,7 @@ package io.ktls4j.agent;
 import io.ktls4j.Direction;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.spi.TrafficSecrets;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.Readiness;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.EOFException;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -22,7 +20,7 @@ import java.util.function.Supplier;
 
 /**
  * The TLS 1.3 sessions the agent keeps for KeyUpdates (protocol version 2), at most {@code max-sessions}. Each session
- * has a virtual thread that waits for its Unix connection through ktls4j-linux's {@link Readiness} (parked: one platform
+ * has a virtual thread that waits for its Unix connection (parked in ktls4j-linux's poller: one platform
  * thread polls every waiting descriptor) and serves each frame there ({@link SessionOps}). A session ends, its secrets zeroed, on
  * RELEASE, when its connection closes or breaks, after {@code session-idle-ms} without an operation, after an
  * operation that left its socket unusable, or when the agent stops.
@@ -32,7 +30,6 @@ final class KeptSessions implements AutoCloseable {
     private static final long REPLY_WRITE_MILLIS = 10_000;
     /** How often a waiting session's thread wakes to notice a stop. */
     private static final long WAKE_NANOS = 1_000_000_000L;
-    private static final short EVENTS = (short) (Native.POLLIN | Native.POLLRDHUP);
 
     private final AgentLog log;
     private final Supplier<AgentConfig> config;
@@ -124,9 +121,7 @@ final class KeptSessions implements AutoCloseable {
                             + ")");
                     return;
                 }
-                int r = Readiness.await(s.connection.fd(), EVENTS, System.nanoTime()
-                        + Math.min(left, WAKE_NANOS), null);
-                if (r != 0) {
+                if (s.connection.socket().awaitReadable(System.nanoTime() + Math.min(left, WAKE_NANOS))) {
                     if (!serveOne(s)) {
                         return;
                     }
@@ -134,8 +129,10 @@ final class KeptSessions implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            log.log("#" + s.id + " session error: " + e);
-            release(s, "internal error");
+            if (!s.isReleased()) { // else the release closed the connection under the wait
+                log.log("#" + s.id + " session error: " + e);
+                release(s, "internal error");
+            }
         }
     }
 
@@ -201,7 +198,7 @@ final class KeptSessions implements AutoCloseable {
         } finally {
             Arrays.fill(frame[1], (byte) 0);
             for (int fd : fds) {
-                Descriptors.close(fd);
+                RawDescriptors.close(fd);
             }
         }
     }

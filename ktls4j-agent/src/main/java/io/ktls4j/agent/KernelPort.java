@@ -1,28 +1,49 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.Readiness;
-import io.ktls4j.Errno;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.linux.KernelTls;
-import io.ktls4j.linux.internal.Errors;
-import io.ktls4j.linux.internal.MsgIo;
-import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.Sockopt;
+import io.ktls4j.linux.fd.KtlsDescriptor;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.fd.SocketInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
- * How the agent acts on a consumer's socket after the handshake, for a kept session's KeyUpdates: a control record
- * under the installed TX key, and the next {@code TLS_TX}/{@code TLS_RX}. {@link #LINUX} makes the socket calls;
- * tests put a software record layer in its place.
+ * The daemon's one way to a consumer's TCP socket in the kernel: what the socket is, the tls ULP, the keys
+ * ({@code TLS_TX}/{@code TLS_RX}, first and next), and a control record under the installed TX key (a kept session's
+ * KeyUpdate). {@link #LINUX} makes the calls of ktls4j-linux's {@code io.ktls4j.linux.fd}; tests put a software record
+ * layer in its place. Descriptor plumbing (receiving, {@code dup3} under a JDK channel, closing) is not the kernel's
+ * TLS and goes through ktls4j-linux's {@code unix} and {@code fd} API directly.
  */
 interface KernelPort {
+    /** The running kernel. */
+    KernelPort LINUX = new Linux();
+
     /** Why this kernel cannot install a second TLS 1.3 key (naming Linux 6.14), or null when it can. */
     String rekeyUnavailable();
+
+    /** What {@code fd} is (TCP? connected? listening? which ULP?); {@code ErrnoException} ENOTSOCK for no socket. */
+    SocketInfo inspect(int fd) throws IOException;
+
+    /** The socket's {@code SO_COOKIE}: the same socket exactly when equal. */
+    long cookie(int fd) throws IOException;
+
+    /**
+     * {@code setsockopt(TCP_ULP, "tls")}.
+     *
+     * @throws io.ktls4j.KtlsException ENOENT ({@link io.ktls4j.KernelFeatureException}) when the kernel has no kTLS
+     */
+    void attachUlp(int fd) throws IOException;
+
+    /**
+     * {@code setsockopt(SOL_TLS, TLS_TX|TLS_RX)}.
+     *
+     * @param rekey true when the direction has a key already (a KeyUpdate's next key)
+     */
+    void install(int fd, Direction direction, CryptoInfo info, boolean rekey) throws IOException;
 
     /**
      * Sends {@code data} as one record of {@code type} ({@code sendmsg} with {@code TLS_SET_RECORD_TYPE}), waiting up
@@ -32,21 +53,8 @@ interface KernelPort {
      */
     void sendControl(int fd, RecordType type, byte[] data, long waitMillis) throws IOException;
 
-    /** {@code setsockopt(SOL_TLS, TLS_TX|TLS_RX)} with the next key of a direction that has one. */
-    void install(int fd, Direction direction, CryptoInfo info) throws IOException;
-
-    /** {@code setsockopt(SOL_TLS, TLS_TX|TLS_RX, crypto_info)}: 0 or -errno; the struct bytes are zeroed. */
-    static int setKey(int fd, Direction direction, CryptoInfo info) {
-        byte[] struct = info.toBytes();
-        try {
-            return Sockopt.setSecret(fd, Native.SOL_TLS, direction.optname(), struct);
-        } finally {
-            Arrays.fill(struct, (byte) 0);
-        }
-    }
-
-    /** The running kernel. */
-    KernelPort LINUX = new KernelPort() {
+    /** {@link #LINUX}: the syscalls. Not final, so that a test replaces only what it must. */
+    class Linux implements KernelPort {
         @Override
         public String rekeyUnavailable() {
             if (KernelTls.supportsRekey()) {
@@ -57,34 +65,44 @@ interface KernelPort {
         }
 
         @Override
-        public void sendControl(int fd, RecordType type, byte[] data, long waitMillis) throws IOException {
-            long deadline = System.nanoTime() + waitMillis * 1_000_000;
-            ByteBuffer[] src = {ByteBuffer.wrap(data)};
-            while (true) {
-                long n = MsgIo.send(fd, src, Native.MSG_DONTWAIT, type.value(), data.length);
-                if (n >= 0) {
-                    if (src[0].hasRemaining()) {
-                        throw new IOException("sendmsg took " + n + " of the " + data.length + " bytes of a "
-                                + type + " record");
-                    }
-                    return;
-                }
-                if (n != -Errno.EAGAIN.code()) {
-                    throw Errors.write((int) -n, "sendmsg(" + type + " record)");
-                }
-                if (waitMillis == 0 || Readiness.await(fd, Native.POLLOUT, deadline, null) == 0) {
-                    throw new WouldBlockException("the socket's send buffer stayed full for " + waitMillis + " ms");
-                }
-            }
+        public SocketInfo inspect(int fd) throws IOException {
+            return SocketInfo.of(fd);
         }
 
         @Override
-        public void install(int fd, Direction direction, CryptoInfo info) throws IOException {
-            int r = setKey(fd, direction, info);
-            if (r < 0) {
-                throw Errors.install(-r, direction, info.version(), info.cipher(), true, KernelTls.supportsRekey(),
-                        null);
+        public long cookie(int fd) throws IOException {
+            return SocketInfo.cookie(fd);
+        }
+
+        @Override
+        public void attachUlp(int fd) throws IOException {
+            KtlsDescriptor.attachUlp(fd);
+        }
+
+        @Override
+        public void install(int fd, Direction direction, CryptoInfo info, boolean rekey) throws IOException {
+            KtlsDescriptor.install(fd, direction, info, rekey);
+        }
+
+        @Override
+        public void sendControl(int fd, RecordType type, byte[] data, long waitMillis) throws IOException {
+            long deadline = System.nanoTime() + waitMillis * 1_000_000;
+            ByteBuffer src = ByteBuffer.wrap(data);
+            while (true) {
+                try {
+                    int n = KtlsDescriptor.sendControl(fd, type, src);
+                    if (src.hasRemaining()) {
+                        throw new IOException("sendmsg took " + n + " of the " + data.length + " bytes of a " + type
+                                + " record");
+                    }
+                    return;
+                } catch (WouldBlockException full) {
+                    if (waitMillis == 0 || !RawDescriptors.awaitWritable(fd, deadline)) {
+                        throw new WouldBlockException("the socket's send buffer stayed full for " + waitMillis
+                                + " ms");
+                    }
+                }
             }
         }
-    };
+    }
 }

@@ -1,16 +1,15 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.Errno;
-import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.agent.HandshakeRequest.Auth;
 import io.ktls4j.agent.HandshakeRequest.Side;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.TlsCipherSuite;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Sockopt;
-import io.ktls4j.linux.internal.UnixSockets;
-import io.ktls4j.linux.internal.UnixSockets.PeerCredentials;
+import io.ktls4j.Errno;
+import io.ktls4j.KtlsException;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.unix.PeerCredentials;
+import io.ktls4j.linux.unix.UnixSocket;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,14 +37,14 @@ final class RequestHandler {
         this.log = daemon.log();
     }
 
-    void serve(int unixFd) {
-        UnixStream consumer = new UnixStream(unixFd);
+    void serve(UnixSocket connection) {
+        UnixStream consumer = new UnixStream(connection);
         try {
-            PeerCredentials peer = UnixSockets.peerCredentials(unixFd);
+            PeerCredentials peer = peerOf(connection);
             String who = peer == null ? "peer unknown" : "pid=" + peer.pid() + " uid=" + peer.uid() + " gid=" + peer.gid();
             // Before anything is read: a peer that may use no credential keeps none of the descriptors it sends,
             // and one uid may have only so many requests being read at once (each holds a descriptor until then).
-            consumer.descriptorBudget(mayUseAnyCredential(peer, unixFd) ? 1 : 0);
+            consumer.descriptorBudget(mayUseAnyCredential(peer, connection) ? 1 : 0);
             int uid = peer == null ? -1 : peer.uid();
             if (!daemon.startReading(uid)) {
                 daemon.logRateLimited("refused connections from " + who + ": " + HandshakeAgentDaemon.MAX_READING_PER_UID
@@ -99,11 +98,28 @@ final class RequestHandler {
         }
     }
 
-    private boolean mayUseAnyCredential(PeerCredentials peer, int unixFd) {
+    /** {@code SO_PEERCRED}, or null when the kernel cannot tell (the connection broke already). */
+    private static PeerCredentials peerOf(UnixSocket connection) {
+        try {
+            return connection.peerCredentials();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static int[] groupsOf(UnixSocket connection) {
+        try {
+            return connection.peerGroups();
+        } catch (IOException e) {
+            return new int[0];
+        }
+    }
+
+    private boolean mayUseAnyCredential(PeerCredentials peer, UnixSocket connection) {
         if (peer == null) {
             return false;
         }
-        int[] groups = UnixSockets.peerGroups(unixFd);
+        int[] groups = groupsOf(connection);
         for (CredentialConfig c : daemon.config().credentials().values()) {
             if (AccessPolicy.decide(c, peer, groups).allowed()) {
                 return true;
@@ -137,7 +153,7 @@ final class RequestHandler {
             if (peer == null) {
                 return HandshakeReply.failure(AgentStatus.DENIED, "SO_PEERCRED is unavailable");
             }
-            AccessPolicy.Decision access = AccessPolicy.decide(credential, peer, UnixSockets.peerGroups(consumer.fd()));
+            AccessPolicy.Decision access = AccessPolicy.decide(credential, peer, groupsOf(consumer.socket()));
             log("#" + id + " credential " + credential.name() + ": " + access.reason());
             if (!access.allowed()) {
                 return HandshakeReply.failure(AgentStatus.DENIED, "uid " + peer.uid() + " may not use credential "
@@ -152,7 +168,7 @@ final class RequestHandler {
             if (unsupported != null) {
                 return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, unsupported);
             }
-            SocketCheck.Verdict verdict = SocketCheck.check(fds[0]);
+            SocketCheck.Verdict verdict = SocketCheck.check(daemon.port(), fds[0]);
             if (verdict.status() != null) {
                 return HandshakeReply.failure(verdict.status(), verdict.message());
             }
@@ -181,7 +197,7 @@ final class RequestHandler {
         } finally {
             for (int fd : fds) {
                 if (fd >= 0) {
-                    Descriptors.close(fd);
+                    RawDescriptors.close(fd);
                 }
             }
         }
@@ -211,25 +227,32 @@ final class RequestHandler {
         } catch (IllegalArgumentException | IOException e) {
             return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, e.getMessage());
         }
+        KernelPort port = daemon.port();
         boolean kernel = ulp.equals("tls");
         if (!kernel) {
-            int r = Sockopt.attachUlp(fds[0], "tls");
-            kernel = r == 0;
-            if (r == -Errno.ENOENT.code() && !softwareReturn) {
-                return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS: "
-                        + "setsockopt(TCP_ULP, \"tls\") answered ENOENT, and credential " + credential.name()
-                        + " does not allow returning keys (allow-software-return)");
-            }
-            if (r < 0 && r != -Errno.ENOENT.code()) {
-                return HandshakeReply.failure(AgentStatus.NOT_CONNECTED, "setsockopt(TCP_ULP, \"tls\") answered "
-                        + LinuxErrno.name(-r));
+            try {
+                port.attachUlp(fds[0]);
+                kernel = true;
+            } catch (IOException e) {
+                boolean noKtls = e instanceof KtlsException k && k.errno() == Errno.ENOENT;
+                if (noKtls && !softwareReturn) {
+                    return HandshakeReply.failure(AgentStatus.KTLS_UNAVAILABLE, "the kernel has no kTLS: "
+                            + "setsockopt(TCP_ULP, \"tls\") answered ENOENT, and credential " + credential.name()
+                            + " does not allow returning keys (allow-software-return)");
+                }
+                if (!noKtls) {
+                    return HandshakeReply.failure(AgentStatus.NOT_CONNECTED, e.getMessage());
+                }
             }
         }
         long started = System.nanoTime();
-        long cookie = keep ? SessionOps.cookie(fds[0]) : -1;
-        if (keep && cookie < 0) {
-            return HandshakeReply.failure(AgentStatus.NOT_TCP_SOCKET, "getsockopt(SO_COOKIE) answered "
-                    + LinuxErrno.name((int) -cookie));
+        long cookie = -1;
+        if (keep) {
+            try {
+                cookie = port.cookie(fds[0]);
+            } catch (IOException e) {
+                return HandshakeReply.failure(AgentStatus.NOT_TCP_SOCKET, e.getMessage());
+            }
         }
         AdoptedSocket socket;
         try {
@@ -238,7 +261,7 @@ final class RequestHandler {
         } catch (IOException e) {
             return HandshakeReply.failure(AgentStatus.INTERNAL_ERROR, "cannot take over the socket: " + e.getMessage());
         }
-        HandoffSocket layer = new HandoffSocket(socket.channel(), socket.fd(), kernel, softwareReturn);
+        HandoffSocket layer = new HandoffSocket(socket.channel(), socket.fd(), port, kernel, softwareReturn);
         backend.layer = layer;
         Watchdog watchdog = null;
         try (socket) {

@@ -1,7 +1,5 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.Errno;
-import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
@@ -9,10 +7,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.handshake.Role;
-import io.ktls4j.linux.internal.Sockopt;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -25,23 +20,9 @@ import java.util.Map;
  * leave the socket untouched.
  */
 final class SessionOps {
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_COOKIE = 57;
     private static final int NEW_SESSION_TICKET = 4;
 
     private SessionOps() {
-    }
-
-    /** The socket's {@code SO_COOKIE} (a u64 the kernel never reuses while it runs), or -errno. */
-    static long cookie(int fd) {
-        Sockopt.Bytes b = Sockopt.getSecret(fd, SOL_SOCKET, SO_COOKIE, 8); // a plain getsockopt of 8 bytes
-        if (b.value() == null) {
-            return -b.errno();
-        }
-        if (b.value().length != 8) {
-            return -Errno.EINVAL.code(); // not a socket cookie
-        }
-        return ByteBuffer.wrap(b.value()).order(ByteOrder.nativeOrder()).getLong() & Long.MAX_VALUE;
     }
 
     /**
@@ -118,7 +99,7 @@ final class SessionOps {
         CryptoInfo rx = s.secrets().advance(Direction.RX);
         try {
             if (s.placements.get(Direction.RX) == Placement.KERNEL) {
-                port.install(fd, Direction.RX, rx);
+                port.install(fd, Direction.RX, rx, true);
             } else {
                 returned.put(Direction.RX, rx.copy());
             }
@@ -157,7 +138,7 @@ final class SessionOps {
         port.sendControl(fd, RecordType.HANDSHAKE, Handshakes.keyUpdateMessage(requestUpdate), waitMillis);
         CryptoInfo tx = s.secrets().advance(Direction.TX);
         try {
-            port.install(fd, Direction.TX, tx);
+            port.install(fd, Direction.TX, tx, true);
         } catch (IOException e) {
             throw new InstallRefused(e);
         } finally {
@@ -189,10 +170,11 @@ final class SessionOps {
         if (fd < 0) {
             return refuse(AgentStatus.BAD_DESCRIPTOR, "the operation must carry the session's TCP socket");
         }
-        long cookie = cookie(fd);
-        if (cookie < 0) {
-            return refuse(AgentStatus.NOT_TCP_SOCKET, "cannot identify the descriptor (getsockopt(SO_COOKIE) answered "
-                    + LinuxErrno.name((int) -cookie) + ")");
+        long cookie;
+        try {
+            cookie = port.cookie(fd);
+        } catch (IOException e) {
+            return refuse(AgentStatus.NOT_TCP_SOCKET, "cannot identify the descriptor (" + e.getMessage() + ")");
         }
         if (cookie != s.socketCookie) {
             return refuse(AgentStatus.BAD_DESCRIPTOR, "the descriptor is not this session's socket");

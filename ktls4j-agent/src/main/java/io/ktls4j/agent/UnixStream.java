@@ -1,56 +1,46 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.Readiness;
-import io.ktls4j.Errno;
-import io.ktls4j.linux.ErrnoException;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Errors;
-import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.unix.UnixSocket;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One end of an {@code AF_UNIX} stream connection as the agent protocol uses it: whole frames in and out, with
- * deadlines, never blocking a carrier thread (ktls4j-linux's {@link Readiness}). Descriptors that arrive while reading are collected
- * ({@link #takeDescriptors()}) up to a budget (one: a request carries one socket); any beyond it is closed as it
- * arrives and counted, so a peer that attaches descriptors to every byte of a slow frame holds none of them.
- * Whatever is still held at {@link #close()} is closed, so none leaks. Not thread-safe.
+ * deadlines, never blocking a carrier thread (ktls4j-linux's {@link UnixSocket} waits park virtual threads).
+ * Descriptors that arrive while reading are collected ({@link #takeDescriptors()}) up to a budget (one: a request
+ * carries one socket); any beyond it is closed as it arrives and counted, so a peer that attaches descriptors to every
+ * byte of a slow frame holds none of them. Whatever is still held at {@link #close()} is closed, so none leaks. Not
+ * thread-safe, except {@link #peerGone()} and {@link #close()}.
  */
 final class UnixStream implements AutoCloseable {
     /** Room for this many descriptors per {@code recvmsg}; more are dropped by the kernel (MSG_CTRUNC). */
     static final int MAX_FDS_PER_READ = 4;
 
-    private final int fd;
+    private final UnixSocket socket;
     private final List<Integer> received = new ArrayList<>();
     private int descriptorBudget = 1;
     private int descriptorsSeen;
     private boolean truncatedDescriptors;
     private boolean closed;
 
-    UnixStream(int fd) {
-        this.fd = fd;
+    UnixStream(UnixSocket socket) {
+        this.socket = socket;
     }
 
     /** Connects to the agent's socket at {@code path}. */
-    static UnixStream connect(String path) throws IOException {
-        int s = UnixSockets.socket();
-        if (s < 0) {
-            throw new ErrnoException(-s, "socket(AF_UNIX)");
-        }
-        int r = UnixSockets.connect(s, path);
-        if (r < 0) {
-            Descriptors.close(s);
-            throw new ErrnoException(-r, "connect(" + path + ")");
-        }
-        return new UnixStream(s);
+    static UnixStream connect(Path path) throws IOException {
+        return new UnixStream(UnixSocket.connect(path));
     }
 
-    int fd() {
-        return fd;
+    /** The connection itself (its peer's credentials, waiting for the next frame). */
+    UnixSocket socket() {
+        return socket;
     }
 
     /** Reads one frame's header and body (at most {@code maxBody} bytes). */
@@ -67,32 +57,30 @@ final class UnixStream implements AutoCloseable {
     void readFully(byte[] dst, long deadlineNanos) throws IOException {
         int off = 0;
         while (off < dst.length) {
-            UnixSockets.Received r = UnixSockets.receive(fd, dst, off, dst.length - off, MAX_FDS_PER_READ,
-                    Native.MSG_DONTWAIT);
-            for (int f : r.fds()) {
-                descriptorsSeen++;
-                if (received.size() < descriptorBudget) {
-                    received.add(f);
-                } else {
-                    Descriptors.close(f);
-                }
-            }
-            truncatedDescriptors |= r.controlTruncated();
-            if (r.bytes() == -Errno.EAGAIN.code()) {
-                if (Readiness.await(fd, Native.POLLIN, deadlineNanos, null) == 0) {
+            UnixSocket.Received r;
+            try {
+                r = socket.receive(dst, off, dst.length - off, MAX_FDS_PER_READ);
+            } catch (WouldBlockException e) {
+                if (!socket.awaitReadable(deadlineNanos)) {
                     throw new SocketTimeoutException("no complete frame within the time allowed (" + off + " of "
                             + dst.length + " bytes)");
                 }
                 continue;
             }
-            if (r.bytes() < 0) {
-                throw Errors.generic((int) -r.bytes(), "recvmsg(AF_UNIX)");
+            for (int f : r.fds()) {
+                descriptorsSeen++;
+                if (received.size() < descriptorBudget) {
+                    received.add(f);
+                } else {
+                    RawDescriptors.close(f);
+                }
             }
-            if (r.bytes() == 0) {
+            truncatedDescriptors |= r.descriptorsTruncated();
+            if (r.bytes() < 0) {
                 throw new EOFException("the other end closed the connection after " + off + " of " + dst.length
                         + " bytes");
             }
-            off += (int) r.bytes();
+            off += r.bytes();
         }
     }
 
@@ -101,28 +89,20 @@ final class UnixStream implements AutoCloseable {
         int off = 0;
         int[] attach = fds;
         while (off < frame.length) {
-            long n = UnixSockets.send(fd, frame, off, frame.length - off, attach, Native.MSG_DONTWAIT);
-            if (n == -Errno.EAGAIN.code()) {
-                if (Readiness.await(fd, Native.POLLOUT, deadlineNanos, null) == 0) {
+            try {
+                off += socket.send(frame, off, frame.length - off, attach);
+                attach = new int[0];
+            } catch (WouldBlockException e) {
+                if (!socket.awaitWritable(deadlineNanos)) {
                     throw new SocketTimeoutException("the other end did not take the frame in time");
                 }
-                continue;
             }
-            if (n < 0) {
-                throw Errors.generic((int) -n, "sendmsg(AF_UNIX)");
-            }
-            off += (int) n;
-            attach = new int[0];
         }
     }
 
     /** True when the other end hung up (or the connection broke); never blocks. */
     boolean peerGone() {
-        try {
-            return (Readiness.now(fd, Native.POLLRDHUP) & (Native.POLLRDHUP | Native.POLLHUP | Native.POLLERR)) != 0;
-        } catch (IOException e) {
-            return true;
-        }
+        return socket.peerClosed();
     }
 
     /**
@@ -158,8 +138,8 @@ final class UnixStream implements AutoCloseable {
         }
         closed = true;
         for (int f : takeDescriptors()) {
-            Descriptors.close(f);
+            RawDescriptors.close(f);
         }
-        Descriptors.close(fd);
+        socket.close();
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.linux.internal.Descriptors;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -93,7 +92,7 @@ class AccessControlTest {
 
     @Test
     void aProcessOffTheListIsDeniedAndItsSocketIsUntouched() throws Exception {
-        int before = Descriptors.openCount();
+        int before = TestFds.openCount();
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
             assertThatThrownBy(() -> fixture.agent().handshake(ch,
                     HandshakeRequest.client("localhost").credential("someone-else").build()))

@@ -17,7 +17,8 @@ import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.SessionInfo;
 import io.ktls4j.handshake.TlsCipherSuite;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.unix.UnixSocket;
 import io.ktls4j.sw.SoftwareBackend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -65,7 +66,7 @@ class AgentDutiesTest {
         myLayer.install(Direction.RX, FIRST);
         theirLayer.install(Direction.TX, FIRST);
         theirLayer.install(Direction.RX, FIRST);
-        int[] pair = UnixSockets.socketpair();
+        UnixSocket[] pair = UnixSocket.pair();
         agentEnd = new UnixStream(pair[1]);
         SessionInfo session = new SessionInfo(TlsVersion.TLS_1_3, TlsCipherSuite.TLS_AES_128_GCM_SHA256, null, null,
                 List.of(), List.of(), null);
@@ -91,7 +92,7 @@ class AgentDutiesTest {
                 int[] fds = agentEnd.takeDescriptors();
                 assertThat(fds).as("descriptors with " + op).hasSize(op.withDescriptor ? 1 : 0);
                 for (int fd : fds) {
-                    io.ktls4j.linux.internal.Descriptors.close(fd);
+                    RawDescriptors.close(fd);
                 }
                 SessionReply reply = answer.apply(r);
                 agentEnd.write(reply.encode(), new int[0], System.nanoTime() + 10_000_000_000L);

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Native;
-import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.fd.SocketInfo;
 import io.ktls4j.linux.internal.UnixSockets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -85,7 +85,7 @@ class FaultsTest {
     @Test
     void malformedFramesAreBadRequestsAndTheSocketIsUntouched() throws Exception {
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
-            int fd = SocketFd.of(ch);
+            int fd = RawDescriptors.of(ch);
             byte[] good = HandshakeRequest.client("localhost").build().encode();
             byte[] badMagic = good.clone();
             badMagic[1] = 0x42;
@@ -109,11 +109,11 @@ class FaultsTest {
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
             byte[] huge = RawClient.frame(1, 1, new byte[0]);
             huge[4] = 0x7f; // a body of 2 GiB announced
-            assertStatus(RawClient.exchange(fixture.socket(), huge, SocketFd.of(ch)), AgentStatus.BAD_REQUEST,
+            assertStatus(RawClient.exchange(fixture.socket(), huge, RawDescriptors.of(ch)), AgentStatus.BAD_REQUEST,
                     "exceeds the limit");
             // a consumer that sends half a header and hangs up: the agent logs it and carries on
-            try (UnixStream u = UnixStream.connect(fixture.socket().toString())) {
-                u.write(new byte[] {0x6B, 0x41, 1}, new int[] {SocketFd.of(ch)}, System.nanoTime() + 1_000_000_000L);
+            try (UnixStream u = UnixStream.connect(fixture.socket())) {
+                u.write(new byte[] {0x6B, 0x41, 1}, new int[] {RawDescriptors.of(ch)}, System.nanoTime() + 1_000_000_000L);
             }
             fixture.awaitLog("no request (the other end closed the connection after 3 of 8 bytes)", 3000);
             assertUntouched(ch, peer);
@@ -125,7 +125,7 @@ class FaultsTest {
         byte[] request = HandshakeRequest.client("localhost").build().encode();
         assertStatus(RawClient.exchange(fixture.socket(), request), AgentStatus.BAD_DESCRIPTOR, "carried 0 descriptors");
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
-            int fd = SocketFd.of(ch);
+            int fd = RawDescriptors.of(ch);
             assertStatus(RawClient.exchange(fixture.socket(), request, fd, fd), AgentStatus.BAD_DESCRIPTOR,
                     "carried 2 descriptors");
             assertUntouched(ch, peer);
@@ -141,7 +141,7 @@ class FaultsTest {
     void descriptorsOnEveryByteOfASlowRequestAreNotHeld() throws Exception {
         byte[] request = HandshakeRequest.client("localhost").build().encode();
         try (TestFds.OpenFile f = TestFds.file();
-             UnixStream u = UnixStream.connect(fixture.socket().toString())) {
+             UnixStream u = UnixStream.connect(fixture.socket())) {
             int start = TestFds.settledCount();
             for (int i = 0; i < request.length - 1; i++) {
                 u.write(new byte[] {request[i]}, new int[] {f.fd(), f.fd(), f.fd(), f.fd()},
@@ -167,12 +167,12 @@ class FaultsTest {
         java.util.List<UnixStream> idle = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < HandshakeAgentDaemon.MAX_READING_PER_UID; i++) {
-                idle.add(UnixStream.connect(fixture.socket().toString()));
+                idle.add(UnixStream.connect(fixture.socket()));
             }
             long deadline = System.nanoTime() + 20_000_000_000L;
             boolean refused = false;
             while (!refused && System.nanoTime() < deadline) {
-                try (UnixStream extra = UnixStream.connect(fixture.socket().toString())) {
+                try (UnixStream extra = UnixStream.connect(fixture.socket())) {
                     extra.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 2_000_000_000L);
                 } catch (java.io.EOFException e) {
                     refused = true; // closed unread: the uid has its share being read
@@ -196,7 +196,7 @@ class FaultsTest {
                 key = $KEY
                 allow-uid = 4242
                 """); TestFds.OpenFile f = TestFds.file();
-             UnixStream u = UnixStream.connect(denying.socket().toString())) {
+             UnixStream u = UnixStream.connect(denying.socket())) {
             byte[] request = HandshakeRequest.client("localhost").build().encode();
             int start = TestFds.settledCount();
             u.write(java.util.Arrays.copyOf(request, 10), new int[] {f.fd()}, System.nanoTime() + 5_000_000_000L);
@@ -215,21 +215,23 @@ class FaultsTest {
             assertStatus(RawClient.exchange(fixture.socket(), request, file.fd()), AgentStatus.NOT_TCP_SOCKET,
                     "not a socket");
         }
-        int udp = TestFds.socket(Native.AF_INET, Native.SOCK_DGRAM);
-        int unconnected = TestFds.socket(Native.AF_INET6, UnixSockets.SOCK_STREAM);
-        int[] unix = UnixSockets.socketpair();
+        int[] unix = UnixSockets.socketpair(); // raw descriptors: the public API hands out no AF_UNIX descriptor
         try (ServerSocketChannel listener = ServerSocketChannel.open()
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            assertStatus(RawClient.exchange(fixture.socket(), request, udp), AgentStatus.NOT_TCP_SOCKET, "not TCP");
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DatagramChannel udp = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             SocketChannel unconnected = SocketChannel.open()
+                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(udp)),
+                    AgentStatus.NOT_TCP_SOCKET, "not TCP");
             assertStatus(RawClient.exchange(fixture.socket(), request, unix[0]), AgentStatus.NOT_TCP_SOCKET, "not TCP");
-            assertStatus(RawClient.exchange(fixture.socket(), request, SocketFd.of(listener)), AgentStatus.NOT_CONNECTED,
-                    "listening");
-            assertStatus(RawClient.exchange(fixture.socket(), request, unconnected), AgentStatus.NOT_CONNECTED,
-                    "not connected");
-            assertThat(UnixSockets.ulpName(SocketFd.of(listener))).isEmpty();
+            assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(listener)),
+                    AgentStatus.NOT_CONNECTED, "listening");
+            assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(unconnected)),
+                    AgentStatus.NOT_CONNECTED, "not connected");
+            assertThat(SocketInfo.of(RawDescriptors.of(listener)).ulp()).isEmpty();
         } finally {
-            for (int fd : new int[] {udp, unconnected, unix[0], unix[1]}) {
-                Descriptors.close(fd);
+            for (int fd : unix) {
+                RawDescriptors.close(fd);
             }
         }
     }
@@ -237,7 +239,7 @@ class FaultsTest {
     @Test
     void unsupportedRequestsAreNamed() throws Exception {
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
-            int fd = SocketFd.of(ch);
+            int fd = RawDescriptors.of(ch);
             byte[] serverAnon = RawClient.frame(1, 1, new byte[] {0, 1, 0, 0, 0, 1, 2, 0, 4, 0, 0, 0, 1, 3});
             assertStatus(RawClient.exchange(fixture.socket(), serverAnon, fd), AgentStatus.UNSUPPORTED_REQUEST,
                     "anon is a client mode");
@@ -284,9 +286,9 @@ class FaultsTest {
     @Test
     void aConsumerThatGoesAwayMidHandshakeIsNoticedAndCleanedUp() throws Exception {
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
-            UnixStream u = UnixStream.connect(fixture.socket().toString());
+            UnixStream u = UnixStream.connect(fixture.socket());
             u.write(HandshakeRequest.client("localhost").timeout(Duration.ofSeconds(20)).build().encode(),
-                    new int[] {SocketFd.of(ch)}, System.nanoTime() + 1_000_000_000L);
+                    new int[] {RawDescriptors.of(ch)}, System.nanoTime() + 1_000_000_000L);
             // the agent sent its ClientHello: the handshake is running
             CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
                 try {

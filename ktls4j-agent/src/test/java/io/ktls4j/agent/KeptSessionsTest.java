@@ -7,7 +7,7 @@ import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.KernelTls;
-import io.ktls4j.linux.internal.SocketFd;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.EOFException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,7 +74,7 @@ class KeptSessionsTest {
              RawSession s = RawSession.open(fixture, ch, 2)) {
             byte[] handle = s.reply.sessionHandle();
             KeptSession kept = find(handle);
-            int fd = SocketFd.of(ch);
+            int fd = RawDescriptors.of(ch);
             byte[] other = handle.clone();
             other[0] ^= 1;
             assertThat(s.exchange(SessionRequest.keyUpdateTx(other, false, 0).encode(), fd).status())
@@ -177,8 +177,8 @@ class KeptSessionsTest {
         }
 
         static RawSession open(AgentFixture f, SocketChannel ch, int version) throws Exception {
-            UnixStream u = UnixStream.connect(f.socket().toString());
-            u.write(HandshakeRequest.client("localhost").build().encode(version), new int[] {SocketFd.of(ch)},
+            UnixStream u = UnixStream.connect(f.socket());
+            u.write(HandshakeRequest.client("localhost").build().encode(version), new int[] {RawDescriptors.of(ch)},
                     deadline());
             byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline());
             assertThat(frame[0][2]).as("the reply's version is the request's").isEqualTo((byte) version);

@@ -10,7 +10,7 @@ final class RawClient {
 
     /** Sends {@code frame} with {@code fds} and returns the agent's reply. */
     static HandshakeReply exchange(Path socket, byte[] frame, int... fds) throws Exception {
-        try (UnixStream u = UnixStream.connect(socket.toString())) {
+        try (UnixStream u = UnixStream.connect(socket)) {
             u.write(frame, fds, System.nanoTime() + 5_000_000_000L);
             byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 30_000_000_000L);
             if ((reply[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {

@@ -13,8 +13,8 @@ import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.spi.TrafficSecrets;
-import io.ktls4j.linux.internal.SocketFd;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.unix.UnixSocket;
 import io.ktls4j.sw.SoftwareBackend;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -54,8 +54,11 @@ class SessionOpsTest {
         }
     }
 
-    /** The consumer's socket as the agent reaches it: a software record layer, every call recorded. */
-    static final class RecordLayerPort implements KernelPort {
+    /**
+     * The consumer's socket as the agent reaches it: a software record layer for records and keys, every such call
+     * recorded; what the socket is (its cookie) still comes from the kernel.
+     */
+    static final class RecordLayerPort extends KernelPort.Linux {
         final KtlsSocket layer;
         final List<String> calls = new CopyOnWriteArrayList<>();
         volatile String rekeyUnavailable;
@@ -76,7 +79,7 @@ class SessionOpsTest {
         }
 
         @Override
-        public void install(int fd, Direction direction, CryptoInfo info) throws IOException {
+        public void install(int fd, Direction direction, CryptoInfo info, boolean rekey) throws IOException {
             calls.add("install " + direction);
             layer.install(direction, info);
         }
@@ -153,7 +156,7 @@ class SessionOpsTest {
 
         try (SocketChannel other = SocketChannel.open(t.peer().address())) {
             SessionReply wrong = SessionOps.execute(s, SessionRequest.keyUpdateTx(handle(), false, 1000),
-                    SocketFd.of(other), port);
+                    RawDescriptors.of(other), port);
             assertThat(wrong.status()).isEqualTo(AgentStatus.BAD_DESCRIPTOR);
             assertThat(wrong.message()).contains("not this session's socket");
         }
@@ -193,7 +196,7 @@ class SessionOpsTest {
     private Setup setup(Placement placement) throws Exception {
         Peer peer = new Peer();
         KtlsConnection c = connect(peer);
-        int fd = SocketFd.of(c.recordLayer().channel());
+        int fd = RawDescriptors.of(c.recordLayer().channel());
         return new Setup(peer, c.recordLayer(), fd, session(c, Role.CLIENT, placement, fd),
                 new RecordLayerPort(c.recordLayer()));
     }
@@ -215,13 +218,14 @@ class SessionOpsTest {
     private KeptSession session(KtlsConnection c, Role role, Placement placement, int fd) throws IOException {
         TrafficSecrets secrets = Handshakes.takeTrafficSecrets(c).orElseThrow();
         assertThat(Handshakes.takeTrafficSecrets(c)).as("taken once").isEmpty();
-        int[] pair = UnixSockets.socketpair();
+        UnixSocket[] pair = UnixSocket.pair();
         UnixStream mine = new UnixStream(pair[0]);
         UnixStream theirs = new UnixStream(pair[1]);
         open.add(theirs);
         Map<Direction, Placement> placements = new EnumMap<>(Map.of(Direction.TX, placement, Direction.RX,
                 placement));
-        KeptSession s = new KeptSession(1, handle(), role, placements, SessionOps.cookie(fd), secrets, mine, "test");
+        KeptSession s = new KeptSession(1, handle(), role, placements, KernelPort.LINUX.cookie(fd), secrets, mine,
+                "test");
         open.add(() -> s.release("test over"));
         return s;
     }

@@ -1,9 +1,6 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Native;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,17 +10,6 @@ import java.nio.file.StandardOpenOption;
 /** Raw descriptors of every kind a consumer might wrongly send, and leak checks. */
 final class TestFds {
     private TestFds() {
-    }
-
-    /** {@code socket(domain, type, 0)} with O_CLOEXEC; the caller closes it. */
-    static int socket(int domain, int type) {
-        try (Arena arena = Arena.ofConfined()) {
-            int fd = Native.socket(arena, domain, type | Native.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new IllegalStateException("socket: errno " + -fd);
-            }
-            return fd;
-        }
     }
 
     /** A regular file opened by the JDK, and its descriptor (found in /proc/self/fd by its unique path). */
@@ -116,10 +102,10 @@ final class TestFds {
 
     /** The open descriptor count once it has not changed for 200 ms (earlier work may still be closing). */
     static int settledCount() throws Exception {
-        int last = Descriptors.openCount();
+        int last = openCount();
         for (int stable = 0, i = 0; stable < 10 && i < 250; i++) {
             Thread.sleep(20);
-            int n = Descriptors.openCount();
+            int n = openCount();
             stable = n == last ? stable + 1 : 0;
             last = n;
         }
@@ -128,12 +114,19 @@ final class TestFds {
 
     /** Waits up to 5 s for this process's open descriptors to number {@code expected}; returns the last count. */
     static int awaitOpenCount(int expected) throws Exception {
-        int n = Descriptors.openCount();
+        int n = openCount();
         for (int i = 0; i < 250 && n != expected; i++) {
             Thread.sleep(20);
-            n = Descriptors.openCount();
+            n = openCount();
         }
         return n;
+    }
+
+    /** The number of this process's open descriptors (the listing's own excluded). */
+    static int openCount() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count() - 1;
+        }
     }
 
     /** The number of open descriptors of another process. */
