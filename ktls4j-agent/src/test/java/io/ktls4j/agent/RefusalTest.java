@@ -38,7 +38,7 @@ class RefusalTest {
 
     @Test
     void thePingSaysTheAgentHasNoKtls() throws Exception {
-        HandshakeAgent agent = fixture.agent();
+        AgentClient agent = fixture.agent();
         assertThat(agent.agentHasKtls()).isFalse();
         assertThat(agent.agentVersion()).startsWith("ktls4j-agent ");
     }
@@ -87,7 +87,7 @@ class RefusalTest {
                 try {
                     assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
                             .isInstanceOf(AgentException.class);
-                    assertThat(HandshakeAgent.untouchedKept()).as("kept while open").isGreaterThanOrEqualTo(1);
+                    assertThat(AgentClient.untouchedKept()).as("kept while open").isGreaterThanOrEqualTo(1);
                 } finally {
                     ch.close();
                 }
@@ -99,7 +99,7 @@ class RefusalTest {
                  SocketChannel accepted = listener.accept()) {
                 assertThatThrownBy(() -> fixture.agent().handshake(open, HandshakeRequest.client("localhost").build()))
                         .isInstanceOf(AgentException.class);
-                assertThat(HandshakeAgent.untouchedKept()).as("only the one still open").isEqualTo(1);
+                assertThat(AgentClient.untouchedKept()).as("only the one still open").isEqualTo(1);
             }
         }
         for (int i = 0; i < 50 && first.get() != null; i++) {

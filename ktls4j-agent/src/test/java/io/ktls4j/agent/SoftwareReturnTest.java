@@ -2,12 +2,12 @@ package io.ktls4j.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.linux.fd.RawDescriptors;
 import io.ktls4j.BackendKind;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

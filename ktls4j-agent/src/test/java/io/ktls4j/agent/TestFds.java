@@ -8,19 +8,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Raw descriptors of every kind a consumer might wrongly send, and leak checks. */
-final class TestFds {
+public final class TestFds {
     private TestFds() {
     }
 
     /** A regular file opened by the JDK, and its descriptor (found in /proc/self/fd by its unique path). */
-    record OpenFile(FileChannel channel, int fd) implements AutoCloseable {
+    public record OpenFile(FileChannel channel, int fd) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             channel.close();
         }
     }
 
-    static OpenFile file() throws IOException {
+    public static OpenFile file() throws IOException {
         Path p = Files.createTempFile("ktls4j-agent-not-a-socket", ".txt");
         FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
@@ -43,7 +43,7 @@ final class TestFds {
      * the epoll instances of virtual-thread pollers); this touches them all so that counts taken afterwards compare
      * like with like.
      */
-    static void warmUp() throws Exception {
+    public static void warmUp() throws Exception {
         try (var l = java.nio.channels.ServerSocketChannel.open().bind(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
              var c = java.nio.channels.SocketChannel.open(l.getLocalAddress()); var s = l.accept()) {
@@ -59,7 +59,7 @@ final class TestFds {
     }
 
     /** The targets of this process's descriptors, for a failure message. */
-    static String describeOpen() throws IOException {
+    public static String describeOpen() throws IOException {
         StringBuilder sb = new StringBuilder();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path e : dir) {
@@ -74,7 +74,7 @@ final class TestFds {
     }
 
     /** The number of this process's descriptors that are sockets (pipes to child processes excluded). */
-    static int socketCount() throws IOException {
+    public static int socketCount() throws IOException {
         int n = 0;
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path e : dir) {
@@ -91,7 +91,7 @@ final class TestFds {
     }
 
     /** Waits up to 5 s for this process's socket descriptors to number {@code expected}; returns the last count. */
-    static int awaitSocketCount(int expected) throws Exception {
+    public static int awaitSocketCount(int expected) throws Exception {
         int n = socketCount();
         for (int i = 0; i < 250 && n != expected; i++) {
             Thread.sleep(20);
@@ -101,7 +101,7 @@ final class TestFds {
     }
 
     /** The open descriptor count once it has not changed for 200 ms (earlier work may still be closing). */
-    static int settledCount() throws Exception {
+    public static int settledCount() throws Exception {
         int last = openCount();
         for (int stable = 0, i = 0; stable < 10 && i < 250; i++) {
             Thread.sleep(20);
@@ -113,7 +113,7 @@ final class TestFds {
     }
 
     /** Waits up to 5 s for this process's open descriptors to number {@code expected}; returns the last count. */
-    static int awaitOpenCount(int expected) throws Exception {
+    public static int awaitOpenCount(int expected) throws Exception {
         int n = openCount();
         for (int i = 0; i < 250 && n != expected; i++) {
             Thread.sleep(20);
@@ -123,14 +123,14 @@ final class TestFds {
     }
 
     /** The number of this process's open descriptors (the listing's own excluded). */
-    static int openCount() throws IOException {
+    public static int openCount() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count() - 1;
         }
     }
 
     /** The number of open descriptors of another process. */
-    static int openCount(long pid) throws IOException {
+    public static int openCount(long pid) throws IOException {
         try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             return (int) s.count();
         }

@@ -175,7 +175,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** {@code --agent}: the same server, with each handshake run by the handshake agent. */
     private int serveWithAgent(PrintWriter out, ServerStats stats) throws Exception {
-        io.ktls4j.agent.HandshakeAgent handshakes = io.ktls4j.agent.HandshakeAgent.connect(agent);
+        io.ktls4j.agent.AgentClient handshakes = io.ktls4j.agent.AgentClient.connect(agent);
         StaticFileHandler files = new StaticFileHandler(dir);
         HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
                 seconds(sendTimeout));
