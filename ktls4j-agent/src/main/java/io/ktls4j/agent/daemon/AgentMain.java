@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * {@code ktls agent}: runs the handshake agent until SIGTERM or SIGINT; SIGHUP reloads the configuration.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp ... io.ktls4j.agent.AgentMain --socket PATH [--config FILE]
+ * java --enable-native-access=ALL-UNNAMED -cp ... io.ktls4j.agent.daemon.AgentMain --socket PATH [--config FILE]
  *      [--socket-group GROUP] [--state-dir DIR] [--watch]
  * </pre>
  *

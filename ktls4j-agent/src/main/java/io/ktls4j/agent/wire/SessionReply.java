@@ -74,7 +74,7 @@ public final class SessionReply extends AgentReply {
     }
 
     /**
-     * The next key of a {@link Placement#SOFTWARE} direction that changed, owned by this reply, or null. For TX the
+     * The next key of a {@link io.ktls4j.agent.Placement#SOFTWARE} direction that changed, owned by this reply, or null. For TX the
      * consumer first sends the KeyUpdate under the current key, then installs this.
      */
     public CryptoInfo nextKey(Direction direction) {
