@@ -45,16 +45,7 @@ public final class UnixServerSocket implements Closeable {
      *     {@value #MAX_PATH_BYTES} bytes, {@code EACCES} without write permission on the directory
      */
     public static UnixServerSocket bind(Path path) throws IOException {
-        int fd = UnixSockets.socket();
-        if (fd < 0) {
-            throw new ErrnoException(-fd, "socket(AF_UNIX)");
-        }
-        int r = UnixSockets.bind(fd, path.toString());
-        if (r < 0) {
-            closeQuietly(fd);
-            throw new ErrnoException(-r, "bind(" + path + ")");
-        }
-        return new UnixServerSocket(path, fd);
+        return new UnixServerSocket(path, UnixSocket.openAt(path, "bind", UnixSockets::bind));
     }
 
     /** {@code listen(backlog)}: connections may arrive from now on. */
@@ -104,12 +95,8 @@ public final class UnixServerSocket implements Closeable {
     public void close() {
         shutdown();
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(fd);
+            Descriptors.close(fd);
         }
-    }
-
-    static void closeQuietly(int fd) {
-        Descriptors.close(fd);
     }
 
     @Override

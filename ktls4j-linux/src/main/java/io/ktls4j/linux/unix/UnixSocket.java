@@ -3,6 +3,7 @@ package io.ktls4j.linux.unix;
 import io.ktls4j.Errno;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.linux.ErrnoException;
+import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.FdGuard;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Readiness;
@@ -13,6 +14,7 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.ToIntBiFunction;
 
 /**
  * One end of a connected {@code AF_UNIX} stream socket ({@code SOCK_STREAM}). It owns its descriptor.
@@ -49,16 +51,21 @@ public final class UnixSocket implements Closeable {
      *     {@value UnixServerSocket#MAX_PATH_BYTES}+ bytes
      */
     public static UnixSocket connect(Path path) throws IOException {
+        return new UnixSocket(openAt(path, "connect", UnixSockets::connect));
+    }
+
+    /** A new {@code AF_UNIX} stream socket and {@code call} on it with {@code path}; closed again when that fails. */
+    static int openAt(Path path, String name, ToIntBiFunction<Integer, String> call) throws IOException {
         int fd = UnixSockets.socket();
         if (fd < 0) {
             throw new ErrnoException(-fd, "socket(AF_UNIX)");
         }
-        int r = UnixSockets.connect(fd, path.toString());
+        int r = call.applyAsInt(fd, path.toString());
         if (r < 0) {
-            UnixServerSocket.closeQuietly(fd);
-            throw new ErrnoException(-r, "connect(" + path + ")");
+            Descriptors.close(fd);
+            throw new ErrnoException(-r, name + "(" + path + ")");
         }
-        return new UnixSocket(fd);
+        return fd;
     }
 
     /** Two connected sockets ({@code socketpair(AF_UNIX, SOCK_STREAM)}), e.g. for a child or a test. */
