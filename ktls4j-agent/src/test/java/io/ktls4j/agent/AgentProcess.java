@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.agent.daemon.AgentMain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,7 +1,7 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.AgentLog;
-import io.ktls4j.agent.HandshakeAgentDaemon;
+import io.ktls4j.agent.daemon.AgentDaemon;
+import io.ktls4j.agent.daemon.AgentLog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -56,7 +56,7 @@ final class AgentCommand implements Callable<Integer> {
         if (config == null) {
             SelfSignedCertificate.loadOrCreate(state); // the agent's default credential is these files
         }
-        HandshakeAgentDaemon daemon = HandshakeAgentDaemon.start(socket, HandshakeAgentDaemon.Options.defaults()
+        AgentDaemon daemon = AgentDaemon.start(socket, AgentDaemon.Options.defaults()
                 .config(config).stateDir(state).socketGroup(socketGroup).reloadOnSighup(true).watchConfig(watch)
                 .log(AgentLog.to(System.err)));
         PrintWriter out = spec.commandLine().getOut();

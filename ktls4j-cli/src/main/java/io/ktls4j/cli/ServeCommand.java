@@ -1,6 +1,6 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.HandshakeAgent;
+import io.ktls4j.agent.AgentClient;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
@@ -176,7 +176,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** {@code --agent}: each handshake is run by the handshake agent, which holds the certificate and key. */
     private TlsSetup byAgent(ServerStats stats) throws IOException {
-        HandshakeAgent handshakes = HandshakeAgent.connect(agent);
+        AgentClient handshakes = AgentClient.connect(agent);
         String line = "  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
                 + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
         return new TlsSetup(new AgentTransport(handshakes, stats, timeouts.handshake()),

@@ -3,7 +3,7 @@ package io.ktls4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.ktls4j.agent.HandshakeAgentDaemon;
+import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -245,8 +245,8 @@ class ServeCommandTest {
                 key = %s
                 allow-software-return = true
                 """.formatted(cert.certificate(), cert.privateKey()));
-        try (HandshakeAgentDaemon agent = HandshakeAgentDaemon.start(tmp.resolve("agent.sock"),
-                HandshakeAgentDaemon.Options.defaults().config(config).log(line -> { }));
+        try (AgentDaemon agent = AgentDaemon.start(tmp.resolve("agent.sock"),
+                AgentDaemon.Options.defaults().config(config).log(line -> { }));
              RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--agent",
                      agent.socketPath().toString())) {
             assertThat(s.out.toString()).contains("TLS handshakes by the agent at " + agent.socketPath())

@@ -108,7 +108,7 @@ class LabRekeyTest {
         assertThat(agent.log()).anyMatch(l -> l.contains("KEY_UPDATE_TX[") && l.contains("updated on the socket"));
         assertThat(agent.log()).anyMatch(l -> l.contains("PEER_KEY_UPDATE[") && l.contains("OK"));
         assertThat(Files.readString(run.resolve("classes.log"))).as("the consumer JVM's classes")
-                .contains("io.ktls4j.agent.AgentDuties ").doesNotContain("io.ktls4j.CryptoInfo ");
+                .contains("io.ktls4j.agent.RoutedDuties ").doesNotContain("io.ktls4j.CryptoInfo ");
     }
 
     private static void command(Proc p, String line) throws Exception {
