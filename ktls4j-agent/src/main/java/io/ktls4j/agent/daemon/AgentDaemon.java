@@ -30,11 +30,6 @@ public final class AgentDaemon implements AutoCloseable {
     public static final String VERSION = "ktls4j-agent " + version();
     /** How long {@link #close()} lets handshakes in progress finish before aborting them. */
     static final long STOP_GRACE_MILLIS = 5000;
-    /**
-     * Connections of one uid whose request is still being read; more are closed at once. A request takes
-     * microseconds to arrive from a real consumer, so this only bounds a peer that opens connections and dribbles.
-     */
-    static final int MAX_READING_PER_UID = 256;
 
     /**
      * How to run the agent.
@@ -271,13 +266,18 @@ public final class AgentDaemon implements AutoCloseable {
         boolean[] counted = {false};
         reading.compute(uid, (u, n) -> {
             int now = n == null ? 0 : n;
-            if (now >= MAX_READING_PER_UID) {
+            if (now >= config().maxUnreadPerUid()) {
                 return n;
             }
             counted[0] = true;
             return now + 1;
         });
         return counted[0];
+    }
+
+    /** For tests: connections whose request is being read now, all uids together. */
+    int unreadConnections() {
+        return reading.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     void doneReading(int uid) {

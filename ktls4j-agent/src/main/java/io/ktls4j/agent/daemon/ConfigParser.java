@@ -30,7 +30,7 @@ import java.util.Set;
  */
 public final class ConfigParser {
     private static final Set<String> AGENT_KEYS = Set.of("max-concurrent", "default-timeout-ms", "max-sessions",
-            "session-idle-ms");
+            "session-idle-ms", "max-unread-per-uid");
     private static final Set<String> CREDENTIAL_KEYS = Set.of("certificate", "key", "trust", "client-auth", "sides",
             "protocols", "cipher-suites", "allow-uid", "allow-gid", "allow-software-return", "timeout-ms",
             "psk-identity", "psk-key", "psk-hash");
@@ -103,6 +103,7 @@ public final class ConfigParser {
         Duration defaultTimeout = AgentConfig.DEFAULT_TIMEOUT;
         int maxSessions = AgentConfig.DEFAULT_MAX_SESSIONS;
         Duration sessionIdle = AgentConfig.DEFAULT_SESSION_IDLE;
+        int maxUnreadPerUid = AgentConfig.DEFAULT_MAX_UNREAD_PER_UID;
         Map<String, CredentialConfig> credentials = new LinkedHashMap<>();
         for (Section s : sections) {
             if (s.kind().equals("agent")) {
@@ -112,6 +113,7 @@ public final class ConfigParser {
                 maxSessions = (int) number(s, "max-sessions", maxSessions, 0, 1_000_000);
                 sessionIdle = Duration.ofMillis(number(s, "session-idle-ms", sessionIdle.toMillis(), 100,
                         30L * 24 * 3600 * 1000));
+                maxUnreadPerUid = (int) number(s, "max-unread-per-uid", maxUnreadPerUid, 1, 1_000_000);
             }
         }
         for (Section s : sections) {
@@ -125,7 +127,8 @@ public final class ConfigParser {
         if (credentials.isEmpty()) {
             throw new IOException(file + ": no [credential NAME] section");
         }
-        return new AgentConfig(file.toString(), credentials, maxConcurrent, defaultTimeout, maxSessions, sessionIdle);
+        return new AgentConfig(file.toString(), credentials, maxConcurrent, defaultTimeout, maxSessions, sessionIdle,
+                maxUnreadPerUid);
     }
 
     private CredentialConfig credential(Section s, Duration defaultTimeout) throws IOException {

@@ -57,8 +57,8 @@ final class RequestHandler {
             consumer.descriptorBudget(mayUseAnyCredential(peer, connection) ? 1 : 0);
             int uid = peer == null ? -1 : peer.uid();
             if (!daemon.startReading(uid)) {
-                daemon.logRateLimited("refused connections from " + who + ": " + AgentDaemon.MAX_READING_PER_UID
-                        + " of its requests are being read already");
+                daemon.logRateLimited("refused connections from " + who + ": " + daemon.config().maxUnreadPerUid()
+                        + " of its requests are being read already (max-unread-per-uid)");
                 return;
             }
             byte[][] frame;

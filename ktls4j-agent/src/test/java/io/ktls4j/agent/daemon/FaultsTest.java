@@ -173,31 +173,37 @@ class FaultsTest {
     }
 
     /**
-     * One uid may have {@value AgentDaemon#MAX_READING_PER_UID} connections whose request is still being
-     * read; the next is closed at once (one log line), and once they go the uid is served again.
+     * One uid may have {@code max-unread-per-uid} connections whose request is still being read; the next is closed
+     * unread (one log line), and once they go the uid is served again. The share is 4 here, so the test never waits
+     * for hundreds of connections to be accepted on a busy machine.
      */
     @Test
     void oneUidCannotHoldMoreThanItsShareOfUnreadRequests() throws Exception {
-        java.util.List<FrameStream> idle = new java.util.ArrayList<>();
-        try {
-            for (int i = 0; i < AgentDaemon.MAX_READING_PER_UID; i++) {
-                idle.add(FrameStream.connect(fixture.socket()));
-            }
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            boolean refused = false;
-            while (!refused && System.nanoTime() < deadline) {
-                try (FrameStream extra = FrameStream.connect(fixture.socket())) {
-                    extra.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 2_000_000_000L);
-                } catch (java.io.EOFException e) {
-                    refused = true; // closed unread: the uid has its share being read
-                } catch (java.net.SocketTimeoutException e) {
-                    // the agent has not accepted all the idle ones yet
+        try (AgentFixture small = AgentFixture.withSoftwareReturn("max-unread-per-uid = 4")) {
+            java.util.List<FrameStream> idle = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    idle.add(FrameStream.connect(small.socket()));
                 }
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (small.daemon.unreadConnections() < 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // until the agent has accepted the four and is reading them
+                }
+                assertThat(small.daemon.unreadConnections()).isEqualTo(4);
+                try (FrameStream extra = FrameStream.connect(small.socket())) {
+                    assertThatThrownBy(() -> extra.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 30_000_000_000L))
+                            .as("a connection beyond the share is closed unread").isInstanceOf(java.io.EOFException.class);
+                }
+                small.awaitLog("4 of its requests are being read already (max-unread-per-uid)", 10_000);
+            } finally {
+                idle.forEach(FrameStream::close);
             }
-            assertThat(refused).as("a connection beyond the share is closed unread").isTrue();
-            fixture.awaitLog("of its requests are being read already", 3000);
-        } finally {
-            idle.forEach(FrameStream::close);
+            try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
+                assertThatThrownBy(() -> small.agent().handshake(ch, HandshakeRequest.client("localhost")
+                        .timeout(java.time.Duration.ofMillis(300)).build()))
+                        .as("served again: the request is read (the handshake then times out on a silent peer)")
+                        .isInstanceOf(AgentException.class).hasMessageContaining("TIMEOUT");
+            }
         }
     }
 
