@@ -40,35 +40,45 @@ public final class AgentDaemon implements AutoCloseable {
      * @param socketGroup null for socket mode 0600, else mode 0660 with this group
      * @param reloadOnSighup install a SIGHUP handler (off in tests that run several agents in one JVM)
      * @param watchConfig poll the configuration file for changes (also used when SIGHUP cannot be handled)
+     * @param keyLog where to write session secrets (NSS key log), or null for nowhere
      */
     public record Options(Path config, Path stateDir, String socketGroup, boolean reloadOnSighup, boolean watchConfig,
-            AgentLog log) {
+            AgentLog log, Path keyLog) {
         public static Options defaults() {
-            return new Options(null, null, null, false, false, AgentLog.to(System.err));
+            return new Options(null, null, null, false, false, AgentLog.to(System.err), null);
         }
 
         public Options config(Path file) {
-            return new Options(file, stateDir, socketGroup, reloadOnSighup, watchConfig, log);
+            return new Options(file, stateDir, socketGroup, reloadOnSighup, watchConfig, log, keyLog);
         }
 
         public Options stateDir(Path dir) {
-            return new Options(config, dir, socketGroup, reloadOnSighup, watchConfig, log);
+            return new Options(config, dir, socketGroup, reloadOnSighup, watchConfig, log, keyLog);
         }
 
         public Options socketGroup(String group) {
-            return new Options(config, stateDir, group, reloadOnSighup, watchConfig, log);
+            return new Options(config, stateDir, group, reloadOnSighup, watchConfig, log, keyLog);
         }
 
         public Options reloadOnSighup(boolean on) {
-            return new Options(config, stateDir, socketGroup, on, watchConfig, log);
+            return new Options(config, stateDir, socketGroup, on, watchConfig, log, keyLog);
         }
 
         public Options watchConfig(boolean on) {
-            return new Options(config, stateDir, socketGroup, reloadOnSighup, on, log);
+            return new Options(config, stateDir, socketGroup, reloadOnSighup, on, log, keyLog);
         }
 
         public Options log(AgentLog to) {
-            return new Options(config, stateDir, socketGroup, reloadOnSighup, watchConfig, Objects.requireNonNull(to));
+            return new Options(config, stateDir, socketGroup, reloadOnSighup, watchConfig, Objects.requireNonNull(to),
+                    keyLog);
+        }
+
+        /**
+         * Writes every session's secrets to {@code file} (the NSS key log Wireshark reads). Only this turns key logging
+         * on: the agent's job is to keep keys in, so an inherited {@code SSLKEYLOGFILE} is ignored.
+         */
+        public Options keyLog(Path file) {
+            return new Options(config, stateDir, socketGroup, reloadOnSighup, watchConfig, log, file);
         }
     }
 
@@ -119,6 +129,11 @@ public final class AgentDaemon implements AutoCloseable {
                 + (!io.ktls4j.linux.KernelTls.isAvailable() ? "" : io.ktls4j.linux.KernelTls.supportsRekey()
                         ? ", TLS 1.3 rekey available (KeyUpdates of kept sessions go to the kernel)"
                         : ", no TLS 1.3 rekey (needs Linux 6.14): KeyUpdates of kernel directions are refused"));
+        if (options.keyLog() != null) {
+            d.log.log("writing every session's secrets to " + options.keyLog() + " (--keylog)");
+        } else if (System.getenv("SSLKEYLOGFILE") != null) {
+            d.log.log("SSLKEYLOGFILE is set and ignored: the agent writes session secrets only where --keylog says");
+        }
         String why = options.reloadOnSighup() ? ReloadTrigger.onSighup(d::reload) : "SIGHUP handling is off";
         if (why == null) {
             d.log.log("SIGHUP reloads " + (options.config() != null ? options.config() : "the default credential"));
@@ -213,6 +228,11 @@ public final class AgentDaemon implements AutoCloseable {
 
     AgentLog log() {
         return log;
+    }
+
+    /** Where session secrets are written, or null. */
+    Path keyLog() {
+        return options.keyLog();
     }
 
     /** The way to the kernel's TLS on consumers' sockets. */

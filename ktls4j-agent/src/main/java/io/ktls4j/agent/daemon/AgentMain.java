@@ -17,6 +17,7 @@ import java.nio.file.Path;
 public final class AgentMain {
     static final String USAGE = """
             Usage: ktls agent --socket PATH [--config FILE] [--socket-group GROUP] [--state-dir DIR] [--watch]
+                              [--keylog FILE]
             Runs TLS handshakes for other processes on sockets they pass over PATH (docs/AGENT.md).
               --socket PATH         the Unix socket to listen on (mode 0600, or 0660 with --socket-group)
               --config FILE         credentials, allow lists and policy; default: one credential "default",
@@ -25,6 +26,8 @@ public final class AgentMain {
               --state-dir DIR       where the default certificate lives (default: $XDG_STATE_HOME/ktls4j or
                                     ~/.local/state/ktls4j)
               --watch               also reload when FILE changes (polled every 2 s); SIGHUP always reloads
+              --keylog FILE         write every session's secrets to FILE (NSS key log, for Wireshark); an
+                                    inherited SSLKEYLOGFILE is ignored
             Exit codes: 1 runtime failure, 2 usage error; 143/130 stopped by SIGTERM/SIGINT (128 + signal).""";
 
     private AgentMain() {
@@ -48,6 +51,7 @@ public final class AgentMain {
                     case "--socket-group" -> options = options.socketGroup(value(args, ++i, a));
                     case "--state-dir" -> options = options.stateDir(Path.of(value(args, ++i, a)));
                     case "--watch" -> options = options.watchConfig(true);
+                    case "--keylog" -> options = options.keyLog(Path.of(value(args, ++i, a)));
                     case "-h", "--help" -> {
                         out.println(USAGE);
                         return 0;

@@ -53,7 +53,7 @@ final class HandshakeRunner {
 
     /** Builds the context; IllegalArgumentException when nothing usable is left (e.g. no suite for the key). */
     static KtlsContext context(CredentialConfig c, HandshakeRequest r, List<TlsCipherSuite> suites, Duration timeout,
-            io.ktls4j.TlsBackend layer) throws IOException {
+            io.ktls4j.TlsBackend layer, java.nio.file.Path keyLog) throws IOException {
         boolean psk = r.auth() == Auth.PSK;
         List<TlsVersion> protocols = psk ? List.of(TlsVersion.TLS_1_3) : c.protocols();
         KtlsContextBuilder b;
@@ -70,6 +70,7 @@ final class HandshakeRunner {
         if (psk) {
             b.externalPsk(c.psk());
         }
+        b.keyLogFromEnvironment(false).keyLogFile(keyLog); // only --keylog: the agent exists to keep keys in
         return b.protocols(protocols.toArray(TlsVersion[]::new)).cipherSuites(suites.toArray(TlsCipherSuite[]::new))
                 .applicationProtocols(r.alpn().toArray(String[]::new)).handshakeTimeout(timeout).backend(layer)
                 .build();

@@ -233,7 +233,7 @@ final class RequestHandler {
         LateBackend backend = new LateBackend();
         KtlsContext context;
         try {
-            context = HandshakeRunner.context(credential, request, suites, timeout, backend);
+            context = HandshakeRunner.context(credential, request, suites, timeout, backend, daemon.keyLog());
         } catch (IllegalArgumentException | IOException e) {
             return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, e.getMessage());
         }

@@ -63,6 +63,31 @@ class AgentProcessTest {
         }
     }
 
+    /**
+     * An inherited SSLKEYLOGFILE writes nothing (issue 15 F10: the agent wrote every session's secrets there); only
+     * --keylog does.
+     */
+    @Test
+    void sessionSecretsAreLoggedOnlyWithKeylogNeverFromTheEnvironment() throws Exception {
+        Path conf = TestPki.get().config(dir, CONFIG.formatted("default"));
+        Path inherited = dir.resolve("inherited.keys");
+        try (AgentProcess agent = AgentProcess.start(dir, java.util.Map.of("SSLKEYLOGFILE", inherited.toString()),
+                "--config", conf.toString());
+             JsseEcho peer = new JsseEcho("TLSv1.3")) {
+            agent.awaitLog("SSLKEYLOGFILE is set and ignored", 5000);
+            exchange(AgentClient.connect(agent.socket()), peer, "no key log");
+        }
+        assertThat(inherited).doesNotExist();
+        Path asked = dir.resolve("asked.keys");
+        try (AgentProcess agent = AgentProcess.start(dir, java.util.Map.of("SSLKEYLOGFILE", inherited.toString()),
+                "--config", conf.toString(), "--keylog", asked.toString());
+             JsseEcho peer = new JsseEcho("TLSv1.3")) {
+            exchange(AgentClient.connect(agent.socket()), peer, "key log asked for");
+        }
+        assertThat(inherited).doesNotExist();
+        assertThat(Files.readString(asked)).contains("CLIENT_TRAFFIC_SECRET_0 ");
+    }
+
     @Test
     void sighupReloadsTheConfigurationAndSigtermStopsTheAgent() throws Exception {
         Path conf = TestPki.get().config(dir, CONFIG.formatted("before"));
