@@ -45,9 +45,8 @@ public final class AgentProcess implements AutoCloseable {
     public static AgentProcess start(Path dir, java.util.Map<String, String> environment, String... args)
             throws Exception {
         Path socket = dir.resolve("agent.sock");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                AgentMain.class.getName(), "--socket", socket.toString()));
+        List<String> cmd = new ArrayList<>(io.ktls4j.testkit.JavaProcess.command(AgentMain.class, "-Xmx256m"));
+        cmd.addAll(List.of("--socket", socket.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(environment);

@@ -1,5 +1,6 @@
 package io.ktls4j.linux;
 
+import io.ktls4j.testkit.KernelRequired;
 import io.ktls4j.CipherType;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;

@@ -1,5 +1,6 @@
 package io.ktls4j.linux;
 
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CipherType;

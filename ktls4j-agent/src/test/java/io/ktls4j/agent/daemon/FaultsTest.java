@@ -20,7 +20,6 @@ import io.ktls4j.agent.wire.Wire;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.fd.RawDescriptors;
 import io.ktls4j.linux.fd.SocketInfo;
-import io.ktls4j.linux.internal.UnixSockets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -185,8 +184,8 @@ class FaultsTest {
                 for (int i = 0; i < 4; i++) {
                     idle.add(FrameStream.connect(small.socket()));
                 }
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (small.daemon.unreadConnections() < 4 && System.nanoTime() < deadline) {
+                long until = System.nanoTime() + 30_000_000_000L;
+                while (small.daemon.unreadConnections() < 4 && System.nanoTime() < until) {
                     Thread.sleep(5); // until the agent has accepted the four and is reading them
                 }
                 assertThat(small.daemon.unreadConnections()).isEqualTo(4);
@@ -197,6 +196,10 @@ class FaultsTest {
                 small.awaitLog("4 of its requests are being read already (max-unread-per-uid)", 10_000);
             } finally {
                 idle.forEach(FrameStream::close);
+            }
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (small.daemon.unreadConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5); // until the agent has seen the idle ones go
             }
             try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
                 assertThatThrownBy(() -> small.agent().handshake(ch, HandshakeRequest.client("localhost")
@@ -235,24 +238,23 @@ class FaultsTest {
             assertStatus(RawClient.exchange(fixture.socket(), request, file.fd()), AgentStatus.NOT_TCP_SOCKET,
                     "not a socket");
         }
-        int[] unix = UnixSockets.socketpair(); // raw descriptors: the public API hands out no AF_UNIX descriptor
-        try (ServerSocketChannel listener = ServerSocketChannel.open()
+        java.nio.file.Path unixPath = java.nio.file.Files.createTempDirectory("ktls4j-unix").resolve("s");
+        try (SocketChannel unix = SocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+                .bind(java.net.UnixDomainSocketAddress.of(unixPath));
+             ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              DatagramChannel udp = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              SocketChannel unconnected = SocketChannel.open()
                      .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(udp)),
                     AgentStatus.NOT_TCP_SOCKET, "not TCP");
-            assertStatus(RawClient.exchange(fixture.socket(), request, unix[0]), AgentStatus.NOT_TCP_SOCKET, "not TCP");
+            assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(unix)),
+                    AgentStatus.NOT_TCP_SOCKET, "not TCP");
             assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(listener)),
                     AgentStatus.NOT_CONNECTED, "listening");
             assertStatus(RawClient.exchange(fixture.socket(), request, RawDescriptors.of(unconnected)),
                     AgentStatus.NOT_CONNECTED, "not connected");
             assertThat(SocketInfo.of(RawDescriptors.of(listener)).ulp()).isEmpty();
-        } finally {
-            for (int fd : unix) {
-                RawDescriptors.close(fd);
-            }
         }
     }
 

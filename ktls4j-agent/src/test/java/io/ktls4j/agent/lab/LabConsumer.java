@@ -1,6 +1,5 @@
 package io.ktls4j.agent.lab;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import io.ktls4j.Direction;
 import io.ktls4j.agent.AgentClient;
 import io.ktls4j.agent.HandshakeRequest;
@@ -81,7 +80,13 @@ public final class LabConsumer {
         }
         String dump = System.getProperty("lab.heapDump");
         if (dump != null) {
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump, false);
+            // by reflection: on the module path the test module does not read jdk.management
+            Object hotspot = ManagementFactory.getPlatformMBeanServer() == null ? null : ManagementFactory
+                    .newPlatformMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                            "com.sun.management:type=HotSpotDiagnostic",
+                            Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+                                    .asSubclass(java.lang.management.PlatformManagedObject.class));
+            hotspot.getClass().getMethod("dumpHeap", String.class, boolean.class).invoke(hotspot, dump, false);
             System.out.println("HEAPDUMP " + dump + " " + (marker == null ? 0 : marker.length));
         }
         System.out.flush();

@@ -39,10 +39,7 @@ public final class Proc implements AutoCloseable {
     public static Proc javaAs(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(io.ktls4j.testkit.JavaProcess.command(main, jvmArgs.toArray(String[]::new)));
         cmd.addAll(List.of(args));
         return new Proc(cmd, dir, null);
     }

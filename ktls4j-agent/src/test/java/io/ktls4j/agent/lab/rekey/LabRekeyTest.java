@@ -1,16 +1,15 @@
 package io.ktls4j.agent.lab.rekey;
 
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.agent.AgentProcess;
 import io.ktls4j.agent.TestPki;
-import io.ktls4j.agent.lab.KernelRequired;
 import io.ktls4j.agent.lab.LabConsumer;
 import io.ktls4j.agent.lab.Proc;
 import io.ktls4j.linux.KernelTls;
-import io.ktls4j.linux.internal.TlsStatFile;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ class LabRekeyTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        TlsStatistics before = TlsStatFile.read();
+        TlsStatistics before = KernelTls.statistics();
         Path run = Files.createTempDirectory(dir, "client");
         try (Proc server = Proc.start(run, null, "openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-naccept", "1", "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256",
@@ -97,7 +96,7 @@ class LabRekeyTest {
                 assertThat(server.output()).doesNotContain("ERROR").doesNotContain("alert");
             }
         }
-        TlsStatistics after = TlsStatFile.read();
+        TlsStatistics after = KernelTls.statistics();
         // the agent probed rekey when it started (its log says so), before the first count
         assertThat(agent.log()).anyMatch(l -> l.contains("TLS 1.3 rekey available"));
         assertThat(after.get(TlsStat.TlsTxRekeyOk) - before.get(TlsStat.TlsTxRekeyOk)).as(after.format())
