@@ -86,7 +86,11 @@ public final class HttpConnection {
             HttpResponse response = respond(request);
             boolean keepAlive = request.keepAlive() && !response.closesConnection()
                     && requests < limits.maxRequestsPerConnection();
-            writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            try {
+                writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            } finally {
+                response.release();
+            }
             if (!keepAlive) {
                 endReason = "closed after the response";
                 return;
