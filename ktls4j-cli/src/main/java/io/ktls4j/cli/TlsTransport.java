@@ -1,9 +1,12 @@
 package io.ktls4j.cli;
 
 import io.ktls4j.BackendKind;
+import io.ktls4j.BadRecordException;
 import io.ktls4j.Direction;
+import io.ktls4j.RecordOverflowException;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.TlsAlertException;
 import io.ktls4j.http.FileSender;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
@@ -80,6 +83,26 @@ final class TlsTransport implements Transport {
         static String describe(KtlsConnection c) {
             return c.version() + " " + c.cipherSuite() + " tx=" + c.backend(Direction.TX) + " rx="
                     + c.backend(Direction.RX);
+        }
+
+        /**
+         * A record that failed authentication or broke the record layout ({@code EBADMSG}, {@code EMSGSIZE}): "bad
+         * record from client"; another fatal alert this end raised after the handshake (an unexpected or malformed
+         * message): "TLS protocol error from client". An alert the client sent is the client's way to end.
+         */
+        @Override
+        public String peerFault(IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BadRecordException || t instanceof RecordOverflowException) {
+                    return "bad record from client";
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof TlsAlertException a && !a.isReceived()) {
+                    return "TLS protocol error from client";
+                }
+            }
+            return null;
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Serves HTTP/1.1 requests on one blocking channel until the client closes, asks to close, breaks a limit or times
@@ -19,6 +20,7 @@ public final class HttpConnection {
     private final Watchdog watchdog;
     private final RequestReader reader;
     private final ResponseWriter writer;
+    private final Function<IOException, String> peerFault;
     private int requests;
     private volatile String endReason = "closed by client";
 
@@ -30,12 +32,20 @@ public final class HttpConnection {
 
     /** Serves on a transport session. */
     public HttpConnection(Transport.Session session, Handler handler, HttpLimits limits, Watchdog watchdog) {
-        this(session.channel(), session.fileSender(), session::shutdownOutput, handler, limits, watchdog);
+        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, handler, limits,
+                watchdog);
     }
 
     public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
                           HttpLimits limits, Watchdog watchdog) {
+        this(channel, fileSender, halfClose, e -> null, handler, limits, watchdog);
+    }
+
+    private HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose,
+                           Function<IOException, String> peerFault, Handler handler,
+                           HttpLimits limits, Watchdog watchdog) {
         this.channel = channel;
+        this.peerFault = peerFault;
         this.halfClose = halfClose;
         this.handler = handler;
         this.limits = limits;
@@ -44,8 +54,24 @@ public final class HttpConnection {
         this.writer = new ResponseWriter(channel, fileSender, watchdog, limits.sendTimeout(), this::closeQuietly);
     }
 
-    /** Runs the request loop. Returns normally when the connection is done; I/O errors propagate. */
+    /**
+     * Runs the request loop. Returns normally when the connection is done; I/O errors propagate, and then
+     * {@link #endReason()} says "error", or what the transport calls the peer's fault (TLS: "bad record from client").
+     */
     public void serve() throws IOException {
+        try {
+            requestLoop();
+        } catch (IOException e) {
+            String fault = peerFault.apply(e);
+            endReason = fault != null ? fault : "error";
+            throw e;
+        } catch (RuntimeException e) {
+            endReason = "error";
+            throw e;
+        }
+    }
+
+    private void requestLoop() throws IOException {
         while (requests < limits.maxRequestsPerConnection()) {
             Watchdog.Timer timer = watchdog.arm(limits.keepAliveTimeout(), () -> timeout("idle"));
             HttpRequest request;
@@ -69,8 +95,9 @@ public final class HttpConnection {
                 if (timer.fired()) {
                     return;
                 }
-                if (timer.disarm() && !started[0]) {
-                    // between requests the client may just go: EOF without close_notify (TLS) or a reset (wrk)
+                if (timer.disarm() && !started[0] && peerFault.apply(e) == null) {
+                    // between requests the client may just go: EOF without close_notify (TLS) or a reset (wrk);
+                    // input the transport refused (a forged or corrupted TLS record) is no way to go
                     endReason = "closed by client (" + LogLines.oneLine(e) + ")";
                     return;
                 }

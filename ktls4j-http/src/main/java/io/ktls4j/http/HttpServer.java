@@ -139,8 +139,7 @@ public final class HttpServer implements AutoCloseable {
             closeQuietly(socket);
         }
         log.served(new ConnectionLog.Summary(peer, session.describe(), connection.requests(), connection.bytesIn(),
-                connection.bytesOut(), since(t0), error != null && !closed ? "error" : connection.endReason(),
-                closed ? null : error));
+                connection.bytesOut(), since(t0), connection.endReason(), closed ? null : error));
     }
 
     private static Duration since(long t0) {
