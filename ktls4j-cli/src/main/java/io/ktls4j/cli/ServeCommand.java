@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
             "One log line per connection on standard error. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
-                + "with Accept: application/json)."},
+                + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:stopped normally",
             "1:runtime failure (cannot bind, bad certificate or key)",
@@ -80,6 +80,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Connections served at once; more wait in the backlog (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--status", paramLabel = "local|public|off", defaultValue = "local",
+            description = "Who may see /_ktls/status: local = clients on this host (others get 404), public = "
+                    + "everyone (the served directory and agent socket paths still only to local clients), off = "
+                    + "nobody (default: ${DEFAULT-VALUE}).")
+    StatusPage.Access statusAccess;
+
     @Mixin
     StateDir stateDir;
 
@@ -122,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
         info.put("root", files.root().toString());
         info.putAll(setup.status());
         StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
+                maxConnections, statusAccess);
         Handler handler = Handler.route("/_ktls/", status, files);
         server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(), maxConnections,
                 timeouts.handshake(), log(stats, spec.commandLine().getErr()));

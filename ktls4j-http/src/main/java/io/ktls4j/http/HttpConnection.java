@@ -1,6 +1,7 @@
 package io.ktls4j.http;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ public final class HttpConnection {
     private final RequestReader reader;
     private final ResponseWriter writer;
     private final Function<IOException, String> peerFault;
+    private final SocketAddress peer;
     private int requests;
     private volatile String endReason = "closed by client";
 
@@ -32,20 +34,27 @@ public final class HttpConnection {
 
     /** Serves on a transport session. */
     public HttpConnection(Transport.Session session, Handler handler, HttpLimits limits, Watchdog watchdog) {
-        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, handler, limits,
-                watchdog);
+        this(session, null, handler, limits, watchdog);
+    }
+
+    /** Serves on a transport session with a client at {@code peer} ({@link HttpRequest#peer()}). */
+    public HttpConnection(Transport.Session session, SocketAddress peer, Handler handler, HttpLimits limits,
+                          Watchdog watchdog) {
+        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, peer, handler,
+                limits, watchdog);
     }
 
     public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
                           HttpLimits limits, Watchdog watchdog) {
-        this(channel, fileSender, halfClose, e -> null, handler, limits, watchdog);
+        this(channel, fileSender, halfClose, e -> null, null, handler, limits, watchdog);
     }
 
     private HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose,
-                           Function<IOException, String> peerFault, Handler handler,
+                           Function<IOException, String> peerFault, SocketAddress peer, Handler handler,
                            HttpLimits limits, Watchdog watchdog) {
         this.channel = channel;
         this.peerFault = peerFault;
+        this.peer = peer;
         this.halfClose = halfClose;
         this.handler = handler;
         this.limits = limits;
@@ -110,7 +119,7 @@ public final class HttpConnection {
                 return;
             }
             requests++;
-            HttpResponse response = respond(request);
+            HttpResponse response = respond(peer == null ? request : request.withPeer(peer));
             boolean keepAlive = request.keepAlive() && !response.closesConnection()
                     && requests < limits.maxRequestsPerConnection();
             try {

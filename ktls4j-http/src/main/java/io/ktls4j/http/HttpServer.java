@@ -124,7 +124,7 @@ public final class HttpServer implements AutoCloseable {
             log.failed(peer, since(t0), new IOException("no handshake within " + handshakeTimeout.toMillis() + " ms"));
             return;
         }
-        HttpConnection connection = new HttpConnection(session, handler, limits, watchdog);
+        HttpConnection connection = new HttpConnection(session, peer, handler, limits, watchdog);
         Throwable error = null;
         try {
             connection.serve();
