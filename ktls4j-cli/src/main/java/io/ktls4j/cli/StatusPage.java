@@ -2,6 +2,7 @@ package io.ktls4j.cli;
 
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
+import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.Handler;
 import io.ktls4j.http.Html;
 import io.ktls4j.http.HttpException;
@@ -25,7 +26,7 @@ import java.util.function.IntSupplier;
  * {@code public} everyone, but the entries that name local paths ({@link #LOCAL_ONLY}: the served directory, the
  * agent's socket) only for clients on this host. The JSON fields:
  * {@code server} (version, started, uptime_seconds, address, root, backend_policy), {@code connections} (now,
- * total, handshake_failures, max, requests, bytes_out), {@code backends} (tx/rx → backend → now, total),
+ * total, handshake_failures, max, max_per_ip, requests, bytes_out), {@code backends} (tx/rx → backend → now, total),
  * {@code versions}, {@code cipher_suites}, {@code fallbacks} (total, reasons), {@code tls_stat} (kernel: available,
  * counters or reason; software: counters of this process).
  */
@@ -52,14 +53,15 @@ final class StatusPage implements Handler {
     private final ServerStats stats;
     private final Map<String, Object> server;
     private final IntSupplier active;
-    private final int maxConnections;
+    private final ConnectionLimits limits;
     private final Access access;
 
-    StatusPage(ServerStats stats, Map<String, Object> server, IntSupplier active, int maxConnections, Access access) {
+    StatusPage(ServerStats stats, Map<String, Object> server, IntSupplier active, ConnectionLimits limits,
+               Access access) {
         this.stats = stats;
         this.server = server;
         this.active = active;
-        this.maxConnections = maxConnections;
+        this.limits = limits;
         this.access = access;
     }
 
@@ -101,7 +103,8 @@ final class StatusPage implements Handler {
         c.put("accepted_now", active.getAsInt());
         c.put("total", stats.connectionsTotal());
         c.put("handshake_failures", stats.handshakeFailures());
-        c.put("max", maxConnections);
+        c.put("max", limits.maxConnections());
+        c.put("max_per_ip", limits.maxPerAddress());
         c.put("requests", stats.requests());
         c.put("bytes_out", stats.bytesOut());
         m.put("connections", c);

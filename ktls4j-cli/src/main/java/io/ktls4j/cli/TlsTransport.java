@@ -7,6 +7,7 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.TlsAlertException;
+import io.ktls4j.handshake.TlsHandshake;
 import io.ktls4j.http.FileSender;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
@@ -27,11 +28,22 @@ final class TlsTransport implements Transport {
         this.stats = stats;
     }
 
+    /**
+     * Runs the handshake on the blocking socket: {@link TlsHandshake#step()} blocks until it is done, and the virtual
+     * thread waits in the JDK's poller, with no Selector of its own (which {@code KtlsContext.accept} opens: an epoll
+     * and an eventfd descriptor per pending handshake, three descriptors instead of one). The server's handshake
+     * timeout closes the socket to end a handshake that takes too long.
+     */
     @Override
     public Session open(SocketChannel socket) throws IOException {
         KtlsConnection c;
         try {
-            c = context.accept(socket);
+            TlsHandshake handshake = context.newHandshake(socket, null);
+            if (handshake.step() != TlsHandshake.Status.DONE) {
+                handshake.close();
+                throw new IOException("the handshake did not complete on a blocking socket");
+            }
+            c = handshake.connection();
         } catch (IOException | RuntimeException e) {
             stats.handshakeFailed();
             throw e;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.HttpException;
 import io.ktls4j.http.HttpHeaders;
 import io.ktls4j.http.HttpRequest;
@@ -29,7 +30,7 @@ class StatusPageTest {
 
     private static StatusPage page(StatusPage.Access access) {
         return new StatusPage(new ServerStats(), Map.of("root", "/srv/secret-root", "address", "0.0.0.0:8443"),
-                () -> 0, 8, access);
+                () -> 0, ConnectionLimits.DEFAULT, access);
     }
 
     private static HttpRequest get(InetSocketAddress peer) {

@@ -23,8 +23,38 @@ public final class HttpConnection {
     private final ResponseWriter writer;
     private final Function<IOException, String> peerFault;
     private final SocketAddress peer;
+    private final Activity activity;
     private int requests;
     private volatile String endReason = "closed by client";
+
+    /**
+     * What the connection is doing, told to a server that makes room by closing connections not being answered
+     * ({@link Admission}).
+     */
+    interface Activity {
+        Activity NONE = new Activity() {
+            @Override
+            public void waiting() {
+            }
+
+            @Override
+            public void reading() {
+            }
+
+            @Override
+            public void answering() {
+            }
+        };
+
+        /** Waiting for the first byte of a request. */
+        void waiting();
+
+        /** Reading a request head. */
+        void reading();
+
+        /** Answering a request (from its complete head to the end of its response). */
+        void answering();
+    }
 
     /** Ends the output half of the connection (see {@link Transport.Session#shutdownOutput()}). */
     @FunctionalInterface
@@ -40,21 +70,27 @@ public final class HttpConnection {
     /** Serves on a transport session with a client at {@code peer} ({@link HttpRequest#peer()}). */
     public HttpConnection(Transport.Session session, SocketAddress peer, Handler handler, HttpLimits limits,
                           Watchdog watchdog) {
-        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, peer, handler,
-                limits, watchdog);
+        this(session, peer, Activity.NONE, handler, limits, watchdog);
+    }
+
+    HttpConnection(Transport.Session session, SocketAddress peer, Activity activity, Handler handler,
+                   HttpLimits limits, Watchdog watchdog) {
+        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, peer, activity,
+                handler, limits, watchdog);
     }
 
     public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
                           HttpLimits limits, Watchdog watchdog) {
-        this(channel, fileSender, halfClose, e -> null, null, handler, limits, watchdog);
+        this(channel, fileSender, halfClose, e -> null, null, Activity.NONE, handler, limits, watchdog);
     }
 
     private HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose,
-                           Function<IOException, String> peerFault, SocketAddress peer, Handler handler,
-                           HttpLimits limits, Watchdog watchdog) {
+                           Function<IOException, String> peerFault, SocketAddress peer, Activity activity,
+                           Handler handler, HttpLimits limits, Watchdog watchdog) {
         this.channel = channel;
         this.peerFault = peerFault;
         this.peer = peer;
+        this.activity = activity;
         this.halfClose = halfClose;
         this.handler = handler;
         this.limits = limits;
@@ -85,11 +121,14 @@ public final class HttpConnection {
             Watchdog.Timer timer = watchdog.arm(limits.keepAliveTimeout(), () -> timeout("idle"));
             HttpRequest request;
             boolean[] started = {false};
+            activity.waiting();
             try {
                 request = reader.read(() -> {
                     started[0] = true;
+                    activity.reading();
                     timer.rearm(limits.requestTimeout(), this::requestTimeout);
                 });
+                activity.answering();
                 if (request != null) {
                     discardBody(request);
                 }
