@@ -97,7 +97,11 @@ class OtherClientsInteropTest {
     void failedHandshakeIsOneLogLine() throws Exception {
         try (var s = java.nio.channels.SocketChannel.open(new java.net.InetSocketAddress("127.0.0.1", server.port))) {
             s.write(java.nio.ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-            s.read(java.nio.ByteBuffer.allocate(1024));
+            try {
+                s.read(java.nio.ByteBuffer.allocate(1024));
+            } catch (java.net.SocketException e) {
+                // a reset: the server closed with the rest of the request unread (it reads a record at a time)
+            }
         }
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!server.log().contains("handshake-failed") && System.nanoTime() < deadline) {

@@ -67,7 +67,7 @@ class ServeCommandTest {
                     import json, sys
                     d = json.load(sys.stdin)
                     c = d["connections"]
-                    for k in ("now", "total", "handshake_failures", "max", "requests", "bytes_out"):
+                    for k in ("now", "total", "handshake_failures", "max", "max_per_ip", "requests", "bytes_out"):
                         assert isinstance(c[k], int), k
                     assert c["total"] >= 4 and c["requests"] >= 3 and c["now"] >= 1, c
                     b = d["backends"]
