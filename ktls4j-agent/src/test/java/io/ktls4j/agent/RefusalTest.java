@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * A kernel without kTLS (this build host; the lab's pass with the tls module blacklisted): by default the agent
  * refuses with KTLS_UNAVAILABLE before the handshake, the socket comes back untouched, and the keys never leave it.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class RefusalTest {
     private static AgentFixture fixture;
 

@@ -1,5 +1,7 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import io.ktls4j.CipherType;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Nested;
  * the software backend, which {@code KtlsFallbackTest} covers direction by direction); without kTLS every variant
  * runs through the wrapper on the software backend. The claims follow: the kernel's where it carries the traffic.
  */
+@Tag(LabTags.KERNEL_NEWEST)
 class FallbackConformanceTest {
 
     static final BackendUnderTest AUTO = new BackendUnderTest() {

@@ -1,5 +1,7 @@
 package io.ktls4j.agent.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * that allows gid 65534 and is denied the one that allows only the agent's uid; a consumer outside the group cannot
  * even connect.
  */
+@Tag(LabTags.KERNEL_FIRST)
 @ExtendWith(KernelRequired.class)
 class LabAccessTest {
     private static final int NOBODY = 65534;

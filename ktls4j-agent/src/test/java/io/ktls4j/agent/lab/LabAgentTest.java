@@ -1,5 +1,7 @@
 package io.ktls4j.agent.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * session's secrets or record keys (derived from the peer's key log), while the same scan finds a marker the
  * consumer does hold. Then 200 handshakes at once through the one agent.
  */
+@Tag(LabTags.KERNEL_FIRST)
 @ExtendWith(KernelRequired.class)
 class LabAgentTest {
     private static Path dir;

@@ -1,5 +1,6 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentProcess;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * allow-software-return completes the handshake and returns both directions' keys, which the consumer runs in
  * ktls4j's software record layer.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class LabPolicyTest {
     private static Path dir;
     private static AgentProcess agent;

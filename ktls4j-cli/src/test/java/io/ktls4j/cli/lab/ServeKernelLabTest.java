@@ -1,5 +1,7 @@
 package io.ktls4j.cli.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -43,6 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Skips on a kernel without kTLS (the host), unless {@code KTLS4J_REQUIRE_KERNEL=1} (the lab) makes that a
  * failure; in the lab a missing curl or strace is a failure too.
  */
+@Tag(LabTags.KERNEL_FIRST)
 class ServeKernelLabTest {
     private static final int BIG = 4 << 20;
     private static final int ONE = 1 << 20;

@@ -1,5 +1,7 @@
 package io.ktls4j.agent.lab.rekey;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code KTLS4J_REQUIRE_REKEY=1}, which turns the skip into a failure (the lab pass on a newer kernel sets it). Its own
  * package (under {@code io.ktls4j.agent.lab}, so pass 1 runs it too) lets that pass select just this test.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 class LabRekeyTest {
     private static Path dir;
