@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -53,7 +54,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageJsonHasTheDocumentedFields() throws Exception {
-        assumeTrue(Proc.has("curl") && Proc.has("python3"), "needs curl and python3");
+        Tools.require("curl", "python3");
         Path www = Files.createDirectories(tmp.resolve("www"));
         Files.writeString(www.resolve("a.txt"), "a");
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
@@ -87,7 +88,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageHtmlIsWellFormed() throws Exception {
-        assumeTrue(Proc.has("curl"), "needs curl");
+        Tools.require("curl");
         Path www = Files.createDirectories(tmp.resolve("www"));
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
             Proc html = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-D", "-",

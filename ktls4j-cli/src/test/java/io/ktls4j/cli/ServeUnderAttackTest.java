@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -117,7 +118,7 @@ class ServeUnderAttackTest {
      */
     @Test
     void outOfFileDescriptorsTheServerWaitsQuietlyAndRecovers() throws Exception {
-        assumeTrue(Proc.has("prlimit"), "needs prlimit (util-linux)");
+        Tools.require("prlimit");
         Path err = tmp.resolve("serve.err");
         List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=256:256"));
         cmd.addAll(io.ktls4j.testkit.JavaProcess.command(Main.class, "-Xmx256m"));

@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -70,7 +71,7 @@ class StatusPageTest {
     /** The same through {@code ktls serve} on all addresses, asked over this host's non-loopback address. */
     @Test
     void aClientOnAnotherAddressGets404FromKtlsServe() throws Exception {
-        assumeTrue(Proc.has("curl"), "needs curl");
+        Tools.require("curl");
         InetAddress other = nonLoopbackAddress();
         assumeTrue(other != null, "this host has no non-loopback IPv4 address");
         Path www = Files.createDirectories(tmp.resolve("www"));

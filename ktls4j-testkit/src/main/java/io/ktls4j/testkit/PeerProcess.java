@@ -1,4 +1,4 @@
-package io.ktls4j.handshake;
+package io.ktls4j.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An external TLS peer (openssl, gnutls, python3, curl) run for one test: its stderr is captured (and its stdout,
- * unless the test reads it as data). {@link #close()} kills the process and its children.
+ * A child process for one test (an external TLS peer such as openssl, gnutls, python3 or curl, or a JVM of this build):
+ * its stderr is captured, and its stdout unless the test reads it as data. {@link #close()} kills the process and its
+ * children. {@code SSLKEYLOGFILE} is removed from its environment.
  */
-final class PeerProcess implements AutoCloseable {
+public final class PeerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> command;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -38,55 +39,82 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Starts a peer whose stdout is captured as text. */
-    static PeerProcess start(Path dir, List<String> command) throws IOException {
+    public static PeerProcess start(Path dir, List<String> command) throws IOException {
         return new PeerProcess(command, dir, true);
     }
 
+    /** Starts a peer whose stdout is captured as text, and writes {@code stdin} to its standard input. */
+    public static PeerProcess start(Path dir, String stdin, List<String> command) throws IOException {
+        PeerProcess p = start(dir, command);
+        p.write(stdin);
+        return p;
+    }
+
     /** Starts a peer whose stdout the test reads as data ({@link #stdout()}). */
-    static PeerProcess startWithDataStdout(Path dir, List<String> command) throws IOException {
+    public static PeerProcess startWithDataStdout(Path dir, List<String> command) throws IOException {
         return new PeerProcess(command, dir, false);
     }
 
-    static boolean available(String executable) {
-        try {
-            Process p = new ProcessBuilder("sh", "-c", "command -v " + executable).start();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+    /**
+     * A JVM running {@code main} of this build with {@code args} ({@link JavaProcess}: the module path or the class
+     * path, as this JVM runs), behind {@code prefix} (e.g. {@code setpriv --reuid ...}; may be empty).
+     */
+    public static PeerProcess java(Path dir, List<String> prefix, List<String> jvmArgs, Class<?> main,
+            String... args) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(JavaProcess.command(main, jvmArgs.toArray(String[]::new)));
+        cmd.addAll(List.of(args));
+        return start(dir, cmd);
     }
 
     /** A currently free loopback port (there is a small race until the peer binds it). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    /** Waits until the captured output (stdout + stderr) contains {@code text}. */
-    void awaitOutput(String text, Duration timeout) throws Exception {
+    /** Waits until the captured output (stdout + stderr) contains {@code text}, or the peer exits without it. */
+    public void awaitOutput(String text, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             if (output().contains(text)) {
                 return;
             }
+            if (!process.isAlive()) {
+                break;
+            }
             Thread.sleep(20);
         }
-        throw new AssertionError("peer output never showed \"" + text + "\": " + describe());
+        if (!output().contains(text)) {
+            throw new AssertionError("peer output never showed \"" + text + "\": " + describe());
+        }
+    }
+
+    /** The value after {@code key} on the first output line that starts with it ({@code KEY value}). */
+    public String value(String key) {
+        return output().lines().filter(l -> l.startsWith(key + " ")).map(l -> l.substring(key.length() + 1))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + key + " line: " + describe()));
+    }
+
+    /** Writes {@code text} to the peer's standard input. */
+    public void write(String text) throws IOException {
+        process.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        process.getOutputStream().flush();
     }
 
     /** A log file the peer writes (gnutls-cli --logfile), shown by {@link #describe()}. */
-    PeerProcess withLogFile(Path file) {
+    public PeerProcess withLogFile(Path file) {
         this.logFile = file;
         return this;
     }
 
-    OutputStream stdin() {
+    public OutputStream stdin() {
         return process.getOutputStream();
     }
 
     /** The peer's stdout as a data stream (only for {@link #startWithDataStdout}). */
-    InputStream stdout() {
+    public InputStream stdout() {
         if (captureStdout) {
             throw new IllegalStateException("stdout is captured as text");
         }
@@ -94,7 +122,7 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Captured stdout and stderr so far. */
-    String output() {
+    public String output() {
         synchronized (stdout) {
             synchronized (stderr) {
                 return stdout.toString(StandardCharsets.ISO_8859_1) + stderr.toString(StandardCharsets.ISO_8859_1);
@@ -103,7 +131,7 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Waits for the peer to exit and for its captured output to be read to the end. */
-    int waitFor(Duration timeout) throws InterruptedException {
+    public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("peer still running after " + timeout + ": " + describe());
         }
@@ -113,7 +141,7 @@ final class PeerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String describe() {
+    public String describe() {
         String out = output();
         Path log = logFile;
         if (log != null) {
