@@ -10,6 +10,7 @@ module io.ktls4j.agent {
     requires org.bouncycastle.pkix;
     requires org.bouncycastle.util;
     requires jdk.unsupported; // sun.misc.Signal: SIGHUP reloads the configuration
+    requires jdk.jfr;
 
     exports io.ktls4j.agent;
     exports io.ktls4j.agent.daemon;

@@ -37,6 +37,7 @@ final class RequestHandler {
 
     private final AgentDaemon daemon;
     private final long id;
+    private final AgentRequestEvent event = new AgentRequestEvent();
     private final AgentLog log;
     /** The session this request's handshake made, until the reply is sent. */
     private KeptSession kept;
@@ -48,6 +49,7 @@ final class RequestHandler {
     }
 
     void serve(UnixSocket connection) {
+        event.begin();
         FrameStream consumer = new FrameStream(connection);
         try {
             PeerCredentials peer = peerOf(connection);
@@ -353,6 +355,14 @@ final class RequestHandler {
     private boolean reply(FrameStream consumer, String who, HandshakeReply reply, int version) {
         if (reply.status() != AgentStatus.OK) {
             log("#" + id + " " + who + " " + reply.status() + ": " + reply.message());
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.request = id;
+            event.consumer = who;
+            event.decision = reply.status().name();
+            event.message = reply.message();
+            event.commit();
         }
         byte[] frame = reply.encode(version);
         reply.destroy();
