@@ -1,7 +1,7 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.AgentLog;
-import io.ktls4j.agent.HandshakeAgentDaemon;
+import io.ktls4j.agent.daemon.AgentDaemon;
+import io.ktls4j.agent.daemon.AgentLog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -47,6 +47,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--watch", description = "Also reload --config when the file changes (polled every 2 s).")
     boolean watch;
 
+    @Option(names = "--keylog", paramLabel = "FILE", description = "Write every session's secrets to FILE (NSS key "
+            + "log, for Wireshark). An inherited SSLKEYLOGFILE is ignored: the agent exists to keep keys in.")
+    Path keyLog;
+
     @Override
     public Integer call() throws Exception {
         if (watch && config == null) {
@@ -56,8 +60,8 @@ final class AgentCommand implements Callable<Integer> {
         if (config == null) {
             SelfSignedCertificate.loadOrCreate(state); // the agent's default credential is these files
         }
-        HandshakeAgentDaemon daemon = HandshakeAgentDaemon.start(socket, HandshakeAgentDaemon.Options.defaults()
-                .config(config).stateDir(state).socketGroup(socketGroup).reloadOnSighup(true).watchConfig(watch)
+        AgentDaemon daemon = AgentDaemon.start(socket, AgentDaemon.Options.defaults()
+                .config(config).stateDir(state).socketGroup(socketGroup).reloadOnSighup(true).watchConfig(watch).keyLog(keyLog)
                 .log(AgentLog.to(System.err)));
         PrintWriter out = spec.commandLine().getOut();
         out.println("ktls agent: listening on " + daemon.socketPath() + " (" + daemon.config() + ")");

@@ -1,9 +1,10 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.HandshakeAgent;
+import io.ktls4j.agent.AgentClient;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
+import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.ConnectionLog;
 import io.ktls4j.http.Handler;
 import io.ktls4j.http.HttpServer;
@@ -18,6 +19,7 @@ import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,12 +38,16 @@ import picocli.CommandLine.Spec;
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
             "One log line per connection on standard error. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
-                + "with Accept: application/json)."},
+                + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:stopped normally",
             "1:runtime failure (cannot bind, bad certificate or key)",
             "2:usage error",
-            "3:--backend kernel and the kernel has no kTLS (or none of the suites)"})
+            "3:--backend kernel and the kernel has no kTLS (or none of the suites)"},
+        footerHeading = "%nFixed limits:%n",
+        footer = {"Request line 8 KiB (then 414), request head 16 KiB and 100 header fields (431), body of a GET or "
+                + "HEAD 64 KiB (413), 10,000 requests per connection. Out of file descriptors, accepting pauses "
+                + "(up to 500 ms at a time). Every limit, its default and what it holds: docs/RELIABILITY.md."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -81,8 +87,21 @@ final class ServeCommand implements Callable<Integer> {
     Path clientCa;
 
     @Option(names = "--max-connections", defaultValue = "1024",
-            description = "Connections served at once; more wait in the backlog (default: ${DEFAULT-VALUE}).")
+            description = "Connections held at once (default: ${DEFAULT-VALUE}). At the limit the connection that has "
+                    + "waited longest unanswered (in its handshake, idle, or still sending its request head) is "
+                    + "closed to make room; only when all are being answered is a newcomer refused.")
     int maxConnections;
+
+    @Option(names = "--max-connections-per-ip", defaultValue = "256", paramLabel = "N",
+            description = "Connections held at once from one client IP address; more are closed at once, before "
+                    + "any handshake (default: ${DEFAULT-VALUE}).")
+    int maxPerAddress;
+
+    @Option(names = "--status", paramLabel = "local|public|off", defaultValue = "local",
+            description = "Who may see /_ktls/status: local = clients on this host (others get 404), public = "
+                    + "everyone (the served directory and agent socket paths still only to local clients), off = "
+                    + "nobody (default: ${DEFAULT-VALUE}).")
+    StatusPage.Access statusAccess;
 
     @Mixin
     StateDir stateDir;
@@ -125,11 +144,14 @@ final class ServeCommand implements Callable<Integer> {
         info.put("address", bind + ":" + local.getPort());
         info.put("root", files.root().toString());
         info.putAll(setup.status());
+        ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxPerAddress);
         StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
+                connectionLimits, statusAccess);
         Handler handler = Handler.route("/_ktls/", status, files);
-        server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(), maxConnections,
-                timeouts.handshake(), log(stats, spec.commandLine().getErr()));
+        server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
+                connectionLimits, timeouts.handshake(),
+                log(stats, spec.commandLine().getErr()));
+        openClassPath();
         banner(spec.commandLine().getOut(), local, files.root(), setup);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
         server.start().join();
@@ -146,8 +168,9 @@ final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new ParameterException(spec.commandLine(), "not a directory: " + dir);
         }
-        if (maxConnections < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1");
+        if (maxConnections < 1 || maxPerAddress < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max-connections and --max-connections-per-ip must be at least 1");
         }
         if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls.given() || noTickets
                 || backend.policy != BackendPolicy.AUTO)) {
@@ -184,7 +207,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** {@code --agent}: each handshake is run by the handshake agent, which holds the certificate and key. */
     private TlsSetup byAgent(ServerStats stats) throws IOException {
-        HandshakeAgent handshakes = HandshakeAgent.connect(agent);
+        AgentClient handshakes = AgentClient.connect(agent);
         String line = "  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
                 + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
         return new TlsSetup(new AgentTransport(handshakes, stats, timeouts.handshake()),
@@ -242,7 +265,29 @@ final class ServeCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
+
+            /** Not per connection, and at most one a second of each kind: logged even with --quiet. */
+            @Override
+            public void notice(String message) {
+                err.println(LogLines.notice(message));
+                err.flush();
+            }
         };
+    }
+
+    /**
+     * Opens every jar of the class path now, by looking for a resource that is in none: a class first needed while
+     * the process is out of file descriptors could not be read from a jar not opened yet, and the class loader
+     * would not try that jar again.
+     */
+    private static void openClassPath() throws IOException {
+        Collections.list(ClassLoader.getSystemClassLoader().getResources("io/ktls4j/cli/no-such-resource"));
+    }
+
+    /** Connections held now (for tests). */
+    int activeConnections() {
+        HttpServer s = server;
+        return s == null ? 0 : s.activeConnections();
     }
 
     /** Stops the server (the shutdown hook, and tests). */

@@ -1,9 +1,10 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.ktls4j.agent.HandshakeAgentDaemon;
+import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageJsonHasTheDocumentedFields() throws Exception {
-        assumeTrue(Proc.has("curl") && Proc.has("python3"), "needs curl and python3");
+        Tools.require("curl", "python3");
         Path www = Files.createDirectories(tmp.resolve("www"));
         Files.writeString(www.resolve("a.txt"), "a");
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
@@ -67,7 +68,7 @@ class ServeCommandTest {
                     import json, sys
                     d = json.load(sys.stdin)
                     c = d["connections"]
-                    for k in ("now", "total", "handshake_failures", "max", "requests", "bytes_out"):
+                    for k in ("now", "total", "handshake_failures", "max", "max_per_ip", "requests", "bytes_out"):
                         assert isinstance(c[k], int), k
                     assert c["total"] >= 4 and c["requests"] >= 3 and c["now"] >= 1, c
                     b = d["backends"]
@@ -87,7 +88,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageHtmlIsWellFormed() throws Exception {
-        assumeTrue(Proc.has("curl"), "needs curl");
+        Tools.require("curl");
         Path www = Files.createDirectories(tmp.resolve("www"));
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
             Proc html = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-D", "-",
@@ -245,8 +246,8 @@ class ServeCommandTest {
                 key = %s
                 allow-software-return = true
                 """.formatted(cert.certificate(), cert.privateKey()));
-        try (HandshakeAgentDaemon agent = HandshakeAgentDaemon.start(tmp.resolve("agent.sock"),
-                HandshakeAgentDaemon.Options.defaults().config(config).log(line -> { }));
+        try (AgentDaemon agent = AgentDaemon.start(tmp.resolve("agent.sock"),
+                AgentDaemon.Options.defaults().config(config).log(line -> { }));
              RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--agent",
                      agent.socketPath().toString())) {
             assertThat(s.out.toString()).contains("TLS handshakes by the agent at " + agent.socketPath())

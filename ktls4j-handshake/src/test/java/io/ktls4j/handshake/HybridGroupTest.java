@@ -1,7 +1,8 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ktls4j.TlsVersion;
 import java.net.InetAddress;
@@ -199,7 +200,7 @@ class HybridGroupTest {
 
     @Test
     void fallbackWithOpensslServerAndClient() throws Exception {
-        assumeTrue(PeerProcess.available("openssl"), "openssl is not installed");
+        Tools.require("openssl");
         TestPki pki = TestPki.get();
         int port = PeerProcess.freePort();
         PeerProcess sServer = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_server", "-accept",
@@ -251,7 +252,7 @@ class HybridGroupTest {
 
     @Test
     void fallbackWithCurl() throws Exception {
-        assumeTrue(PeerProcess.available("curl"), "curl is not installed");
+        Tools.require("curl");
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -264,7 +265,7 @@ class HybridGroupTest {
 
     @Test
     void fallbackWithGnutls() throws Exception {
-        assumeTrue(PeerProcess.available("gnutls-cli"), "gnutls-bin is not installed");
+        Tools.require("gnutls-cli");
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));

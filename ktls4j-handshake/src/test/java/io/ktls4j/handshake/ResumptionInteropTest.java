@@ -1,7 +1,8 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,7 +79,7 @@ class ResumptionInteropTest {
 
     @Test
     void ktls4jClientResumesWithOpensslServer() throws Exception {
-        assumeTrue(PeerProcess.available("openssl"), "openssl is not installed");
+        Tools.require("openssl");
         TestPki pki = TestPki.get();
         int port = PeerProcess.freePort();
         PeerProcess server = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_server", "-accept",
@@ -106,7 +107,7 @@ class ResumptionInteropTest {
 
     @Test
     void opensslClientResumesWithKtls4jServerAndSendsNoEarlyData() throws Exception {
-        assumeTrue(PeerProcess.available("openssl"), "openssl is not installed");
+        Tools.require("openssl");
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = listen();
         int port = listener.socket().getLocalPort();
@@ -140,7 +141,7 @@ class ResumptionInteropTest {
 
     @Test
     void curlResumesWithKtls4jServerWithinOneRun() throws Exception {
-        assumeTrue(PeerProcess.available("curl"), "curl is not installed");
+        Tools.require("curl");
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = listen();
         int port = listener.socket().getLocalPort();

@@ -19,6 +19,15 @@ public interface ConnectionLog {
     /** The transport could not be opened (e.g. the TLS handshake failed or timed out). */
     void failed(SocketAddress peer, Duration duration, Throwable cause);
 
+    /**
+     * A server event that is not one connection's: accepts failing (out of file descriptors), connections refused
+     * over a limit. The server sends at most one a second of each kind, summing up the rest. By default a line on
+     * standard error, with {@link LogLines#notice}'s timestamp.
+     */
+    default void notice(String message) {
+        System.err.println(LogLines.notice(message));
+    }
+
     /** Writes one line per event to standard error. */
     ConnectionLog STDERR = new ConnectionLog() {
         @Override

@@ -1,9 +1,11 @@
 package io.ktls4j.http;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Serves HTTP/1.1 requests on one blocking channel until the client closes, asks to close, breaks a limit or times
@@ -19,8 +21,40 @@ public final class HttpConnection {
     private final Watchdog watchdog;
     private final RequestReader reader;
     private final ResponseWriter writer;
+    private final Function<IOException, String> peerFault;
+    private final SocketAddress peer;
+    private final Activity activity;
     private int requests;
     private volatile String endReason = "closed by client";
+
+    /**
+     * What the connection is doing, told to a server that makes room by closing connections not being answered
+     * ({@link Admission}).
+     */
+    interface Activity {
+        Activity NONE = new Activity() {
+            @Override
+            public void waiting() {
+            }
+
+            @Override
+            public void reading() {
+            }
+
+            @Override
+            public void answering() {
+            }
+        };
+
+        /** Waiting for the first byte of a request. */
+        void waiting();
+
+        /** Reading a request head. */
+        void reading();
+
+        /** Answering a request (from its complete head to the end of its response). */
+        void answering();
+    }
 
     /** Ends the output half of the connection (see {@link Transport.Session#shutdownOutput()}). */
     @FunctionalInterface
@@ -30,12 +64,33 @@ public final class HttpConnection {
 
     /** Serves on a transport session. */
     public HttpConnection(Transport.Session session, Handler handler, HttpLimits limits, Watchdog watchdog) {
-        this(session.channel(), session.fileSender(), session::shutdownOutput, handler, limits, watchdog);
+        this(session, null, handler, limits, watchdog);
+    }
+
+    /** Serves on a transport session with a client at {@code peer} ({@link HttpRequest#peer()}). */
+    public HttpConnection(Transport.Session session, SocketAddress peer, Handler handler, HttpLimits limits,
+                          Watchdog watchdog) {
+        this(session, peer, Activity.NONE, handler, limits, watchdog);
+    }
+
+    HttpConnection(Transport.Session session, SocketAddress peer, Activity activity, Handler handler,
+                   HttpLimits limits, Watchdog watchdog) {
+        this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, peer, activity,
+                handler, limits, watchdog);
     }
 
     public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
                           HttpLimits limits, Watchdog watchdog) {
+        this(channel, fileSender, halfClose, e -> null, null, Activity.NONE, handler, limits, watchdog);
+    }
+
+    private HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose,
+                           Function<IOException, String> peerFault, SocketAddress peer, Activity activity,
+                           Handler handler, HttpLimits limits, Watchdog watchdog) {
         this.channel = channel;
+        this.peerFault = peerFault;
+        this.peer = peer;
+        this.activity = activity;
         this.halfClose = halfClose;
         this.handler = handler;
         this.limits = limits;
@@ -44,17 +99,36 @@ public final class HttpConnection {
         this.writer = new ResponseWriter(channel, fileSender, watchdog, limits.sendTimeout(), this::closeQuietly);
     }
 
-    /** Runs the request loop. Returns normally when the connection is done; I/O errors propagate. */
+    /**
+     * Runs the request loop. Returns normally when the connection is done; I/O errors propagate, and then
+     * {@link #endReason()} says "error", or what the transport calls the peer's fault (TLS: "bad record from client").
+     */
     public void serve() throws IOException {
+        try {
+            requestLoop();
+        } catch (IOException e) {
+            String fault = peerFault.apply(e);
+            endReason = fault != null ? fault : "error";
+            throw e;
+        } catch (RuntimeException e) {
+            endReason = "error";
+            throw e;
+        }
+    }
+
+    private void requestLoop() throws IOException {
         while (requests < limits.maxRequestsPerConnection()) {
             Watchdog.Timer timer = watchdog.arm(limits.keepAliveTimeout(), () -> timeout("idle"));
             HttpRequest request;
             boolean[] started = {false};
+            activity.waiting();
             try {
                 request = reader.read(() -> {
                     started[0] = true;
+                    activity.reading();
                     timer.rearm(limits.requestTimeout(), this::requestTimeout);
                 });
+                activity.answering();
                 if (request != null) {
                     discardBody(request);
                 }
@@ -69,8 +143,9 @@ public final class HttpConnection {
                 if (timer.fired()) {
                     return;
                 }
-                if (timer.disarm() && !started[0]) {
-                    // between requests the client may just go: EOF without close_notify (TLS) or a reset (wrk)
+                if (timer.disarm() && !started[0] && peerFault.apply(e) == null) {
+                    // between requests the client may just go: EOF without close_notify (TLS) or a reset (wrk);
+                    // input the transport refused (a forged or corrupted TLS record) is no way to go
                     endReason = "closed by client (" + LogLines.oneLine(e) + ")";
                     return;
                 }
@@ -83,10 +158,14 @@ public final class HttpConnection {
                 return;
             }
             requests++;
-            HttpResponse response = respond(request);
+            HttpResponse response = respond(peer == null ? request : request.withPeer(peer));
             boolean keepAlive = request.keepAlive() && !response.closesConnection()
                     && requests < limits.maxRequestsPerConnection();
-            writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            try {
+                writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            } finally {
+                response.release();
+            }
             if (!keepAlive) {
                 endReason = "closed after the response";
                 return;

@@ -1,16 +1,22 @@
 package io.ktls4j.http;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /**
  * A response to write: status, header fields and a body that is either bytes in memory or a region of a file (sent
  * through the connection's {@link FileSender}, which is {@code sendfile} on a kernel-TLS socket). Content-Length is
- * set from the body; for HEAD the body is not written.
+ * set from the body; for HEAD the body is not written. A file body is an open channel that the response owns: whoever
+ * writes the response (or drops it) calls {@link #release()}.
  */
 public final class HttpResponse {
-    /** A region of a file: {@code count} bytes from {@code position}. */
-    public record FileRegion(Path path, long position, long count) {
+    /**
+     * A region of an open file: {@code count} bytes from {@code position}.
+     *
+     * @param name the file's name, for messages
+     */
+    public record FileRegion(FileChannel channel, String name, long position, long count) {
     }
 
     private final int status;
@@ -83,6 +89,17 @@ public final class HttpResponse {
 
     public boolean closesConnection() {
         return close;
+    }
+
+    /** Closes the file body's channel, if any: after it was sent, or when the response is not sent at all. */
+    public void release() {
+        if (file != null) {
+            try {
+                file.channel().close();
+            } catch (IOException e) {
+                // a read-only file: nothing was lost
+            }
+        }
     }
 
     /** The number of content bytes (Content-Length). */

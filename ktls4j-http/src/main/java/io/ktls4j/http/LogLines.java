@@ -20,6 +20,11 @@ public final class LogLines {
                 + oneLine(cause) + "\"";
     }
 
+    /** A server event: the time and the message. */
+    public static String notice(String message) {
+        return Instant.now() + " " + message;
+    }
+
     private static String millis(Duration d) {
         return d.toMillis() + "ms";
     }

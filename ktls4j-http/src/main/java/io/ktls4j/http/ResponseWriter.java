@@ -7,11 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 /**
- * Writes responses to a blocking channel: the head and a small body (up to {@link #SMALL_FILE} of a file, or an
+ * Writes responses to a blocking channel (the caller releases each response's file afterwards): the head and a small body (up to {@link #SMALL_FILE} of a file, or an
  * in-memory page) in one gathering write, which the TLS layer makes one record; a larger file body through the
  * {@link FileSender} in chunks, each chunk bounded by the send timeout (a client that stops reading gets its
  * connection closed).
@@ -91,24 +90,23 @@ final class ResponseWriter {
     }
 
     private void sendFile(HttpResponse.FileRegion region) throws IOException {
-        try (FileChannel file = FileChannel.open(region.path(), StandardOpenOption.READ)) {
-            long position = region.position();
-            long left = region.count();
-            while (left > 0) {
-                Watchdog.Timer timer = watchdog.arm(sendTimeout, onStall);
-                long n;
-                try {
-                    n = fileSender.send(file, position, Math.min(left, FILE_CHUNK));
-                } finally {
-                    checkStall(timer);
-                }
-                if (n <= 0) {
-                    n = copyThroughHeap(file, position, Math.min(left, COPY_CHUNK), region);
-                }
-                position += n;
-                left -= n;
-                bytesWritten += n;
+        FileChannel file = region.channel();
+        long position = region.position();
+        long left = region.count();
+        while (left > 0) {
+            Watchdog.Timer timer = watchdog.arm(sendTimeout, onStall);
+            long n;
+            try {
+                n = fileSender.send(file, position, Math.min(left, FILE_CHUNK));
+            } finally {
+                checkStall(timer);
             }
+            if (n <= 0) {
+                n = copyThroughHeap(file, position, Math.min(left, COPY_CHUNK), region);
+            }
+            position += n;
+            left -= n;
+            bytesWritten += n;
         }
     }
 
@@ -118,11 +116,9 @@ final class ResponseWriter {
             smallBody = ByteBuffer.allocate(SMALL_FILE);
         }
         ByteBuffer b = smallBody.clear().limit((int) region.count());
-        try (FileChannel file = FileChannel.open(region.path(), StandardOpenOption.READ)) {
-            while (b.hasRemaining()) {
-                if (file.read(b, region.position() + b.position()) < 0) {
-                    throw new IOException(region.path().getFileName() + " shrank while it was being sent");
-                }
+        while (b.hasRemaining()) {
+            if (region.channel().read(b, region.position() + b.position()) < 0) {
+                throw new IOException(region.name() + " shrank while it was being sent");
             }
         }
         return b.flip();
@@ -139,7 +135,7 @@ final class ResponseWriter {
         while (b.hasRemaining()) {
             int n = file.read(b, position + b.position());
             if (n < 0) {
-                throw new IOException(region.path().getFileName() + " shrank while it was being sent");
+                throw new IOException(region.name() + " shrank while it was being sent");
             }
         }
         writeFully(b.flip());

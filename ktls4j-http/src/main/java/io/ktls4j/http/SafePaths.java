@@ -8,16 +8,20 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Maps a request path onto a file under a root directory so that nothing outside the root is reachable: each
  * segment is percent-decoded on its own (so {@code %2f} cannot make a separator), {@code ..} is refused, and the
- * result's real path (symlinks resolved) must still lie under the root's real path.
+ * names are then opened one at a time from the root by {@link TreeWalker}, which never lets the kernel follow a
+ * symbolic link: a link inside the tree is resolved by name and must stay under the root, and a name swapped for a
+ * link during the walk makes the open fail (no check-then-open race).
  */
 public final class SafePaths {
     private final Path realRoot;
+    private final TreeWalker walker;
 
     /** @param root the directory to serve; resolved to its real path once, here */
     public SafePaths(Path root) throws IOException {
@@ -25,6 +29,7 @@ public final class SafePaths {
         if (!Files.isDirectory(realRoot)) {
             throw new IOException(root + " is not a directory");
         }
+        this.walker = new TreeWalker(realRoot, root.toAbsolutePath().normalize());
     }
 
     public Path root() {
@@ -32,16 +37,29 @@ public final class SafePaths {
     }
 
     /**
-     * The real path of the file a raw (percent-encoded) request path names.
+     * Opens what a raw (percent-encoded) request path names: a regular file or a directory.
      *
-     * @throws HttpException 400 for bad percent-encoding, a NUL or invalid UTF-8; 403 for {@code ..} or a path whose
-     *     real location is outside the root; 404 when nothing is there (or a segment decodes to a separator)
+     * @throws HttpException 400 for bad percent-encoding, a NUL or invalid UTF-8; 403 for {@code ..}, a link that
+     *     leads outside the root, a file that is neither regular nor a directory, or one not readable; 404 when
+     *     nothing is there (or a segment decodes to a separator, or a name changed under the walk)
      */
-    public Path resolve(String rawPath) throws HttpException {
+    ServedPath open(String rawPath) throws HttpException, IOException {
+        return walker.walk(names(rawPath), TreeWalker.Mode.OPEN);
+    }
+
+    /** Opens {@code name} in the directory {@code dir} names (as {@link #open}). */
+    ServedPath open(List<String> dir, String name, TreeWalker.Mode mode) throws HttpException, IOException {
+        List<String> names = new ArrayList<>(dir);
+        names.add(name);
+        return walker.walk(names, mode);
+    }
+
+    /** The decoded names of a raw request path, each checked. */
+    static List<String> names(String rawPath) throws HttpException {
         if (!rawPath.startsWith("/")) {
             throw new HttpException(400, "the path does not start with '/'");
         }
-        Path p = realRoot;
+        List<String> names = new ArrayList<>();
         for (String segment : rawPath.split("/")) {
             String name = decode(segment);
             if (name.isEmpty() || name.equals(".")) {
@@ -54,27 +72,13 @@ public final class SafePaths {
                 throw new HttpException(404, "a path segment holds an encoded separator");
             }
             try {
-                p = p.resolve(name);
+                Path.of(name);
             } catch (InvalidPathException e) {
                 throw new HttpException(400, "not a valid file name");
             }
+            names.add(name);
         }
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            throw new HttpException(404, "no such file");
-        }
-        Path real;
-        try {
-            real = p.toRealPath();
-        } catch (IOException e) {
-            throw new HttpException(404, "no such file (dangling link)");
-        }
-        if (!real.startsWith(realRoot)) {
-            throw new HttpException(403, "the path leads outside the served directory");
-        }
-        if (!Files.isReadable(real)) {
-            throw new HttpException(403, "not readable");
-        }
-        return real;
+        return names;
     }
 
     /** Percent-decodes one path segment as UTF-8 ('+' stays '+', as in paths). */

@@ -59,6 +59,16 @@ public interface Transport {
          */
         void shutdownOutput() throws IOException;
 
+        /**
+         * What to call the end of the connection when its channel threw {@code e}, if {@code e} means the peer sent
+         * input this transport refused (TLS: a record that failed authentication or broke the record layer's
+         * rules), so that the log shows an attack or a fault, not a client that went away; null otherwise (plain
+         * TCP: always).
+         */
+        default String peerFault(IOException e) {
+            return null;
+        }
+
         /** Ends the session (TLS: close_notify if not sent yet) and closes the socket. */
         @Override
         void close() throws IOException;

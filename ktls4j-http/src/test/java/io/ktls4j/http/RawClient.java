@@ -32,6 +32,18 @@ final class RawClient implements AutoCloseable {
         http = new HttpClientConnection(socket);
     }
 
+    /** A client on the loopback address {@code from} (127.0.0.2, ...: another client address for the server). */
+    RawClient(String from, int port) throws IOException {
+        socket = SocketChannel.open().bind(new InetSocketAddress(from, 0));
+        try {
+            socket.connect(new InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        http = new HttpClientConnection(socket);
+    }
+
     RawClient send(String raw) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1));
         while (b.hasRemaining()) {

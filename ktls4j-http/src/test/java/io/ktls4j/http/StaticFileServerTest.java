@@ -14,9 +14,12 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The static file server over plain TCP, checked with the JDK's HTTP client. */
 class StaticFileServerTest {
@@ -129,6 +132,41 @@ class StaticFileServerTest {
         HttpResponse<byte[]> r = get("/docs");
         assertThat(r.statusCode()).isEqualTo(301);
         assertThat(r.headers().firstValue("Location")).hasValue("/docs/");
+    }
+
+    /**
+     * F7: {@code Location: //docs/} would be a network-path reference, which a browser (and curl -L) follows to the
+     * host "docs". The redirect names the directory with one leading slash.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "//docs, /docs/",
+        "///docs, /docs/",
+        "/.//docs, /docs/",
+        "//docs?a=1, /docs/?a=1",
+        "http://evil.example//docs, /docs/",
+        "/docs//sub, /docs/sub/",
+    })
+    void redirectToADirectoryStaysOnThisHost(String target, String location) throws Exception {
+        Files.createDirectories(root.resolve("docs/sub"));
+        RawClient.Response r = RawClient.get(server.port(), target);
+        assertThat(r.status()).isEqualTo(301);
+        assertThat(r.header("Location")).isEqualTo(location);
+        // what a browser does with it (RFC 3986 reference resolution against the URL it asked for)
+        String asked = server.url(target.startsWith("http:") ? target.substring(target.indexOf("//", 7)) : target);
+        URI followed = URI.create(asked).resolve(r.header("Location"));
+        assertThat(followed.getHost()).isEqualTo("127.0.0.1");
+        assertThat(followed.getPort()).isEqualTo(server.port());
+    }
+
+    @Test
+    void curlFollowsTheDirectoryRedirectOnThisHost() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "needs curl");
+        Process p = new ProcessBuilder("curl", "-sS", "-L", "--path-as-is", "--max-redirs", "2", "-o", "/dev/null",
+                "-w", "%{url_effective}", server.url("//docs")).redirectErrorStream(true).start();
+        String effective = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(effective).isZero();
+        assertThat(effective).isEqualTo(server.url("/docs/"));
     }
 
     @Test

@@ -14,12 +14,18 @@ final class TestServer implements AutoCloseable {
     final HttpServer server;
     final List<ConnectionLog.Summary> served = new CopyOnWriteArrayList<>();
     final List<Throwable> failed = new CopyOnWriteArrayList<>();
+    final List<String> notices = new CopyOnWriteArrayList<>();
 
     TestServer(Path root, HttpLimits limits) throws IOException {
         this(new StaticFileHandler(root), limits);
     }
 
     TestServer(Handler handler, HttpLimits limits) throws IOException {
+        this(handler, limits, ConnectionLimits.total(64), 128);
+    }
+
+    /** @param backlog the listen backlog (a flood of connections wants a long one) */
+    TestServer(Handler handler, HttpLimits limits, ConnectionLimits connections, int backlog) throws IOException {
         ConnectionLog log = new ConnectionLog() {
             @Override
             public void served(ConnectionLog.Summary s) {
@@ -30,9 +36,14 @@ final class TestServer implements AutoCloseable {
             public void failed(SocketAddress peer, Duration duration, Throwable cause) {
                 failed.add(cause);
             }
+
+            @Override
+            public void notice(String message) {
+                notices.add(message);
+            }
         };
-        server = new HttpServer(HttpServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128),
-                Transport.PLAIN, handler, limits, 64, Duration.ofSeconds(5), log).start();
+        server = new HttpServer(HttpServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), backlog),
+                Transport.PLAIN, handler, limits, connections, Duration.ofSeconds(5), log).start();
     }
 
     int port() throws IOException {

@@ -170,9 +170,11 @@ public final class KernelKtlsSocket implements KtlsSocket {
             int r = Sockopt.setSecret(fd, Native.SOL_TLS, dir.optname(), struct);
             if (r < 0) {
                 int errno = -r;
-                boolean kernelRekeys = errno == 16 && rekey && version == TlsVersion.TLS_1_3 && KernelTls.supportsRekey();
+                Errno e = Errno.ofCode(errno);
+                boolean kernelRekeys = e == Errno.EBUSY && rekey && version == TlsVersion.TLS_1_3
+                        && KernelTls.supportsRekey();
                 KernelFeature missing = null;
-                if (!rekey && version != null && cipher != null && (errno == 22 || errno == 2)) {
+                if (!rekey && version != null && cipher != null && (e == Errno.EINVAL || e == Errno.ENOENT)) {
                     FeatureProbe p = KernelTls.probe(version, cipher);
                     missing = p.supported() ? null : p.feature();
                 }
@@ -352,7 +354,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
             }
             long r = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
                     Native.MSG_PEEK | Native.MSG_DONTWAIT, true, 1).result();
-            return r != -Native.EAGAIN && r != -127;
+            return r != -Errno.EAGAIN.code() && r != -Errno.EKEYEXPIRED.code();
         } finally {
             exit();
         }

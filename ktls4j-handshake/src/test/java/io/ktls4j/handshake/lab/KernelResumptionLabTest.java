@@ -1,5 +1,7 @@
 package io.ktls4j.handshake.lab;
 
+import io.ktls4j.testkit.LabTags;
+import org.junit.jupiter.api.Tag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * handshake control record through kTLS TX, the client reads them as control records through kTLS RX, and the next
  * connection resumes and is keyed into the kernel again. Skips without kTLS, unless {@code KTLS4J_REQUIRE_KERNEL=1}.
  */
+@Tag(LabTags.KERNEL)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class KernelResumptionLabTest {
     @TempDir

@@ -80,7 +80,7 @@ public final class KtlsDescriptor {
      */
     public static int sendControl(int fd, RecordType type, ByteBuffer data) throws IOException {
         long n = MsgIo.send(fd, new ByteBuffer[] {data}, Native.MSG_DONTWAIT, type.value(), data.remaining());
-        if (n == -Native.EAGAIN) {
+        if (n == -Errno.EAGAIN.code()) {
             throw new WouldBlockException("the socket's send buffer is full");
         }
         if (n < 0) {
@@ -101,7 +101,7 @@ public final class KtlsDescriptor {
     public static Received receive(int fd, ByteBuffer dst) throws IOException {
         long want = dst.remaining();
         MsgIo.Received r = MsgIo.receive(fd, new ByteBuffer[] {dst}, Native.MSG_DONTWAIT, true, want);
-        if (r.result() == -Native.EAGAIN) {
+        if (r.result() == -Errno.EAGAIN.code()) {
             throw new WouldBlockException("no whole record has arrived yet");
         }
         if (r.result() < 0) {
