@@ -152,7 +152,8 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
 
     /**
      * Server: sends NewSessionTicket messages right after the handshake, as one handshake record through the record
-     * layer (a control record when TX is in the kernel). Best effort: a socket that would block drops them.
+     * layer (a control record when TX is in the kernel). Best effort: a record layer that would block or cannot
+     * send drops them (the client then has nothing to resume with; a broken socket shows at the next write).
      */
     void sendSessionTickets(byte[] messages) throws IOException {
         writeLock.lock();
@@ -160,7 +161,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
             socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(messages));
             keyUpdater.afterSend(messages.length);
             ticketsSent += HandshakeMessages.count(messages);
-        } catch (WouldBlockException e) {
+        } catch (IOException e) {
             // the client simply has no ticket to resume with
         } finally {
             writeLock.unlock();
