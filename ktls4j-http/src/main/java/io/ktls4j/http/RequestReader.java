@@ -41,8 +41,8 @@ final class RequestReader {
         while (true) {
             if (!started) {
                 skipLeadingEmptyLines();
-                if (end > start) {
-                    started = true;
+                if (end > start && !(end - start == 1 && buf[start] == '\r')) {
+                    started = true; // a lone CR may be the first half of an empty line: wait for what follows
                     onFirstByte.run();
                 }
             }
@@ -96,7 +96,10 @@ final class RequestReader {
         }
     }
 
-    /** RFC 9112 2.2: a server SHOULD ignore at least one empty line received before the request-line. */
+    /**
+     * RFC 9112 2.2: a server SHOULD ignore at least one empty line received before the request-line (a client may send
+     * CRLF after a body). Its CR and LF may arrive in different reads: a CR alone at the end is left for the next call.
+     */
     private void skipLeadingEmptyLines() {
         while (start < end && (buf[start] == '\n' || (buf[start] == '\r' && start + 1 < end && buf[start + 1] == '\n'))) {
             start += buf[start] == '\r' ? 2 : 1;
