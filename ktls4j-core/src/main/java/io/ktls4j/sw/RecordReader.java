@@ -30,6 +30,8 @@ final class RecordReader {
      * wait, {@link #EMPTY} when none do (an idle socket holds no buffer).
      */
     private ByteBuffer in = EMPTY;
+    /** What a blocking read waits in while nothing is buffered (a record header and a bit). */
+    private final ByteBuffer waiting = ByteBuffer.allocate(256);
     private RecordCipher cipher;
     private boolean expectNoPad;
     private boolean keyPending;
@@ -200,6 +202,9 @@ final class RecordReader {
         if (eof) {
             return 0;
         }
+        if (in == EMPTY && block && !dontWait) {
+            return fillAfterWaiting();
+        }
         in = in == EMPTY ? RecordBuffers.batch() : in.compact();
         try {
             int n = !block && !dontWait ? io.readQueued(in) : io.read(in, dontWait || !block);
@@ -208,6 +213,28 @@ final class RecordReader {
                 return 0;
             }
             return n;
+        } finally {
+            in.flip();
+            releaseIfDrained();
+        }
+    }
+
+    /**
+     * A blocking read with nothing buffered: the wait for the peer (all of an idle keep-alive connection's life) is
+     * a read into a few hundred bytes of this reader's own, and only bytes that came take a record buffer, with what
+     * else is queued by then.
+     */
+    private int fillAfterWaiting() throws IOException {
+        waiting.clear();
+        int n = io.read(waiting, false);
+        if (n < 0) {
+            eof = true;
+            return 0;
+        }
+        in = RecordBuffers.batch();
+        try {
+            in.put(waiting.flip());
+            return n + Math.max(0, io.readQueued(in));
         } finally {
             in.flip();
             releaseIfDrained();

@@ -8,11 +8,17 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads request heads off a blocking channel, one at a time, within {@link HttpLimits}. Bytes after a head (a
  * pipelined next request) stay buffered for the next call. Not thread-safe: one reader per connection.
+ *
+ * <p>Memory: the buffer starts at {@value #INITIAL} bytes (most request heads fit), grows up to the head limit only
+ * for a head that needs it, and goes back to the small size once drained, so an idle keep-alive connection holds
+ * {@value #INITIAL} bytes, not the limit.
  */
 final class RequestReader {
     private final ReadableByteChannel channel;
     private final HttpLimits limits;
-    private final byte[] buf;
+    static final int INITIAL = 1024;
+    private final byte[] small = new byte[INITIAL];
+    private byte[] buf = small;
     private int start;
     private int end;
     private long bytesRead;
@@ -20,7 +26,7 @@ final class RequestReader {
     RequestReader(ReadableByteChannel channel, HttpLimits limits) {
         this.channel = channel;
         this.limits = limits;
-        this.buf = new byte[limits.maxHeaderBytes()];
+
     }
 
     /** Plaintext bytes read from the channel so far. */
@@ -54,8 +60,8 @@ final class RequestReader {
             }
             scanned = end - start;
             checkRequestLineLength();
-            if (end - start == buf.length) {
-                throw new HttpException(431, "the request head is larger than " + buf.length + " bytes");
+            if (end - start == limits.maxHeaderBytes()) {
+                throw new HttpException(431, "the request head is larger than " + limits.maxHeaderBytes() + " bytes");
             }
             if (!fill()) {
                 if (end > start) {
@@ -138,11 +144,18 @@ final class RequestReader {
         if (start == end) {
             start = 0;
             end = 0;
+            buf = small; // drained: the large buffer of a large head goes back to the collector
         }
         if (end == buf.length && start > 0) {
             System.arraycopy(buf, start, buf, 0, end - start);
             end -= start;
             start = 0;
+        }
+        if (end == buf.length) {
+            // a head larger than the buffer: grow up to the limit
+            byte[] grown = new byte[Math.min(limits.maxHeaderBytes(), buf.length * 4)];
+            System.arraycopy(buf, 0, grown, 0, end);
+            buf = grown;
         }
         int n = channel.read(ByteBuffer.wrap(buf, end, buf.length - end));
         if (n < 0) {

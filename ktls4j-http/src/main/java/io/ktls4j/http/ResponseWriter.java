@@ -32,8 +32,6 @@ final class ResponseWriter {
     private final Duration sendTimeout;
     private final Runnable onStall;
     private long bytesWritten;
-    /** The connection's buffer for small file bodies, made on first use. */
-    private ByteBuffer smallBody;
 
     ResponseWriter(WritableByteChannel channel, FileSender fileSender, Watchdog watchdog, Duration sendTimeout,
                    Runnable onStall) {
@@ -110,12 +108,12 @@ final class ResponseWriter {
         }
     }
 
-    /** Reads a small file region whole into the connection's buffer, ready to write. */
+    /**
+     * Reads a small file region whole into a buffer of its size, ready to write with the head. Per response, not
+     * kept: an idle connection holds no body buffer.
+     */
     private ByteBuffer readSmall(HttpResponse.FileRegion region) throws IOException {
-        if (smallBody == null) {
-            smallBody = ByteBuffer.allocate(SMALL_FILE);
-        }
-        ByteBuffer b = smallBody.clear().limit((int) region.count());
+        ByteBuffer b = ByteBuffer.allocate((int) region.count());
         while (b.hasRemaining()) {
             if (region.channel().read(b, region.position() + b.position()) < 0) {
                 throw new IOException(region.name() + " shrank while it was being sent");

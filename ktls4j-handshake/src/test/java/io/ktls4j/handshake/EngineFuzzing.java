@@ -2,14 +2,13 @@ package io.ktls4j.handshake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ktls4j.handshake.spi.HandshakeEngine;
 import io.ktls4j.handshake.spi.Handshakes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
+ * The contract the handshake engine's fuzz targets ({@link ServerEngineFuzzTest}, {@link ClientEngineFuzzTest}) check.
  * Fuzzes the handshake's record reader and BouncyCastle underneath it with what a peer can send before the keys
  * exist: a server engine fed arbitrary bytes (and mutated copies of a real ClientHello), a client engine fed
  * arbitrary replies to its ClientHello. The contract on every input: only {@link TlsAlertException} or
@@ -17,12 +16,15 @@ import java.nio.ByteBuffer;
  * never beyond what was offered; a failed engine stays failed, wants no more input and holds a bounded output.
  * Regression inputs in src/test/resources/io/ktls4j/handshake/EngineFuzzTestInputs; {@code JAZZER_FUZZ=1} fuzzes.
  */
-class EngineFuzzTest {
-    private static KtlsContext server;
-    private static KtlsContext client;
-    private static byte[] clientHello;
+final class EngineFuzzing {
+    private EngineFuzzing() {
+    }
 
-    private static synchronized void setUp() throws Exception {
+    static KtlsContext server;
+    static KtlsContext client;
+    static byte[] clientHello;
+
+    static synchronized void setUp() throws Exception {
         if (server == null) {
             server = KtlsContext.forServer(TestPki.get().ecServer.credentials()).build();
             client = KtlsContext.forClient().trustManager(TestPki.get().caPem).build();
@@ -35,38 +37,8 @@ class EngineFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "30s")
-    void serverEngine(FuzzedDataProvider in) throws Exception {
-        setUp();
-        byte[] input;
-        if (in.consumeBoolean()) {
-            input = clientHello.clone(); // a real ClientHello, mutated
-            int flips = in.consumeInt(1, 8);
-            for (int i = 0; i < flips; i++) {
-                input[in.consumeInt(0, input.length - 1)] ^= in.consumeByte();
-            }
-            byte[] tail = in.consumeRemainingAsBytes();
-            input = concat(input, tail);
-        } else {
-            input = in.consumeRemainingAsBytes();
-        }
-        try (HandshakeEngine s = Handshakes.newEngine(server, null)) {
-            feed(s, input);
-        }
-    }
-
-    @FuzzTest(maxDuration = "30s")
-    void clientEngine(byte[] serverBytes) throws Exception {
-        setUp();
-        try (HandshakeEngine c = Handshakes.newEngine(client, "localhost")) {
-            c.start();
-            c.readOutput(ByteBuffer.allocate(c.outputBytes()));
-            feed(c, serverBytes);
-        }
-    }
-
     /** Offers {@code input} in chunks of the engine's own choosing and checks the contract. */
-    private static void feed(HandshakeEngine engine, byte[] input) {
+    static void feed(HandshakeEngine engine, byte[] input) {
         ByteBuffer src = ByteBuffer.wrap(input);
         IOException failure = null;
         try {
@@ -98,7 +70,7 @@ class EngineFuzzTest {
         assertThat(engine.isComplete()).as("no handshake completes from fuzz bytes").isFalse();
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
+    static byte[] concat(byte[] a, byte[] b) {
         byte[] r = new byte[a.length + b.length];
         System.arraycopy(a, 0, r, 0, a.length);
         System.arraycopy(b, 0, r, a.length, b.length);
