@@ -11,14 +11,15 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Memory: the buffer starts at {@value #INITIAL} bytes (most request heads fit), grows up to the head limit only
  * for a head that needs it, and goes back to the small size once drained, so an idle keep-alive connection holds
- * {@value #INITIAL} bytes, not the limit.
+ * {@value #INITIAL} bytes, not the limit. The buffer is never larger than the head limit (a smaller limit makes a
+ * smaller first buffer): the head limit is enforced by the buffer filling up, so a read must not bring in more.
  */
 final class RequestReader {
     private final ReadableByteChannel channel;
     private final HttpLimits limits;
     static final int INITIAL = 1024;
-    private final byte[] small = new byte[INITIAL];
-    private byte[] buf = small;
+    private final byte[] small;
+    private byte[] buf;
     private int start;
     private int end;
     private long bytesRead;
@@ -26,7 +27,8 @@ final class RequestReader {
     RequestReader(ReadableByteChannel channel, HttpLimits limits) {
         this.channel = channel;
         this.limits = limits;
-
+        this.small = new byte[Math.min(INITIAL, limits.maxHeaderBytes())];
+        this.buf = small;
     }
 
     /** Plaintext bytes read from the channel so far. */

@@ -1,6 +1,7 @@
 package io.ktls4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
@@ -45,5 +46,27 @@ class RequestReaderTest {
                 .getBytes(StandardCharsets.ISO_8859_1);
         RequestReader reader = new RequestReader(new ChunkedChannel(stream, maxRead, 1), limits);
         assertThat(catchThrowableOfType(HttpException.class, () -> reader.read(() -> { })).status()).isEqualTo(414);
+    }
+
+    /**
+     * A head over a limit smaller than the reader's first buffer is 431 however it arrives, also when one read brings
+     * it whole with its end (found by RequestFuzzTest: a read could fill the buffer past the limit, so a head over
+     * the limit that came whole was accepted, or 400 at the end of the stream, and one over the first buffer's size
+     * overran the buffer's growth; a byte at a time it was 431).
+     */
+    @ParameterizedTest(name = "reads of up to {0} bytes")
+    @ValueSource(ints = {0, 1, 7})
+    void aHeadOverASmallLimitIs431HoweverItArrives(int maxRead) {
+        HttpLimits limits = new HttpLimits(64, 100, 8, 16, Duration.ofSeconds(15), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), 4);
+        for (String head : new String[] {
+            "GET / HTTP/1.1\r\nHost: h\r\nX: " + "x".repeat(100) + "\r\n\r\n", // whole, with its end
+            "GET / HTTP/1.1\r\nHost: h\r\nX: " + "x".repeat(100), // no end: the stream ends
+            "GET / HTTP/1.1\r\nHost: h\r\nX: " + "x".repeat(3000)}) { // more than the first buffer
+            byte[] stream = head.getBytes(StandardCharsets.ISO_8859_1);
+            RequestReader reader = new RequestReader(new ChunkedChannel(stream, maxRead, 1), limits);
+            assertThatExceptionOfType(HttpException.class).as("a head of %d bytes", stream.length)
+                    .isThrownBy(() -> reader.read(() -> { })).extracting(HttpException::status).isEqualTo(431);
+        }
     }
 }
