@@ -4,7 +4,8 @@
 # rotates): N connections are opened by io.ktls4j.bench.IdleConnections (JSSE, one full handshake and one 4 KiB GET
 # each, then idle keep-alive), the server's RSS is read before and after (/proc/PID/status VmRSS, all of nginx's
 # processes), and for ktls serve the Java heap in use after a full GC (jcmd GC.run, GC.heap_info) before and after.
-# Then the connections close and RSS is read again after 10 s (does memory come back?).
+# Then the connections close and RSS is read again after 10 s (does memory come back?). Both servers are started
+# afresh each round, so every round measures what a server that has not served before grows by.
 # Prints a Markdown table of medians: KiB of RSS per connection for each, KiB of heap per connection for ktls, the
 # ratio ktls/nginx, and RSS after the clients left; writes $OUT/raw.tsv, table.md, uptime.txt.
 #
@@ -66,21 +67,31 @@ http {
   }
 }
 NGINX
-nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 &
-pids+=($!); nginx_pid=$!
-# shellcheck disable=SC2086
-"$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
-  --tls 1.3 --ciphers "$SUITE" --quiet --keepalive-timeout 300 --max-connections $((N + 100)) \
-  --max-connections-per-ip $((N + 100)) ${KTLS_OPTS:-} > "$tmp/ktls.out" 2>&1 &
-pids+=($!); ktls_pid=$!
-declare -A port=([nginx]=$NGINX_PORT [ktls]=$KTLS_PORT)
-for s in nginx ktls; do
-  for _ in $(seq 240); do
-    curl -sf --cacert "$tmp/cert.pem" -o /dev/null "https://localhost:${port[$s]}/4k.bin" && break
-    sleep 0.5
+start_servers() { # fresh processes each round: a server that served a round before keeps the memory it grew to
+  nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 &
+  nginx_pid=$!
+  # shellcheck disable=SC2086
+  "$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
+    --tls 1.3 --ciphers "$SUITE" --quiet --keepalive-timeout 300 --max-connections $((N + 100)) \
+    --max-connections-per-ip $((N + 100)) ${KTLS_OPTS:-} > "$tmp/ktls.out" 2>&1 &
+  ktls_pid=$!
+  pids=("$nginx_pid" "$ktls_pid")
+  local s
+  for s in nginx ktls; do
+    for _ in $(seq 240); do
+      curl -sf --cacert "$tmp/cert.pem" -o /dev/null "https://localhost:${port[$s]}/4k.bin" && break
+      sleep 0.5
+    done
   done
-done
-log "nginx and ktls serve are up"
+  log "nginx and ktls serve are up"
+}
+stop_servers() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+declare -A port=([nginx]=$NGINX_PORT [ktls]=$KTLS_PORT)
 
 rss_kib() { # all processes of a server
   local list
@@ -98,6 +109,7 @@ heap_kib() { # ktls serve's heap in use after a full GC
 printf "round\tserver\trss_before_kib\trss_after_kib\trss_per_conn_kib\theap_before_kib\theap_after_kib\theap_per_conn_kib\trss_10s_after_close_kib\n" > "$OUT/raw.tsv"
 servers=(nginx ktls)
 for r in $(seq "$ROUNDS"); do
+  start_servers
   order=("${servers[@]}"); [ $((r % 2)) = 0 ] && order=(ktls nginx)
   for s in "${order[@]}"; do
     h0=""; [ "$s" = ktls ] && h0="$(heap_kib)"
@@ -120,6 +132,7 @@ for r in $(seq "$ROUNDS"); do
     printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$r" "$s" "$r0" "$r1" "$per" "$h0" "$h1" "$hper" "$r2" >> "$OUT/raw.tsv"
     log "round $r $s: RSS $r0 -> $r1 KiB ($per KiB/conn)${hper:+, heap $h0 -> $h1 KiB ($hper KiB/conn)}, $r2 KiB 10 s after they closed"
   done
+  stop_servers
 done
 uptime > "$OUT/uptime.txt"
 awk -F'\t' 'NR > 1 { v[$2] = v[$2] " " $5; h[$2] = h[$2] " " $8; c[$2] = c[$2] " " $9 }

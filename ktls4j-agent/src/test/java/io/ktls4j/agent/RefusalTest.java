@@ -70,7 +70,7 @@ class RefusalTest {
             assertThat(new String(in.array())).isEqualTo("back\n");
         }
         fixture.awaitLog("KTLS_UNAVAILABLE", 2000);
-        assertThat(TestFds.awaitOpenCount(before)).isEqualTo(before);
+        assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
     }
 
     /**

@@ -121,7 +121,7 @@ class AccessControlTest {
         assertThat(line).contains("uid " + uid + " gid " + gid).contains("not in allow-uid [" + OTHER_UID + "]");
         assertThat(fixture.log).anyMatch(l -> l.contains("pid=" + ProcessHandle.current().pid() + " uid=" + uid)
                 && l.contains("credential=someone-else"));
-        assertThat(TestFds.awaitOpenCount(before)).isEqualTo(before);
+        assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
     }
 
     @Test

@@ -81,7 +81,7 @@ class ConcurrencyTest {
             assertThat(fixture.log.stream().filter(l -> l.contains(" OK TLSv1.3")).count()).isEqualTo(HANDSHAKES);
             assertThat(maxActive.get()).as("handshakes running at once in the agent").isGreaterThan(10);
             assertThat(fixture.daemon.activeHandshakes()).isZero();
-            assertThat(TestFds.awaitOpenCount(before)).as("descriptors after 200 handshakes").isEqualTo(before);
+            assertThat(TestFds.awaitOpenCount(before)).as("descriptors after 200 handshakes").isLessThanOrEqualTo(before);
         }
     }
 }

@@ -55,7 +55,7 @@ class FrameStreamTest {
             }
         }
         assertThat(TestFds.awaitOpenCount(before)).as("open descriptors after both copies are closed; before:\n" + open
-                + "after:\n" + TestFds.describeOpen()).isEqualTo(before);
+                + "after:\n" + TestFds.describeOpen()).isLessThanOrEqualTo(before);
     }
 
     @Test
@@ -72,7 +72,7 @@ class FrameStreamTest {
                 assertThat(receiver.descriptorsTruncated()).isTrue();
                 // the receiver still holds what fitted; close() releases it
             }
-            assertThat(TestFds.awaitOpenCount(before)).isEqualTo(before);
+            assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
         }
     }
 }
