@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.testkit.OpenDescriptors;
 import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,7 +27,7 @@ class RefusalTest {
     @BeforeAll
     static void agent() throws Exception {
         Assumptions.assumeFalse(KernelTls.isAvailable(), "this kernel has kTLS; the refusal is for kernels without");
-        TestFds.warmUp();
+        OpenDescriptors.warmUp();
         fixture = AgentFixture.withDefaults();
     }
 
@@ -46,7 +47,7 @@ class RefusalTest {
 
     @Test
     void withoutKtlsTheDefaultPolicyRefusesAndTheSocketIsUntouched() throws Exception {
-        int before = TestFds.openCount();
+        int before = OpenDescriptors.count();
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
             int flags = RawDescriptors.statusFlags(RawDescriptors.of(ch));
             assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
@@ -70,7 +71,7 @@ class RefusalTest {
             assertThat(new String(in.array())).isEqualTo("back\n");
         }
         fixture.awaitLog("KTLS_UNAVAILABLE", 2000);
-        assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
+        assertThat(OpenDescriptors.awaitAtMost(before)).isLessThanOrEqualTo(before);
     }
 
     /**

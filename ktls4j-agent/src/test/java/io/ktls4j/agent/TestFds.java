@@ -1,6 +1,5 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.testkit.Patience;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -8,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Raw descriptors of every kind a consumer might wrongly send, and leak checks. */
+/** Raw descriptors of every kind a consumer might wrongly send (leak checks: testkit's OpenDescriptors). */
 public final class TestFds {
     private TestFds() {
     }
@@ -37,102 +36,6 @@ public final class TestFds {
         }
         ch.close();
         throw new IOException("the file's descriptor is not in /proc/self/fd");
-    }
-
-    /**
-     * The JDK opens a few descriptors once per process on first use (the pre-close socket of its socket dispatcher,
-     * the epoll instances of virtual-thread pollers); this touches them all so that counts taken afterwards compare
-     * like with like.
-     */
-    public static void warmUp() throws Exception {
-        try (var l = java.nio.channels.ServerSocketChannel.open().bind(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-             var c = java.nio.channels.SocketChannel.open(l.getLocalAddress()); var s = l.accept()) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    c.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
-                    s.read(java.nio.ByteBuffer.allocate(1));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).join();
-        }
-    }
-
-    /** The targets of this process's descriptors, for a failure message. */
-    public static String describeOpen() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path e : dir) {
-                try {
-                    sb.append(e.getFileName()).append(" -> ").append(Files.readSymbolicLink(e)).append('\n');
-                } catch (IOException gone) {
-                    // closed meanwhile
-                }
-            }
-        }
-        return sb.toString();
-    }
-
-    /** The number of this process's descriptors that are sockets (pipes to child processes excluded). */
-    public static int socketCount() throws IOException {
-        int n = 0;
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path e : dir) {
-                try {
-                    if (Files.readSymbolicLink(e).toString().startsWith("socket:")) {
-                        n++;
-                    }
-                } catch (IOException gone) {
-                    // closed meanwhile
-                }
-            }
-        }
-        return n;
-    }
-
-    /** Waits up to 5 s for this process's socket descriptors to number {@code expected}; returns the last count. */
-    public static int awaitSocketCount(int expected) throws Exception {
-        int n = socketCount();
-        for (int i = 0; i < 250 && n != expected; i++) {
-            Thread.sleep(20);
-            n = socketCount();
-        }
-        return n;
-    }
-
-    /** The open descriptor count once it has not changed for 200 ms (earlier work may still be closing). */
-    public static int settledCount() throws Exception {
-        int last = openCount();
-        for (int stable = 0, i = 0; stable < 10 && i < 250; i++) {
-            Thread.sleep(20);
-            int n = openCount();
-            stable = n == last ? stable + 1 : 0;
-            last = n;
-        }
-        return last;
-    }
-
-    /**
-     * Waits (5 s on an idle host, scaled by {@link Patience}) until this process has at most {@code expected} open
-     * descriptors; returns the last count. At most, not exactly: a descriptor the JDK or an earlier test was still
-     * closing when {@code expected} was counted is not a leak of this test.
-     */
-    public static int awaitOpenCount(int expected) throws Exception {
-        long end = System.nanoTime() + Patience.millis(5000) * 1_000_000L;
-        int n = openCount();
-        while (n > expected && System.nanoTime() < end) {
-            Thread.sleep(20);
-            n = openCount();
-        }
-        return n;
-    }
-
-    /** The number of this process's open descriptors (the listing's own excluded). */
-    public static int openCount() throws IOException {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count() - 1;
-        }
     }
 
     /** The number of open descriptors of another process. */

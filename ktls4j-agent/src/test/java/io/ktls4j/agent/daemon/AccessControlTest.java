@@ -1,5 +1,6 @@
 package io.ktls4j.agent.daemon;
 
+import io.ktls4j.testkit.OpenDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,7 +103,7 @@ class AccessControlTest {
 
     @Test
     void aProcessOffTheListIsDeniedAndItsSocketIsUntouched() throws Exception {
-        int before = TestFds.openCount();
+        int before = OpenDescriptors.count();
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
             assertThatThrownBy(() -> fixture.agent().handshake(ch,
                     HandshakeRequest.client("localhost").credential("someone-else").build()))
@@ -121,7 +122,7 @@ class AccessControlTest {
         assertThat(line).contains("uid " + uid + " gid " + gid).contains("not in allow-uid [" + OTHER_UID + "]");
         assertThat(fixture.log).anyMatch(l -> l.contains("pid=" + ProcessHandle.current().pid() + " uid=" + uid)
                 && l.contains("credential=someone-else"));
-        assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
+        assertThat(OpenDescriptors.awaitAtMost(before)).isLessThanOrEqualTo(before);
     }
 
     @Test

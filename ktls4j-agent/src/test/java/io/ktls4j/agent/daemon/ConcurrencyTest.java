@@ -1,5 +1,6 @@
 package io.ktls4j.agent.daemon;
 
+import io.ktls4j.testkit.OpenDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentClient;
@@ -30,7 +31,7 @@ class ConcurrencyTest {
 
     @Test
     void twoHundredConcurrentHandshakesThroughOneAgent() throws Exception {
-        TestFds.warmUp();
+        OpenDescriptors.warmUp();
         try (AgentFixture fixture = AgentFixture.withConfig("""
                 [credential default]
                 certificate = $CERT
@@ -40,7 +41,7 @@ class ConcurrencyTest {
                 timeout-ms = 60000
                 """); JsseEcho peer = new JsseEcho("TLSv1.3", "TLSv1.2")) {
             AgentClient agent = fixture.agent();
-            int before = TestFds.settledCount();
+            int before = OpenDescriptors.settledCount();
             AtomicInteger maxActive = new AtomicInteger();
             AtomicBoolean sampling = new AtomicBoolean(true);
             Thread sampler = Thread.ofVirtual().start(() -> {
@@ -81,7 +82,7 @@ class ConcurrencyTest {
             assertThat(fixture.log.stream().filter(l -> l.contains(" OK TLSv1.3")).count()).isEqualTo(HANDSHAKES);
             assertThat(maxActive.get()).as("handshakes running at once in the agent").isGreaterThan(10);
             assertThat(fixture.daemon.activeHandshakes()).isZero();
-            assertThat(TestFds.awaitOpenCount(before)).as("descriptors after 200 handshakes").isLessThanOrEqualTo(before);
+            assertThat(OpenDescriptors.awaitAtMost(before)).as("descriptors after 200 handshakes").isLessThanOrEqualTo(before);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ktls4j.agent.daemon;
 
+import io.ktls4j.testkit.OpenDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +48,7 @@ class FaultsTest {
 
     @BeforeAll
     static void agent() throws Exception {
-        TestFds.warmUp();
+        OpenDescriptors.warmUp();
         fixture = AgentFixture.withConfig("""
                 [agent]
                 max-concurrent = 4
@@ -77,13 +78,13 @@ class FaultsTest {
 
     @BeforeEach
     void count() throws Exception {
-        before = TestFds.settledCount();
+        before = OpenDescriptors.settledCount();
     }
 
     @AfterEach
     void nothingLeakedAndStillServing() throws Exception {
-        assertThat(TestFds.awaitOpenCount(before)).as("open descriptors (agent and consumer):\n"
-                + TestFds.describeOpen()).isLessThanOrEqualTo(before);
+        assertThat(OpenDescriptors.awaitAtMost(before)).as("open descriptors (agent and consumer):\n"
+                + OpenDescriptors.describe()).isLessThanOrEqualTo(before);
         assertThat(fixture.daemon.activeHandshakes()).isZero();
         stillServes();
     }
@@ -156,14 +157,14 @@ class FaultsTest {
         byte[] request = HandshakeRequestFrame.encode(HandshakeRequest.client("localhost").build());
         try (TestFds.OpenFile f = TestFds.file();
              FrameStream u = FrameStream.connect(fixture.socket())) {
-            int start = TestFds.settledCount();
+            int start = OpenDescriptors.settledCount();
             for (int i = 0; i < request.length - 1; i++) {
                 u.write(new byte[] {request[i]}, new int[] {f.fd(), f.fd(), f.fd(), f.fd()},
                         System.nanoTime() + 5_000_000_000L);
             }
             stillServes();
-            assertThat(TestFds.settledCount() - start).as("descriptors held by the agent (in this process) after "
-                    + 4 * (request.length - 1) + " came with an incomplete frame:\n" + TestFds.describeOpen())
+            assertThat(OpenDescriptors.settledCount() - start).as("descriptors held by the agent (in this process) after "
+                    + 4 * (request.length - 1) + " came with an incomplete frame:\n" + OpenDescriptors.describe())
                     .isLessThanOrEqualTo(1);
             u.write(new byte[] {request[request.length - 1]}, new int[0], System.nanoTime() + 5_000_000_000L);
             byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 10_000_000_000L);
@@ -222,9 +223,9 @@ class FaultsTest {
                 """); TestFds.OpenFile f = TestFds.file();
              FrameStream u = FrameStream.connect(denying.socket())) {
             byte[] request = HandshakeRequestFrame.encode(HandshakeRequest.client("localhost").build());
-            int start = TestFds.settledCount();
+            int start = OpenDescriptors.settledCount();
             u.write(java.util.Arrays.copyOf(request, 10), new int[] {f.fd()}, System.nanoTime() + 5_000_000_000L);
-            assertThat(TestFds.settledCount() - start).as("descriptors held for a denied peer").isLessThanOrEqualTo(0);
+            assertThat(OpenDescriptors.settledCount() - start).as("descriptors held for a denied peer").isLessThanOrEqualTo(0);
             u.write(java.util.Arrays.copyOfRange(request, 10, request.length), new int[0],
                     System.nanoTime() + 5_000_000_000L);
             byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 10_000_000_000L);

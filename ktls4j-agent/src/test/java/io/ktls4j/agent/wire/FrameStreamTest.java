@@ -1,5 +1,6 @@
 package io.ktls4j.agent.wire;
 
+import io.ktls4j.testkit.OpenDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.TestFds;
@@ -23,9 +24,9 @@ class FrameStreamTest {
 
     @Test
     void aTcpSocketCrossesASocketpairAndNothingLeaks() throws Exception {
-        TestFds.warmUp();
-        String open = TestFds.describeOpen();
-        int before = TestFds.openCount();
+        OpenDescriptors.warmUp();
+        String open = OpenDescriptors.describe();
+        int before = OpenDescriptors.count();
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              SocketChannel tcp = SocketChannel.open(listener.getLocalAddress());
@@ -54,15 +55,15 @@ class FrameStreamTest {
                 assertThat(RawDescriptors.close(received)).isTrue();
             }
         }
-        assertThat(TestFds.awaitOpenCount(before)).as("open descriptors after both copies are closed; before:\n" + open
-                + "after:\n" + TestFds.describeOpen()).isLessThanOrEqualTo(before);
+        assertThat(OpenDescriptors.awaitAtMost(before)).as("open descriptors after both copies are closed; before:\n" + open
+                + "after:\n" + OpenDescriptors.describe()).isLessThanOrEqualTo(before);
     }
 
     @Test
     void descriptorsThatDoNotFitTheControlBufferAreFlaggedAndNotLeaked() throws Exception {
-        TestFds.warmUp();
+        OpenDescriptors.warmUp();
         try (TestFds.OpenFile file = TestFds.file()) {
-            int before = TestFds.openCount();
+            int before = OpenDescriptors.count();
             UnixSocket[] pair = UnixSocket.pair();
             int[] many = new int[FrameStream.MAX_FDS_PER_READ + 2];
             java.util.Arrays.fill(many, file.fd()); // each is passed as a copy of its own
@@ -72,7 +73,7 @@ class FrameStreamTest {
                 assertThat(receiver.descriptorsTruncated()).isTrue();
                 // the receiver still holds what fitted; close() releases it
             }
-            assertThat(TestFds.awaitOpenCount(before)).isLessThanOrEqualTo(before);
+            assertThat(OpenDescriptors.awaitAtMost(before)).isLessThanOrEqualTo(before);
         }
     }
 }

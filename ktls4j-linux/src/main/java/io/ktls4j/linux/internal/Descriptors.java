@@ -3,9 +3,6 @@ package io.ktls4j.linux.internal;
 import io.ktls4j.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Raw file descriptors: {@code dup3}, {@code fcntl(F_GETFL/F_SETFL)}, {@code close}, and the count of this process's
@@ -61,17 +58,6 @@ public final class Descriptors {
         try (Arena arena = Arena.ofConfined()) {
             return Native.close(arena, fd);
         }
-    }
-
-    /** The number of entries in {@code /proc/self/fd} (the listing's own descriptor excluded). */
-    public static int openCount() throws IOException {
-        int n = 0;
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path p : dir) {
-                n++;
-            }
-        }
-        return n - 1;
     }
 
     private static int fcntl(int fd, int cmd, int arg) {

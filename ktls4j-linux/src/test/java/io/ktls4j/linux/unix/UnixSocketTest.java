@@ -1,5 +1,7 @@
 package io.ktls4j.linux.unix;
 
+import io.ktls4j.testkit.OpenDescriptors;
+import org.junit.jupiter.api.BeforeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +10,6 @@ import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.LinuxErrno;
 import io.ktls4j.linux.fd.RawDescriptors;
 import io.ktls4j.linux.fd.SocketInfo;
-import io.ktls4j.linux.internal.Descriptors;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,9 +39,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UnixSocketTest {
     private static final long SECONDS_5 = 5_000_000_000L;
 
+    @BeforeAll
+    static void descriptorsTheJdkOpensOnce() throws Exception {
+        OpenDescriptors.warmUp();
+    }
+
     @Test
     void bytesAndADescriptorCrossASocketpairAndNothingLeaks() throws Exception {
-        int before = Descriptors.openCount();
+        int before = OpenDescriptors.count();
         try (DatagramChannel udp = udp()) {
             int udpFd = RawDescriptors.of(udp);
             UnixSocket[] pair = UnixSocket.pair();
@@ -71,14 +77,14 @@ class UnixSocketTest {
             }
             assertThat(udp.isOpen()).as("the sender's descriptor stays its own").isTrue();
         }
-        assertThat(awaitOpenCount(before)).isLessThanOrEqualTo(before);
+        assertThat(OpenDescriptors.awaitAtMost(before)).as(OpenDescriptors.describe()).isLessThanOrEqualTo(before);
     }
 
     @Test
     void descriptorsBeyondTheRoomAreClosedByTheKernelAndFlagged() throws Exception {
         UnixSocket[] pair = UnixSocket.pair();
         try (UnixSocket a = pair[0]; UnixSocket b = pair[1]; DatagramChannel udp = udp()) {
-            int before = Descriptors.openCount();
+            int before = OpenDescriptors.count();
             int fd = RawDescriptors.of(udp);
             a.send(new byte[] {1}, 0, 1, fd, fd, fd);
             b.awaitReadable(System.nanoTime() + SECONDS_5);
@@ -88,7 +94,7 @@ class UnixSocketTest {
             for (int copy : r.fds()) {
                 RawDescriptors.close(copy);
             }
-            assertThat(awaitOpenCount(before)).isLessThanOrEqualTo(before);
+            assertThat(OpenDescriptors.awaitAtMost(before)).isLessThanOrEqualTo(before);
         }
     }
 
@@ -220,14 +226,5 @@ class UnixSocketTest {
 
     private static DatagramChannel udp() throws IOException {
         return DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    }
-
-    private static int awaitOpenCount(int expected) throws Exception {
-        int n = Descriptors.openCount();
-        for (int i = 0; i < 250 && n > expected; i++) { // fewer is not a leak: the JDK may still have been closing one
-            Thread.sleep(20);
-            n = Descriptors.openCount();
-        }
-        return n;
     }
 }
