@@ -453,6 +453,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
         info = new SessionInfo(keys.version, keys.suite, alpn, serverName, peer, local, pskIdentity, resumed,
                 TlsGroup.ofId(group));
         event.resumed = resumed;
+        event.group = info.group() == null ? null : info.group().toString();
         outputAtCompletion = protocol.getAvailableOutputBytes();
         if (keys.version == io.ktls4j.TlsVersion.TLS_1_3 && pskIdentity == null
                 && (clientPeer != null ? clientPeer.sessionKey() != null

@@ -33,6 +33,10 @@ final class TlsHandshakeEvent extends Event {
     @Label("Application Protocol")
     String applicationProtocol;
 
+    @Label("Group")
+    @Description("the key exchange group (X25519, X25519MLKEM768, ...), or null when not known")
+    String group;
+
     @Label("Resumed")
     boolean resumed;
 

@@ -64,6 +64,9 @@ class JfrEventsTest {
             assertThat(h.getString("outcome")).isEqualTo("ok");
             assertThat(h.getString("protocolVersion")).isEqualTo("TLSv1.3");
             assertThat(h.getString("cipherSuite")).startsWith("TLS_");
+            assertThat(h.getString("group")).as("two ktls4j ends agree on the hybrid, first by default")
+                    .isEqualTo(TlsGroup.X25519_MLKEM768.toString());
+            assertThat(h.getBoolean("resumed")).isFalse();
             assertThat(h.getString("peer")).contains("127.0.0.1");
             assertThat(h.getDuration().toNanos()).isPositive();
         }
