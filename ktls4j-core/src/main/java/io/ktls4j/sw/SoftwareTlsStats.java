@@ -32,11 +32,16 @@ public final class SoftwareTlsStats {
         return new TlsStatistics("software", m);
     }
 
-    static void increment(TlsStat stat) {
+    /**
+     * Counts one event of a software record layer outside this package (an event-loop integration that seals and
+     * opens records itself with {@link io.ktls4j.record.RecordCipher}), with the kernel's meaning of {@code stat}.
+     */
+    public static void increment(TlsStat stat) {
         COUNTERS.get(stat).increment();
     }
 
-    static void decrement(TlsStat stat) {
+    /** Undoes a {@code TlsCurr*} count when such a record layer's direction is closed. */
+    public static void decrement(TlsStat stat) {
         COUNTERS.get(stat).decrement();
     }
 }

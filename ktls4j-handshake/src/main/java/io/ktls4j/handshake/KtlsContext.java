@@ -230,7 +230,11 @@ public final class KtlsContext {
         return keyLog;
     }
 
-    long keyUpdateAfterRecords() {
+    /**
+     * The records after which this end sends a TLS 1.3 KeyUpdate ({@link KtlsContextBuilder#keyUpdateAfterRecords});
+     * 0 for the default, the AEAD usage limits of RFC 8446 §5.5 per cipher.
+     */
+    public long keyUpdateAfterRecords() {
         return keyUpdateAfterRecords;
     }
 

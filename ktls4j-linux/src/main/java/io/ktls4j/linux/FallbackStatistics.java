@@ -25,7 +25,14 @@ public final class FallbackStatistics {
                            long fallbackRx, Map<String, Long> fallbackReasons) {
     }
 
-    static void record(FallbackDecision d, String reasonKey) {
+    /**
+     * Counts one direction's placement. {@link Ktls#attach} calls it; so does an integration that places directions
+     * on a descriptor itself ({@link io.ktls4j.linux.fd.KtlsDescriptor}), with the same reason keys: the missing
+     * feature's title, the errno's name, or "no kTLS".
+     *
+     * @param reasonKey what {@link Snapshot#fallbackReasons()} counts a fallback under (ignored unless it fell back)
+     */
+    public static void record(FallbackDecision d, String reasonKey) {
         int i = d.direction().ordinal();
         (d.isKernel() ? KERNEL : SOFTWARE).incrementAndGet(i);
         if (d.fellBack()) {

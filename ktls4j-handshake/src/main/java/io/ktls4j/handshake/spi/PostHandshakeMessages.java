@@ -1,0 +1,81 @@
+package io.ktls4j.handshake.spi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reassembles the handshake messages that arrive after the handshake ({@code HandshakeType msg_type; uint24 length;
+ * body}) from the plaintext of handshake records, which may hold several messages or part of one (RFC 8446 §5.1),
+ * for a record layer that reads records itself (an event-loop integration). What to do with each message is the
+ * caller's: see {@link io.ktls4j.handshake.KtlsConnection} for the policy (NewSessionTicket counted, KeyUpdate
+ * changes the key and must end its record, TLS 1.2 renegotiation refused). Not thread-safe.
+ */
+public final class PostHandshakeMessages {
+    public static final int HELLO_REQUEST = 0;
+    public static final int CLIENT_HELLO = 1;
+    public static final int NEW_SESSION_TICKET = 4;
+    public static final int KEY_UPDATE = 24;
+
+    /** The largest message accepted (a NewSessionTicket is at most about 64 KiB). */
+    public static final int MAX_MESSAGE = 1 << 17;
+
+    /** One whole message: its type and body (without the 4-byte header). */
+    public record Message(int type, byte[] body) {
+        /** The whole message as sent: type, uint24 length, body. */
+        public byte[] encoded() {
+            byte[] m = new byte[4 + body.length];
+            m[0] = (byte) type;
+            m[1] = (byte) (body.length >>> 16);
+            m[2] = (byte) (body.length >>> 8);
+            m[3] = (byte) body.length;
+            System.arraycopy(body, 0, m, 4, body.length);
+            return m;
+        }
+    }
+
+    /** A message header that cannot be right (the caller answers with a decode_error alert). */
+    public static final class MalformedMessageException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedMessageException(String message) {
+            super(message);
+        }
+    }
+
+    private byte[] pending = new byte[0];
+
+    /**
+     * Adds one handshake record's plaintext (consumed); returns the messages it completes, in order.
+     *
+     * @throws MalformedMessageException when a message announces more than {@link #MAX_MESSAGE} bytes
+     */
+    public List<Message> add(ByteBuffer recordPlaintext) throws MalformedMessageException {
+        byte[] buf = Arrays.copyOf(pending, pending.length + recordPlaintext.remaining());
+        recordPlaintext.get(buf, pending.length, recordPlaintext.remaining());
+        List<Message> out = new ArrayList<>();
+        int pos = 0;
+        while (buf.length - pos >= 4) {
+            int type = buf[pos] & 0xff;
+            int length = ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
+            if (length > MAX_MESSAGE) {
+                throw new MalformedMessageException("handshake message of type " + type + " claims " + length
+                        + " bytes");
+            }
+            if (buf.length - pos - 4 < length) {
+                break;
+            }
+            out.add(new Message(type, Arrays.copyOfRange(buf, pos + 4, pos + 4 + length)));
+            pos += 4 + length;
+        }
+        pending = Arrays.copyOfRange(buf, pos, buf.length);
+        return out;
+    }
+
+    /** True while part of a message is buffered (a key change must not happen then). */
+    public boolean hasPartial() {
+        return pending.length > 0;
+    }
+}
