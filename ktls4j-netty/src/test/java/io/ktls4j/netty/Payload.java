@@ -15,12 +15,21 @@ final class Payload {
     }
 
     static void send(OutputStream out, long seed, long n) throws IOException {
+        send(out, seed, n, false);
+    }
+
+    static void expect(InputStream in, long seed, long n) throws IOException {
+        expect(in, seed, n, false);
+    }
+
+    /** Like {@link #send(OutputStream, long, long)}; {@code text}: printable lines of 64 bytes (for echo servers). */
+    static void send(OutputStream out, long seed, long n, boolean text) throws IOException {
         Random data = new Random(seed);
         Random sizes = new Random(~seed);
         byte[] b = new byte[70_000];
         for (long left = n; left > 0;) {
             int len = (int) Math.min(1 + sizes.nextInt(b.length), left);
-            fill(data, b, len);
+            fill(data, b, len, n - left, text);
             out.write(b, 0, len);
             left -= len;
         }
@@ -28,14 +37,14 @@ final class Payload {
     }
 
     /** Reads exactly {@code n} bytes and checks them against the pattern; fails on a short stream. */
-    static void expect(InputStream in, long seed, long n) throws IOException {
+    static void expect(InputStream in, long seed, long n, boolean text) throws IOException {
         Random data = new Random(seed);
         Random sizes = new Random(~seed);
         byte[] want = new byte[70_000];
         byte[] got = new byte[70_000];
         for (long done = 0; done < n;) {
             int len = (int) Math.min(1 + sizes.nextInt(want.length), n - done);
-            fill(data, want, len);
+            fill(data, want, len, done, text);
             for (int off = 0; off < len;) {
                 int r = in.read(got, off, len - off);
                 if (r < 0) {
@@ -52,11 +61,15 @@ final class Payload {
         }
     }
 
-    private static void fill(Random r, byte[] b, int len) {
+    private static void fill(Random r, byte[] b, int len, long offset, boolean text) {
         for (int i = 0; i < len; i += 8) {
             long v = r.nextLong();
             for (int k = 0; k < 8 && i + k < len; k++) {
-                b[i + k] = (byte) (v >>> (8 * k));
+                byte x = (byte) (v >>> (8 * k));
+                if (text) {
+                    x = (offset + i + k) % 64 == 63 ? (byte) '\n' : (byte) ('a' + (x & 0xff) % 26);
+                }
+                b[i + k] = x;
             }
         }
     }
