@@ -264,7 +264,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         this.handshakePromise = ctx.executor().newPromise();
         this.early = new PendingWriteQueue(ctx);
         if (ctx.channel().isActive()) {
-            startHandshake();
+            // after the handlers being added with this one (a ChannelInitializer's) are in place: they see the events
+            ctx.executor().execute(this::startHandshake);
         }
     }
 
