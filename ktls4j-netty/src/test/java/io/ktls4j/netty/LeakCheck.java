@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * test the garbage collector runs and fresh buffers are allocated, which is when the detector looks at what was
  * collected unreleased.
  */
-final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
+public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 
     /** Netty instantiates this by name (system property {@code io.netty.customResourceLeakDetector}). */
