@@ -8,7 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** Test-thread helpers: a task on another thread, awaited with the tests' limit. */
-final class Async {
+public final class Async {
     private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-traffic");
         t.setDaemon(true);
@@ -19,11 +19,11 @@ final class Async {
     }
 
     @FunctionalInterface
-    interface Task {
+    public interface Task {
         void run() throws Exception;
     }
 
-    static CompletableFuture<Void> run(Task task) {
+    public static CompletableFuture<Void> run(Task task) {
         return CompletableFuture.runAsync(() -> {
             try {
                 task.run();
@@ -33,7 +33,7 @@ final class Async {
         }, POOL);
     }
 
-    static void await(CompletableFuture<?> f) throws Exception {
+    public static void await(CompletableFuture<?> f) throws Exception {
         try {
             f.get(Peer.WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

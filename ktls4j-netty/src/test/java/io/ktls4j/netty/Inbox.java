@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #HIGH} bytes: above that the channel's auto-read is turned off until the test has read below {@link #LOW}
  * (which also exercises the handler's manual-read path).
  */
-final class Inbox extends InputStream {
-    static final int HIGH = 4 << 20;
-    static final int LOW = 1 << 20;
+public final class Inbox extends InputStream {
+    public static final int HIGH = 4 << 20;
+    public static final int LOW = 1 << 20;
 
     private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
     private final long timeoutNanos;
@@ -27,12 +27,12 @@ final class Inbox extends InputStream {
     private boolean ended;
     private long total;
 
-    Inbox(long timeoutSeconds) {
+    public Inbox(long timeoutSeconds) {
         this.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
     }
 
     /** Called on the event loop for each plaintext buffer (copied; not released here). */
-    synchronized void add(Channel ch, ByteBuf buf) {
+    public synchronized void add(Channel ch, ByteBuf buf) {
         channel = ch;
         byte[] b = new byte[buf.readableBytes()];
         buf.getBytes(buf.readerIndex(), b);
@@ -46,16 +46,16 @@ final class Inbox extends InputStream {
     }
 
     /** The input ended (close_notify, input shutdown or the channel closed). */
-    synchronized void end() {
+    public synchronized void end() {
         ended = true;
         notifyAll();
     }
 
-    synchronized long total() {
+    public synchronized long total() {
         return total;
     }
 
-    synchronized boolean ended() {
+    public synchronized boolean ended() {
         return ended;
     }
 
@@ -106,7 +106,7 @@ final class Inbox extends InputStream {
     }
 
     /** Reads exactly {@code n} bytes. */
-    byte[] readExactly(int n) throws IOException {
+    public byte[] readExactly(int n) throws IOException {
         byte[] b = new byte[n];
         for (int got = 0; got < n;) {
             int r = read(b, got, n - got);
@@ -119,7 +119,7 @@ final class Inbox extends InputStream {
     }
 
     /** Reads up to and including the next '\n'; the line without it. */
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int c; (c = read()) != '\n';) {
             if (c < 0) {

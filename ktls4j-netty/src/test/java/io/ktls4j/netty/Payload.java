@@ -7,23 +7,23 @@ import java.io.OutputStream;
 import java.util.Random;
 
 /** Deterministic pseudo-random payloads, written in uneven chunks and checked byte by byte. */
-final class Payload {
+public final class Payload {
     /** 64 MiB: the bulk each way in the interop tests (-Dktls4j.netty.bulk overrides). */
-    static final long BULK = Long.getLong("ktls4j.netty.bulk", 64L << 20);
+    public static final long BULK = Long.getLong("ktls4j.netty.bulk", 64L << 20);
 
     private Payload() {
     }
 
-    static void send(OutputStream out, long seed, long n) throws IOException {
+    public static void send(OutputStream out, long seed, long n) throws IOException {
         send(out, seed, n, false);
     }
 
-    static void expect(InputStream in, long seed, long n) throws IOException {
+    public static void expect(InputStream in, long seed, long n) throws IOException {
         expect(in, seed, n, false);
     }
 
     /** Like {@link #send(OutputStream, long, long)}; {@code text}: printable lines of 64 bytes (for echo servers). */
-    static void send(OutputStream out, long seed, long n, boolean text) throws IOException {
+    public static void send(OutputStream out, long seed, long n, boolean text) throws IOException {
         Random data = new Random(seed);
         Random sizes = new Random(~seed);
         byte[] b = new byte[70_000];
@@ -37,7 +37,7 @@ final class Payload {
     }
 
     /** Reads exactly {@code n} bytes and checks them against the pattern; fails on a short stream. */
-    static void expect(InputStream in, long seed, long n, boolean text) throws IOException {
+    public static void expect(InputStream in, long seed, long n, boolean text) throws IOException {
         Random data = new Random(seed);
         Random sizes = new Random(~seed);
         byte[] want = new byte[70_000];

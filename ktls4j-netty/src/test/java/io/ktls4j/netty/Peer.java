@@ -27,23 +27,23 @@ import java.util.function.Consumer;
  * reaches the application (plaintext into an {@link Inbox}, user events, exceptions), with a blocking
  * {@link OutputStream} that honours the channel's writability.
  */
-final class Peer implements AutoCloseable {
-    static final long WAIT_SECONDS = 120;
+public final class Peer implements AutoCloseable {
+    public static final long WAIT_SECONDS = 120;
 
-    final KtlsHandler tls;
-    final Inbox inbox = new Inbox(WAIT_SECONDS);
-    final List<Object> events = new CopyOnWriteArrayList<>();
-    final List<Throwable> exceptions = new CopyOnWriteArrayList<>();
-    final CompletableFuture<KtlsHandshakeCompletionEvent> handshake = new CompletableFuture<>();
-    final CompletableFuture<Void> closed = new CompletableFuture<>();
-    volatile Channel channel;
+    public final KtlsHandler tls;
+    public final Inbox inbox = new Inbox(WAIT_SECONDS);
+    public final List<Object> events = new CopyOnWriteArrayList<>();
+    public final List<Throwable> exceptions = new CopyOnWriteArrayList<>();
+    public final CompletableFuture<KtlsHandshakeCompletionEvent> handshake = new CompletableFuture<>();
+    public final CompletableFuture<Void> closed = new CompletableFuture<>();
+    public volatile Channel channel;
 
-    Peer(KtlsHandler tls) {
+    public Peer(KtlsHandler tls) {
         this.tls = tls;
     }
 
     /** The pipeline of an accepted or connecting channel: {@code head} handlers, then TLS, then the recorder. */
-    static ChannelInitializer<SocketChannel> initializer(java.util.function.Supplier<Peer> peers,
+    public static ChannelInitializer<SocketChannel> initializer(java.util.function.Supplier<Peer> peers,
             Consumer<Peer> accepted, boolean halfClosure, ChannelHandler... head) {
         return new ChannelInitializer<>() {
             @Override
@@ -59,7 +59,7 @@ final class Peer implements AutoCloseable {
     }
 
     /** A client connected to {@code port} on loopback; its handshake starts at once. */
-    static Peer connect(Transport transport, EventLoopGroup group, KtlsContext context, String host, int port,
+    public static Peer connect(Transport transport, EventLoopGroup group, KtlsContext context, String host, int port,
             boolean halfClosure, ChannelHandler... head) throws Exception {
         CompletableFuture<Peer> made = new CompletableFuture<>();
         ChannelFuture f = new Bootstrap().group(group).channel(transport.channel)
@@ -110,7 +110,7 @@ final class Peer implements AutoCloseable {
     }
 
     /** Waits for the handshake; fails with its cause (and the exceptions seen) when it failed. */
-    KtlsSession awaitHandshake() throws Exception {
+    public KtlsSession awaitHandshake() throws Exception {
         KtlsHandshakeCompletionEvent e = handshake.get(WAIT_SECONDS, TimeUnit.SECONDS);
         if (e == null) {
             throw new AssertionError("the channel closed before the handshake completed; exceptions: " + exceptions);
@@ -122,7 +122,7 @@ final class Peer implements AutoCloseable {
     }
 
     /** The failed handshake's cause. */
-    Throwable awaitHandshakeFailure() throws Exception {
+    public Throwable awaitHandshakeFailure() throws Exception {
         KtlsHandshakeCompletionEvent e = handshake.get(WAIT_SECONDS, TimeUnit.SECONDS);
         if (e == null || e.isSuccess()) {
             throw new AssertionError("expected a failed handshake, got " + e);
@@ -130,12 +130,12 @@ final class Peer implements AutoCloseable {
         return e.cause();
     }
 
-    void awaitClosed() throws Exception {
+    public void awaitClosed() throws Exception {
         closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Waits until {@code exceptions} holds {@code n} exceptions. */
-    void awaitExceptions(int n) throws Exception {
+    public void awaitExceptions(int n) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();
         while (exceptions.size() < n) {
             if (System.nanoTime() > end) {
@@ -146,7 +146,7 @@ final class Peer implements AutoCloseable {
     }
 
     /** Writes and flushes; waits for the write when the channel is not writable (back-pressure). */
-    void write(byte[] b, int off, int len) throws IOException {
+    public void write(byte[] b, int off, int len) throws IOException {
         ChannelFuture f = channel.writeAndFlush(Unpooled.wrappedBuffer(b.clone(), off, len));
         if (!channel.isWritable()) {
             try {
@@ -163,12 +163,12 @@ final class Peer implements AutoCloseable {
         }
     }
 
-    void write(String s) throws IOException {
+    public void write(String s) throws IOException {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         write(b, 0, b.length);
     }
 
-    OutputStream out() {
+    public OutputStream out() {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * An external TLS peer (openssl, gnutls, python3, curl) run for one test: its stderr is captured (and its stdout,
  * unless the test reads it as data). {@link #close()} kills the process and its children.
  */
-final class PeerProcess implements AutoCloseable {
+public final class PeerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> command;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -38,16 +38,16 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Starts a peer whose stdout is captured as text. */
-    static PeerProcess start(Path dir, List<String> command) throws IOException {
+    public static PeerProcess start(Path dir, List<String> command) throws IOException {
         return new PeerProcess(command, dir, true);
     }
 
     /** Starts a peer whose stdout the test reads as data ({@link #stdout()}). */
-    static PeerProcess startWithDataStdout(Path dir, List<String> command) throws IOException {
+    public static PeerProcess startWithDataStdout(Path dir, List<String> command) throws IOException {
         return new PeerProcess(command, dir, false);
     }
 
-    static boolean available(String executable) {
+    public static boolean available(String executable) {
         try {
             Process p = new ProcessBuilder("sh", "-c", "command -v " + executable).start();
             return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
@@ -57,14 +57,14 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** A currently free loopback port (there is a small race until the peer binds it). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** Waits until the captured output (stdout + stderr) contains {@code text}. */
-    void awaitOutput(String text, Duration timeout) throws Exception {
+    public void awaitOutput(String text, Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
             if (output().contains(text)) {
@@ -76,17 +76,17 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** A log file the peer writes (gnutls-cli --logfile), shown by {@link #describe()}. */
-    PeerProcess withLogFile(Path file) {
+    public PeerProcess withLogFile(Path file) {
         this.logFile = file;
         return this;
     }
 
-    OutputStream stdin() {
+    public OutputStream stdin() {
         return process.getOutputStream();
     }
 
     /** The peer's stdout as a data stream (only for {@link #startWithDataStdout}). */
-    InputStream stdout() {
+    public InputStream stdout() {
         if (captureStdout) {
             throw new IllegalStateException("stdout is captured as text");
         }
@@ -94,7 +94,7 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Captured stdout and stderr so far. */
-    String output() {
+    public String output() {
         synchronized (stdout) {
             synchronized (stderr) {
                 return stdout.toString(StandardCharsets.ISO_8859_1) + stderr.toString(StandardCharsets.ISO_8859_1);
@@ -103,7 +103,7 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /** Waits for the peer to exit and for its captured output to be read to the end. */
-    int waitFor(Duration timeout) throws InterruptedException {
+    public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("peer still running after " + timeout + ": " + describe());
         }
@@ -113,7 +113,7 @@ final class PeerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String describe() {
+    public String describe() {
         String out = output();
         Path log = logFile;
         if (log != null) {

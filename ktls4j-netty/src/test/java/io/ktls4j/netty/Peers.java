@@ -10,15 +10,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Shared pieces of the interop tests: one event loop group per transport, and waiting for external peers. */
-final class Peers {
-    static final Duration WAIT = Duration.ofSeconds(Peer.WAIT_SECONDS);
+public final class Peers {
+    public static final Duration WAIT = Duration.ofSeconds(Peer.WAIT_SECONDS);
     private static final Map<Transport, EventLoopGroup> GROUPS = new EnumMap<>(Transport.class);
 
     private Peers() {
     }
 
     /** A two-thread group per transport, shared by the test classes and shut down when the JVM ends. */
-    static synchronized EventLoopGroup group(Transport t) {
+    public static synchronized EventLoopGroup group(Transport t) {
         return GROUPS.computeIfAbsent(t, k -> {
             EventLoopGroup g = k.group(2);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> g.shutdownGracefully(0, 0, TimeUnit.SECONDS)));
@@ -27,7 +27,7 @@ final class Peers {
     }
 
     /** Waits until something listens on the loopback port, without connecting to it (s_server accepts once). */
-    static void awaitPort(int port) throws Exception {
+    public static void awaitPort(int port) throws Exception {
         String hex = String.format(":%04X ", port);
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
@@ -45,7 +45,7 @@ final class Peers {
     }
 
     /** Sends a line to a peer's stdin (s_client/s_server commands, gnutls-cli inline commands). */
-    static void command(PeerProcess p, String line) throws Exception {
+    public static void command(PeerProcess p, String line) throws Exception {
         p.stdin().write(line.getBytes(StandardCharsets.US_ASCII));
         p.stdin().flush();
     }

@@ -12,29 +12,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** A Netty TLS server on loopback for the tests: each accepted channel becomes a {@link Peer}. */
-final class Server implements AutoCloseable {
+public final class Server implements AutoCloseable {
     private final Channel listener;
     private final BlockingQueue<Peer> accepted = new LinkedBlockingQueue<>();
 
-    Server(Transport transport, EventLoopGroup group, KtlsContext context, boolean halfClosure,
+    public Server(Transport transport, EventLoopGroup group, KtlsContext context, boolean halfClosure,
             ChannelHandler... head) throws InterruptedException {
         this(transport, group, ctx -> new KtlsHandler(ctx), context, halfClosure, head);
     }
 
-    Server(Transport transport, EventLoopGroup group, Function<KtlsContext, KtlsHandler> handlers, KtlsContext context,
-            boolean halfClosure, ChannelHandler... head) throws InterruptedException {
+    public Server(Transport transport, EventLoopGroup group, Function<KtlsContext, KtlsHandler> handlers,
+            KtlsContext context, boolean halfClosure, ChannelHandler... head) throws InterruptedException {
         listener = new ServerBootstrap().group(group).channel(transport.serverChannel)
                 .childHandler(Peer.initializer(() -> new Peer(handlers.apply(context)), accepted::add, halfClosure,
                         head))
                 .bind("127.0.0.1", 0).sync().channel();
     }
 
-    int port() {
+    public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     /** The next accepted connection. */
-    Peer accept() throws InterruptedException {
+    public Peer accept() throws InterruptedException {
         Peer p = accepted.poll(Peer.WAIT_SECONDS, TimeUnit.SECONDS);
         if (p == null) {
             throw new AssertionError("no connection accepted within " + Peer.WAIT_SECONDS + " s");

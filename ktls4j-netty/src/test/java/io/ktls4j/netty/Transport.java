@@ -15,13 +15,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.function.Supplier;
 
 /** The Netty transports the tests run on: NIO (software record layer only) and native epoll (kTLS TX possible). */
-enum Transport {
+public enum Transport {
     NIO(NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class),
     EPOLL(EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class);
 
     private final Supplier<IoHandlerFactory> handler;
-    final Class<? extends ServerChannel> serverChannel;
-    final Class<? extends SocketChannel> channel;
+    public final Class<? extends ServerChannel> serverChannel;
+    public final Class<? extends SocketChannel> channel;
 
     Transport(Supplier<IoHandlerFactory> handler, Class<? extends ServerChannel> serverChannel,
             Class<? extends SocketChannel> channel) {
@@ -31,7 +31,7 @@ enum Transport {
     }
 
     /** An event loop group of {@code threads} threads for this transport. */
-    EventLoopGroup group(int threads) {
+    public EventLoopGroup group(int threads) {
         if (this == EPOLL) {
             Epoll.ensureAvailability();
         }

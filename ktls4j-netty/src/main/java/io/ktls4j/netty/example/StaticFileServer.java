@@ -29,10 +29,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -53,7 +55,7 @@ import java.util.Locale;
  * <pre>java -cp ... io.ktls4j.netty.example.StaticFileServer --root DIR --cert chain.pem --key key.pem \
  *     [--port 8443] [--bind 127.0.0.1] [--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] \
  *     [--backend auto|auto_with_rekey|kernel_required|software] [--protocols TLSv1.3,TLSv1.2] [--suites A,B] \
- *     [--log]</pre>
+ *     [--handshake-timeout SECONDS] [--log]</pre>
  */
 public final class StaticFileServer {
     private StaticFileServer() {
@@ -61,7 +63,7 @@ public final class StaticFileServer {
 
     /** The parsed command line. */
     record Options(Path root, Path cert, Path key, int port, String bind, int threads, String transport, String tls,
-            BackendPolicy backend, String[] protocols, String[] suites, boolean log) {
+            BackendPolicy backend, String[] protocols, String[] suites, Duration handshakeTimeout, boolean log) {
 
         static Options parse(String... args) {
             Path root = null;
@@ -75,6 +77,7 @@ public final class StaticFileServer {
             BackendPolicy backend = BackendPolicy.AUTO;
             String[] protocols = {"TLSv1.3", "TLSv1.2"};
             String[] suites = null;
+            Duration handshakeTimeout = Duration.ofSeconds(10);
             boolean log = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -98,13 +101,15 @@ public final class StaticFileServer {
                     case "--backend" -> backend = BackendPolicy.valueOf(v.toUpperCase(Locale.ROOT));
                     case "--protocols" -> protocols = v.split(",");
                     case "--suites" -> suites = v.split(",");
+                    case "--handshake-timeout" -> handshakeTimeout = Duration.ofSeconds(Long.parseLong(v));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
             if (root == null || cert == null || key == null) {
                 throw new IllegalArgumentException("--root, --cert and --key are required");
             }
-            return new Options(root, cert, key, port, bind, threads, transport, tls, backend, protocols, suites, log);
+            return new Options(root, cert, key, port, bind, threads, transport, tls, backend, protocols, suites,
+                    handshakeTimeout, log);
         }
 
         private static String oneOf(String v, String... allowed) {
@@ -123,7 +128,7 @@ public final class StaticFileServer {
             System.err.println("StaticFileServer: " + e.getMessage());
             System.err.println("usage: StaticFileServer --root DIR --cert PEM --key PEM [--port P] [--bind ADDR] "
                     + "[--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] [--backend POLICY] "
-                    + "[--protocols LIST] [--suites LIST] [--log]");
+                    + "[--protocols LIST] [--suites LIST] [--handshake-timeout SECONDS] [--log]");
             System.exit(2);
             return;
         }
@@ -180,7 +185,8 @@ public final class StaticFileServer {
     private static PipelineTls pipelineTls(Options o) throws Exception {
         if (o.tls().equals("ktls")) {
             KtlsContextBuilder b = KtlsContext.forServer(o.cert(), o.key()).protocols(o.protocols())
-                    .applicationProtocols("http/1.1").backend(Ktls.backend(o.backend()));
+                    .applicationProtocols("http/1.1").backend(Ktls.backend(o.backend()))
+                    .handshakeTimeout(o.handshakeTimeout());
             if (o.suites() != null) {
                 b.cipherSuites(o.suites());
             }
@@ -213,7 +219,9 @@ public final class StaticFileServer {
         return new PipelineTls() {
             @Override
             public void addTo(SocketChannel ch, ChannelPipeline p) {
-                p.addLast(ssl.newHandler(ch.alloc()));
+                SslHandler h = ssl.newHandler(ch.alloc());
+                h.setHandshakeTimeoutMillis(o.handshakeTimeout().toMillis());
+                p.addLast(h);
             }
 
             @Override
@@ -231,11 +239,16 @@ public final class StaticFileServer {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof KtlsHandshakeCompletionEvent e) {
                 System.out.println("handshake " + ctx.channel().remoteAddress() + ": "
-                        + (e.isSuccess() ? e.session().version() + " " + e.session().cipherSuite() + ", "
-                                + e.session().tx() + ", " + e.session().rx() : "failed: " + e.cause()));
+                        + (e.isSuccess() ? e.session().version() + " " + e.session().cipherSuite() + ", tx="
+                                + placement(e.session().tx()) + ", rx=" + placement(e.session().rx())
+                                : "failed: " + e.cause()));
                 System.out.flush();
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        private static String placement(io.ktls4j.linux.FallbackDecision d) {
+            return d.backend() + (d.fellBack() ? " (fallback: " : " (") + d.reason() + ")";
         }
     }
 }
