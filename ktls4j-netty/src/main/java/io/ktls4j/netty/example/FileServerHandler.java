@@ -1,5 +1,7 @@
 package io.ktls4j.netty.example;
 
+import io.ktls4j.Direction;
+import io.ktls4j.netty.KtlsHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -41,10 +43,10 @@ import java.util.Locale;
 
 /**
  * GET and HEAD of the regular files under one directory, HTTP/1.1 keep-alive and single byte ranges. A body goes
- * out as a {@link DefaultFileRegion} (with {@code KtlsHandler} whose TX is in the kernel: {@code sendfile(2)}, no
- * payload byte in the JVM; in its software record layer: read and sealed in the pipeline), or, behind an
- * {@link SslHandler}, which cannot send a FileRegion, as a {@link ChunkedNioFile}. Files that fit one TLS record go
- * with the head in one write.
+ * out as a {@link DefaultFileRegion} when {@code KtlsHandler} has TX in the kernel ({@code sendfile(2)}, no payload
+ * byte in the JVM), otherwise as a {@link ChunkedNioFile} of 64 KiB reads (behind an {@link SslHandler}, which cannot
+ * send a FileRegion, and by default where KtlsHandler seals in software, which can, see {@link #fileRegion}). Files
+ * that fit one TLS record go with the head in one write.
  */
 final class FileServerHandler extends SimpleChannelInboundHandler<HttpObject> {
     /** Bodies up to this size are read and sent with the head (one write, one record). */
@@ -56,9 +58,12 @@ final class FileServerHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static volatile long dateSecond;
 
     private final Path root;
+    private final String bodies;
 
-    FileServerHandler(Path root) {
+    /** @param bodies "auto", "region" or "chunked": see {@link #fileRegion} */
+    FileServerHandler(Path root, String bodies) {
         this.root = root;
+        this.bodies = bodies;
     }
 
     @Override
@@ -121,12 +126,12 @@ final class FileServerHandler extends SimpleChannelInboundHandler<HttpObject> {
             ChannelFuture last;
             if (head) {
                 last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            } else if (ctx.pipeline().get(SslHandler.class) == null) {
-                // KtlsHandler (or no TLS): the file goes as a FileRegion, sendfile(2) where TX is in the kernel
+            } else if (fileRegion(ctx)) {
+                // KtlsHandler: the file goes as a FileRegion, sendfile(2) where TX is in the kernel
                 ctx.write(new DefaultFileRegion(channel, range.first(), length));
                 last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             } else {
-                // SslHandler cannot send a FileRegion (netty/netty#3968): the file is read in chunks
+                // the file is read in chunks
                 last = ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel, range.first(), length,
                         CHUNK)));
             }
@@ -139,6 +144,25 @@ final class FileServerHandler extends SimpleChannelInboundHandler<HttpObject> {
                 channel.close();
             }
         }
+    }
+
+    /**
+     * Whether a body goes as a FileRegion: never behind SslHandler; with KtlsHandler as {@code --bodies} says (auto:
+     * where TX is in the kernel, which sends it with sendfile; the software record layer reads a FileRegion in the
+     * 8 KiB pieces of FileChannel.transferTo, and 64 KiB chunks cost less there).
+     */
+    private boolean fileRegion(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(SslHandler.class) != null) {
+            return false; // SslHandler cannot send a FileRegion (netty/netty#3968)
+        }
+        return switch (bodies) {
+            case "region" -> true;
+            case "chunked" -> false;
+            default -> {
+                KtlsHandler tls = ctx.pipeline().get(KtlsHandler.class);
+                yield tls == null || tls.backend(Direction.TX).isKernel();
+            }
+        };
     }
 
     private static ByteBuf read(ChannelHandlerContext ctx, FileChannel channel, long position, long length)

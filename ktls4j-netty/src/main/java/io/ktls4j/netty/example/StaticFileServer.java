@@ -43,19 +43,19 @@ import java.util.Locale;
  * lines, where an {@code SslHandler} server has its two:
  *
  * <pre>{@code
- * KtlsContext tls = KtlsContext.forServer(cert, key).build();       // SslContext ssl = SslContextBuilder.forServer(cert, key).build();
- * pipeline.addLast(new KtlsHandler(tls));                           // pipeline.addLast(ssl.newHandler(ch.alloc()));
+ * KtlsContext tls = KtlsContext.forServer(cert, key).build();  // SslContext ssl = SslContextBuilder.forServer(...)
+ * pipeline.addLast(new KtlsHandler(tls));                      // pipeline.addLast(ssl.newHandler(ch.alloc()));
  * }</pre>
  *
  * and {@link FileServerHandler} sends bodies as {@code DefaultFileRegion}s, which go out by {@code sendfile(2)} when
- * TX is in the kernel. {@code --tls jdk} and {@code --tls openssl} run the same server with {@code SslHandler} (the
+ * TX is in the kernel ({@code --bodies} chooses). {@code --tls jdk} and {@code --tls openssl} run the same server with {@code SslHandler} (the
  * JDK's or netty-tcnative's OpenSSL engine, which needs netty-tcnative-boringssl-static on the class path) and
  * chunked bodies, for comparison.
  *
  * <pre>java -cp ... io.ktls4j.netty.example.StaticFileServer --root DIR --cert chain.pem --key key.pem \
  *     [--port 8443] [--bind 127.0.0.1] [--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] \
  *     [--backend auto|auto_with_rekey|kernel_required|software] [--protocols TLSv1.3,TLSv1.2] [--suites A,B] \
- *     [--handshake-timeout SECONDS] [--log]</pre>
+ *     [--handshake-timeout SECONDS] [--bodies auto|region|chunked] [--log]</pre>
  */
 public final class StaticFileServer {
     private StaticFileServer() {
@@ -63,7 +63,8 @@ public final class StaticFileServer {
 
     /** The parsed command line. */
     record Options(Path root, Path cert, Path key, int port, String bind, int threads, String transport, String tls,
-            BackendPolicy backend, String[] protocols, String[] suites, Duration handshakeTimeout, boolean log) {
+            BackendPolicy backend, String[] protocols, String[] suites, Duration handshakeTimeout, String bodies,
+            boolean log) {
 
         static Options parse(String... args) {
             Path root = null;
@@ -78,6 +79,7 @@ public final class StaticFileServer {
             String[] protocols = {"TLSv1.3", "TLSv1.2"};
             String[] suites = null;
             Duration handshakeTimeout = Duration.ofSeconds(10);
+            String bodies = "auto";
             boolean log = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -102,6 +104,7 @@ public final class StaticFileServer {
                     case "--protocols" -> protocols = v.split(",");
                     case "--suites" -> suites = v.split(",");
                     case "--handshake-timeout" -> handshakeTimeout = Duration.ofSeconds(Long.parseLong(v));
+                    case "--bodies" -> bodies = oneOf(v, "auto", "region", "chunked");
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -109,7 +112,7 @@ public final class StaticFileServer {
                 throw new IllegalArgumentException("--root, --cert and --key are required");
             }
             return new Options(root, cert, key, port, bind, threads, transport, tls, backend, protocols, suites,
-                    handshakeTimeout, log);
+                    handshakeTimeout, bodies, log);
         }
 
         private static String oneOf(String v, String... allowed) {
@@ -128,7 +131,7 @@ public final class StaticFileServer {
             System.err.println("StaticFileServer: " + e.getMessage());
             System.err.println("usage: StaticFileServer --root DIR --cert PEM --key PEM [--port P] [--bind ADDR] "
                     + "[--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] [--backend POLICY] "
-                    + "[--protocols LIST] [--suites LIST] [--handshake-timeout SECONDS] [--log]");
+                    + "[--protocols LIST] [--suites LIST] [--handshake-timeout SECONDS] [--bodies auto|region|chunked] [--log]");
             System.exit(2);
             return;
         }
@@ -160,7 +163,7 @@ public final class StaticFileServer {
                         if (logger != null) {
                             p.addLast(logger);
                         }
-                        p.addLast(new FileServerHandler(root));
+                        p.addLast(new FileServerHandler(root, o.bodies()));
                     }
                 })
                 .bind(new InetSocketAddress(o.bind(), o.port())).sync().channel();

@@ -107,11 +107,11 @@ class StaticFileServerTest {
         return "https://localhost:" + port + "/" + path;
     }
 
-    @ParameterizedTest(name = "{0}, TLS {1}")
-    @CsvSource({"epoll, 1.3", "epoll, 1.2", "nio, 1.3", "nio, 1.2"})
-    void curlGetsWholeFilesRangesAndErrors(String transport, String version) throws Exception {
-        int port = start("--transport", transport);
-        Path got = dir.resolve("got-" + transport + version);
+    @ParameterizedTest(name = "{0}, TLS {1}, bodies {2}")
+    @CsvSource({"epoll, 1.3, auto", "epoll, 1.2, region", "nio, 1.3, region", "nio, 1.2, auto"})
+    void curlGetsWholeFilesRangesAndErrors(String transport, String version, String bodies) throws Exception {
+        int port = start("--transport", transport, "--bodies", bodies);
+        Path got = dir.resolve("got-" + transport + version + bodies);
         Result r = run(curl(port, version, "-o", got.toString(), "-w", "%{http_code} %{ssl_verify_result}",
                 url(port, "big.bin")), null);
         assertThat(r.text()).isEqualTo("200 0");
@@ -195,7 +195,9 @@ class StaticFileServerTest {
         assertThatThrownBy(() -> StaticFileServer.Options.parse("--root", "x")).hasMessageContaining("required");
         assertThatThrownBy(() -> StaticFileServer.Options.parse("--tls", "boringssl"))
                 .hasMessageContaining("boringssl");
-        assertThatThrownBy(() -> StaticFileServer.Options.parse("--frobnicate", "1")).hasMessageContaining("frobnicate");
+        assertThatThrownBy(() -> StaticFileServer.Options.parse("--frobnicate", "1"))
+                .hasMessageContaining("frobnicate");
+        assertThatThrownBy(() -> StaticFileServer.Options.parse("--bodies", "mmap")).hasMessageContaining("mmap");
     }
 
     @Test
