@@ -334,7 +334,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
             in.release(); // after close_notify or a failure, the peer's bytes mean nothing
             return;
         }
-        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        cumulation = cumulation == null ? in
+                : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
         drive();
     }
 

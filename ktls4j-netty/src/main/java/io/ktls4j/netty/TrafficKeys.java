@@ -29,7 +29,7 @@ final class TrafficKeys {
         this.recordLimit = configuredLimit > 0 ? configuredLimit : defaultLimit(cipher);
     }
 
-    /** RFC 8446 §5.5 with a margin: 2^24 records for AES-GCM (the limit is 2^24.5), 2^23 for AES-CCM, none for ChaCha20. */
+    /** RFC 8446 §5.5 with a margin: 2^24 records for AES-GCM (limit 2^24.5), 2^23 for AES-CCM, none for ChaCha20. */
     static long defaultLimit(CipherType cipher) {
         return switch (cipher) {
             case AES_CCM_128, SM4_CCM -> 1L << 23;

@@ -13,7 +13,7 @@ import java.io.IOException;
 interface TxPath {
     BackendKind backend();
 
-    /** Application data: a {@link io.netty.buffer.ByteBuf} or a {@link io.netty.channel.FileRegion} (owned from here). */
+    /** Application data: a {@link io.netty.buffer.ByteBuf} or a {@link io.netty.channel.FileRegion} (now owned). */
     void write(Object msg, ChannelPromise promise);
 
     void flush();

@@ -27,8 +27,9 @@ import java.io.IOException;
  * <li>RX: always the software record layer in the pipeline. After {@code TLS_RX} the kernel answers a plain
  * {@code read()} with EIO when the next record is a control record (close_notify, KeyUpdate, NewSessionTicket) and
  * keeps the record until a {@code recvmsg} with a control buffer takes it. Netty's epoll read loop cannot do that:
- * {@code AbstractEpollChannel.doReadBytes(ByteBuf)} is {@code protected final}, {@code EpollStreamUnsafe.epollInReady()}
- * is package-private, and on an {@code IOException} from the read {@code handleReadException} shuts the input down
+ * {@code AbstractEpollChannel.doReadBytes(ByteBuf)} is {@code protected final},
+ * {@code EpollStreamUnsafe.epollInReady()} is package-private, and on an {@code IOException} from the read
+ * {@code handleReadException} shuts the input down
  * ({@code SHUT_RD}, or closes the channel): the first control record would end the connection. With the ULP attached
  * and no RX key, the kernel passes received bytes through, and the pipeline opens the records.
  * </ul>

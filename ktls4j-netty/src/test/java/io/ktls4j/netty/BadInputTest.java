@@ -140,7 +140,8 @@ class BadInputTest {
     void garbageInsteadOfAClientHelloFailsTheHandshake(Transport t) throws Exception {
         try (Server server = new Server(t, group(t), server(), false);
                 Socket raw = new Socket("127.0.0.1", server.port())) {
-            raw.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
             try (Peer s = server.accept()) {
                 Throwable cause = s.awaitHandshakeFailure();
                 assertThat(cause).isInstanceOf(TlsAlertException.class);
@@ -194,7 +195,8 @@ class BadInputTest {
                 assertThat(sent.isSuccess()).isFalse();
                 s.awaitClosed();
                 assertThat(region.refCnt()).as("the region is released").isZero();
-                assertThat(s.exceptions).isNotEmpty().allSatisfy(e -> assertThat(e).isInstanceOf(java.io.IOException.class));
+                assertThat(s.exceptions).isNotEmpty()
+                        .allSatisfy(e -> assertThat(e).isInstanceOf(java.io.IOException.class));
             }
             stillServes(t, server);
         }

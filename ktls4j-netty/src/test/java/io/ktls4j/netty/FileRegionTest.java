@@ -66,7 +66,8 @@ class FileRegionTest {
             ChannelFuture sent = s.channel.write(region);
             s.channel.writeAndFlush(Unpooled.copiedBuffer("|tail".getBytes()));
             assertThat(new String(c.inbox.readExactly(5))).isEqualTo("head|");
-            assertThat(c.inbox.readExactly(want.length - 200)).isEqualTo(Arrays.copyOfRange(want, 100, want.length - 100));
+            assertThat(c.inbox.readExactly(want.length - 200))
+                    .isEqualTo(Arrays.copyOfRange(want, 100, want.length - 100));
             assertThat(new String(c.inbox.readExactly(5))).isEqualTo("|tail");
             assertThat(sent.sync().isSuccess()).isTrue();
             assertThat(region.refCnt()).isZero();
@@ -139,8 +140,8 @@ class FileRegionTest {
                 }).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KtlsHandler(other))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("custom");
-        KtlsContext any = KtlsContext.forServer(TestPki.get().ecServer.credentials()).backend(new io.ktls4j.sw.SoftwareBackend())
-                .build();
+        KtlsContext any = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+                .backend(new io.ktls4j.sw.SoftwareBackend()).build();
         assertThat(new KtlsHandler(any, null, BackendPolicy.AUTO).backendPolicy()).isEqualTo(BackendPolicy.AUTO);
     }
 }

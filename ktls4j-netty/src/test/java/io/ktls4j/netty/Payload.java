@@ -54,7 +54,8 @@ public final class Payload {
             }
             for (int i = 0; i < len; i++) {
                 if (want[i] != got[i]) {
-                    throw new AssertionError("byte " + (done + i) + " differs: expected " + want[i] + ", got " + got[i]);
+                    throw new AssertionError("byte " + (done + i) + " differs: expected " + want[i] + ", got "
+                            + got[i]);
                 }
             }
             done += len;

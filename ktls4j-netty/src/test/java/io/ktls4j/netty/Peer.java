@@ -134,6 +134,20 @@ public final class Peer implements AutoCloseable {
         closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
+    /**
+     * Waits until {@code event} has reached the application. The inbox ends at the first of close_notify and the
+     * input's shutdown, so an event fired right after that one may still be on the event loop.
+     */
+    public void awaitEvent(Object event) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!events.contains(event)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no " + event + " within " + WAIT_SECONDS + " s; events: " + events);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** Waits until {@code exceptions} holds {@code n} exceptions. */
     public void awaitExceptions(int n) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(WAIT_SECONDS).toNanos();

@@ -105,7 +105,8 @@ final class FileServerHandler extends SimpleChannelInboundHandler<HttpObject> {
         boolean handedOver = false;
         try {
             HttpResponse response = !head && length <= SMALL_FILE
-                    ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, read(ctx, channel, range.first(), length))
+                    ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                            read(ctx, channel, range.first(), length))
                     : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
             HttpHeaders h = response.headers();
             h.set(HttpHeaderNames.SERVER, "ktls4j-netty-example");

@@ -48,9 +48,9 @@ import java.util.Locale;
  * }</pre>
  *
  * and {@link FileServerHandler} sends bodies as {@code DefaultFileRegion}s, which go out by {@code sendfile(2)} when
- * TX is in the kernel ({@code --bodies} chooses). {@code --tls jdk} and {@code --tls openssl} run the same server with {@code SslHandler} (the
- * JDK's or netty-tcnative's OpenSSL engine, which needs netty-tcnative-boringssl-static on the class path) and
- * chunked bodies, for comparison.
+ * TX is in the kernel ({@code --bodies} chooses). {@code --tls jdk} and {@code --tls openssl} run the same server
+ * with {@code SslHandler} (the JDK's or netty-tcnative's OpenSSL engine, which needs netty-tcnative-boringssl-static
+ * on the class path) and chunked bodies, for comparison.
  *
  * <pre>java -cp ... io.ktls4j.netty.example.StaticFileServer --root DIR --cert chain.pem --key key.pem \
  *     [--port 8443] [--bind 127.0.0.1] [--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] \
@@ -131,7 +131,8 @@ public final class StaticFileServer {
             System.err.println("StaticFileServer: " + e.getMessage());
             System.err.println("usage: StaticFileServer --root DIR --cert PEM --key PEM [--port P] [--bind ADDR] "
                     + "[--threads N] [--transport epoll|nio] [--tls ktls|jdk|openssl] [--backend POLICY] "
-                    + "[--protocols LIST] [--suites LIST] [--handshake-timeout SECONDS] [--bodies auto|region|chunked] [--log]");
+                    + "[--protocols LIST] [--suites LIST] [--handshake-timeout SECONDS] [--bodies auto|region|chunked] "
+                    + "[--log]");
             System.exit(2);
             return;
         }

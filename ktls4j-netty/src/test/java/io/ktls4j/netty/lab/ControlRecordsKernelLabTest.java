@@ -208,8 +208,8 @@ class ControlRecordsKernelLabTest {
                 "-quiet"));
         processes.add(server);
         io.ktls4j.netty.Peers.awaitPort(port);
-        KtlsContext ctx = KtlsContext.forClient().trustManager(cert).backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(WAIT).build();
+        KtlsContext ctx = KtlsContext.forClient().trustManager(cert)
+                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).handshakeTimeout(WAIT).build();
         TlsStatistics before = KernelTls.statistics();
         try (Peer c = Peer.connect(Transport.EPOLL, group, ctx, "localhost", port, false)) {
             txInTheKernel(c);

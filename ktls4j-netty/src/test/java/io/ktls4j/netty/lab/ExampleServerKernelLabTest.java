@@ -145,7 +145,8 @@ class ExampleServerKernelLabTest {
         Curl r = curl(c.curlArgs, "-v", "-o", got.toString(), "-w", "%{http_code} %{num_connects}", url("/big.bin"));
         assertThat(r.out).isEqualTo("200 1");
         assertThat(r.err).contains("SSL connection using " + c.version);
-        assertThat(Files.readAllBytes(got)).as("the file, intact").isEqualTo(Files.readAllBytes(www.resolve("big.bin")));
+        assertThat(Files.readAllBytes(got)).as("the file, intact")
+                .isEqualTo(Files.readAllBytes(www.resolve("big.bin")));
         w.assertSessions(1);
         String line = w.awaitLog(l -> l.startsWith("handshake "));
         assertThat(line).as("the server's handshake line").contains(c.version + " " + c.iana)
