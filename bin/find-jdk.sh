@@ -1,4 +1,4 @@
-# Sourced by ./mvnw and ./ktls: prints the home of the newest JDK >= 22 on this machine.
+# Sourced by ./mvnw (POSIX sh) and ./ktls (bash): prints the home of the newest JDK >= 22 on this machine.
 ktls4j_jdk_major() {
   local rel="$1/release" v
   [ -x "$1/bin/java" ] && [ -f "$rel" ] || return 1

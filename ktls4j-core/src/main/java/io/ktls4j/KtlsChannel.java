@@ -10,7 +10,7 @@ import java.nio.channels.ScatteringByteChannel;
 /**
  * An ordinary channel view of a {@link KtlsSocket} for application code: writes make one record per call (or
  * full-size records for large buffers), reads return application data. In non-blocking mode a read or write that
- * cannot progress returns 0, as for any NIO channel. A control record in the read path surfaces as
+ * cannot progress returns 0, as for any NIO channel (the package's would-block convention). A control record in the read path surfaces as
  * {@link ControlRecordException} (the handshake layer handles alerts and KeyUpdates before it gets here).
  */
 public final class KtlsChannel implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {

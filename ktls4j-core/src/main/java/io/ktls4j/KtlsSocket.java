@@ -12,7 +12,8 @@ import java.util.Optional;
  * down by {@code tools/testing/selftests/net/tls.c}; each method names the socket call it mirrors.
  *
  * <p>Blocking follows the underlying {@link SocketChannel}'s mode; {@link MsgFlag#DONTWAIT} makes one call
- * non-blocking. A call that can make no progress without blocking throws {@link WouldBlockException}.
+ * non-blocking. A call that can make no progress without blocking throws {@link WouldBlockException} (the
+ * package's would-block convention: channels built on this contract return 0 instead).
  * Until a direction has keys installed it passes bytes through unchanged (the kernel's {@code tls_basic.base_base}).
  *
  * <p>Threading: one reader and one writer may use the socket concurrently; concurrent readers (or writers) are

@@ -17,4 +17,17 @@ public interface TlsBackend {
      *     (kernel), ENOENT when the kernel has no tls module
      */
     KtlsSocket attach(SocketChannel channel) throws IOException;
+
+    /**
+     * Whether {@link #attach} can work on this machine at all (the kernel backend: the running kernel has kTLS), as
+     * Netty's {@code Epoll.isAvailable()} says. Probed once; never throws.
+     */
+    default boolean isAvailable() {
+        return true;
+    }
+
+    /** Why {@link #isAvailable()} is false, in one line naming what is missing; null when it is true. */
+    default String unavailabilityCause() {
+        return null;
+    }
 }

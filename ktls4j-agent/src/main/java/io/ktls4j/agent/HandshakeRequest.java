@@ -1,13 +1,13 @@
 package io.ktls4j.agent;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What a consumer asks of the agent (HANDSHAKE_REQUEST): the side it plays, the peer's name, ALPN, how to
- * authenticate, which configured credential to use and how long the handshake may take. Immutable.
+ * What a consumer asks of the agent (HANDSHAKE_REQUEST), on the consumer's side: the side it plays, the peer's name,
+ * ALPN, how to authenticate, which configured credential to use and how long the handshake may take. Immutable.
+ * (Its frame is {@code io.ktls4j.agent.wire.HandshakeRequestFrame}.)
  *
  * <pre>{@code
  * HandshakeRequest.client("example.com").alpn("h2", "http/1.1").build();
@@ -24,10 +24,15 @@ public record HandshakeRequest(Side side, String peerName, List<String> alpn, Au
     public enum Side {
         CLIENT(1), SERVER(2);
 
-        final int code;
+        private final int code;
 
         Side(int code) {
             this.code = code;
+        }
+
+        /** The u8 on the wire. */
+        public int code() {
+            return code;
         }
     }
 
@@ -35,22 +40,20 @@ public record HandshakeRequest(Side side, String peerName, List<String> alpn, Au
     public enum Auth {
         X509(1), PSK(2), ANON(3);
 
-        final int code;
+        private final int code;
 
         Auth(int code) {
             this.code = code;
+        }
+
+        /** The u8 on the wire. */
+        public int code() {
+            return code;
         }
     }
 
     public static final String DEFAULT_CREDENTIAL = "default";
     public static final long MAX_TIMEOUT_MS = 300_000;
-
-    static final int SIDE = 0x01;
-    static final int PEER_NAME = 0x02;
-    static final int ALPN = 0x03;
-    static final int AUTH = 0x04;
-    static final int CREDENTIAL = 0x05;
-    static final int TIMEOUT_MS = 0x06;
 
     public HandshakeRequest {
         Objects.requireNonNull(side, "side");
@@ -70,111 +73,6 @@ public record HandshakeRequest(Side side, String peerName, List<String> alpn, Au
     /** A server request: the agent accepts a TLS client on the socket (x509 by default). */
     public static Builder server() {
         return new Builder(Side.SERVER, null);
-    }
-
-    /** The request as a HANDSHAKE_REQUEST frame (without the descriptor, which travels beside it). */
-    public byte[] encode() {
-        return encode(Wire.VERSION);
-    }
-
-    /**
-     * The frame in protocol {@code version}: 1, or 2 to ask the agent to keep a TLS 1.3 session's traffic secrets for
-     * KeyUpdates (docs/AGENT.md, "Sessions"). The fields are the same.
-     */
-    public byte[] encode(int version) {
-        Wire.Builder b = new Wire.Builder(version, Wire.TYPE_HANDSHAKE_REQUEST).u8(SIDE, side.code);
-        if (peerName != null) {
-            b.string(PEER_NAME, peerName);
-        }
-        for (String p : alpn) {
-            b.string(ALPN, p);
-        }
-        b.u8(AUTH, auth.code);
-        if (!credential.equals(DEFAULT_CREDENTIAL)) {
-            b.string(CREDENTIAL, credential);
-        }
-        if (timeout != null) {
-            b.u32(TIMEOUT_MS, timeout.toMillis());
-        }
-        return b.toBytes();
-    }
-
-    /**
-     * Parses the fields of a HANDSHAKE_REQUEST body.
-     *
-     * @throws WireException BAD_REQUEST for a missing, repeated, unknown or invalid field
-     */
-    public static HandshakeRequest decode(List<Wire.Field> fields) throws WireException {
-        Side side = null;
-        Auth auth = null;
-        String peer = null;
-        String credential = null;
-        Duration timeout = null;
-        List<String> alpn = new ArrayList<>();
-        for (Wire.Field f : fields) {
-            switch (f.tag()) {
-                case SIDE -> {
-                    Wire.once(side, f);
-                    side = side(Wire.u8(f));
-                }
-                case PEER_NAME -> {
-                    Wire.once(peer, f);
-                    peer = Wire.string(f);
-                }
-                case ALPN -> {
-                    String p = Wire.string(f);
-                    if (p.length() > 255) {
-                        throw Wire.bad("an ALPN protocol name is at most 255 bytes");
-                    }
-                    alpn.add(p);
-                }
-                case AUTH -> {
-                    Wire.once(auth, f);
-                    auth = auth(Wire.u8(f));
-                }
-                case CREDENTIAL -> {
-                    Wire.once(credential, f);
-                    credential = Wire.string(f);
-                }
-                case TIMEOUT_MS -> {
-                    Wire.once(timeout, f);
-                    long ms = Wire.u32(f);
-                    if (ms < 1 || ms > MAX_TIMEOUT_MS) {
-                        throw Wire.bad("TIMEOUT_MS must be 1..300000, got " + ms);
-                    }
-                    timeout = Duration.ofMillis(ms);
-                }
-                default -> Wire.unknown(f);
-            }
-        }
-        if (side == null) {
-            throw Wire.bad("SIDE (0x01) is missing");
-        }
-        if (auth == null) {
-            throw Wire.bad("AUTH (0x04) is missing");
-        }
-        if (side == Side.CLIENT && auth != Auth.PSK && peer == null) {
-            throw Wire.bad("a client request with " + auth + " needs PEER_NAME (0x02), the server's host name");
-        }
-        return new HandshakeRequest(side, side == Side.CLIENT ? peer : null, alpn, auth, credential, timeout);
-    }
-
-    private static Side side(int code) throws WireException {
-        for (Side s : Side.values()) {
-            if (s.code == code) {
-                return s;
-            }
-        }
-        throw Wire.bad("SIDE must be 1 (client) or 2 (server), got " + code);
-    }
-
-    private static Auth auth(int code) throws WireException {
-        for (Auth a : Auth.values()) {
-            if (a.code == code) {
-                return a;
-            }
-        }
-        throw Wire.bad("AUTH must be 1 (x509), 2 (psk) or 3 (anon), got " + code);
     }
 
     @Override

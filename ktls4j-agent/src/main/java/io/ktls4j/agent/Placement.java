@@ -7,18 +7,14 @@ public enum Placement {
     /** The kernel could not take them and the credential allows returning them: the reply carries the CryptoInfo. */
     SOFTWARE(2);
 
-    final int code;
+    private final int code;
 
     Placement(int code) {
         this.code = code;
     }
 
-    static Placement of(int code) throws WireException {
-        for (Placement p : values()) {
-            if (p.code == code) {
-                return p;
-            }
-        }
-        throw Wire.bad("a placement must be 1 (kernel) or 2 (software), got " + code);
+    /** The u8 on the wire. */
+    public int code() {
+        return code;
     }
 }

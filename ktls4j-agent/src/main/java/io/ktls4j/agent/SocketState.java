@@ -9,23 +9,14 @@ public enum SocketState {
     /** A failed or abandoned TLS session: close it. */
     UNUSABLE(3);
 
-    final int code;
+    private final int code;
 
     SocketState(int code) {
         this.code = code;
     }
 
-    static SocketState of(int code) throws WireException {
-        for (SocketState s : values()) {
-            if (s.code == code) {
-                return s;
-            }
-        }
-        throw Wire.bad("SOCKET_STATE must be 1..3, got " + code);
-    }
-
-    /** The state a status implies when a reply does not say. */
-    static SocketState implied(AgentStatus status) {
-        return status == AgentStatus.OK ? ESTABLISHED : status.socketUntouched() ? UNTOUCHED : UNUSABLE;
+    /** The u8 on the wire. */
+    public int code() {
+        return code;
     }
 }

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.agent.daemon.AgentDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,13 +8,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-process agent on a socket in a temporary directory, with its log lines kept for assertions. */
 public final class AgentFixture implements AutoCloseable {
-    final Path dir;
-    public final HandshakeAgentDaemon daemon;
+    public final Path dir;
+    public final AgentDaemon daemon;
     public final List<String> log = new CopyOnWriteArrayList<>();
 
-    private AgentFixture(Path dir, HandshakeAgentDaemon.Options options) throws Exception {
+    private AgentFixture(Path dir, AgentDaemon.Options options) throws Exception {
         this.dir = dir;
-        this.daemon = HandshakeAgentDaemon.start(dir.resolve("agent.sock"), options.log(line -> {
+        this.daemon = AgentDaemon.start(dir.resolve("agent.sock"), options.log(line -> {
             log.add(line);
             if (Boolean.getBoolean("ktls4j.agent.test.log")) {
                 System.err.println("agent: " + line);
@@ -25,7 +26,7 @@ public final class AgentFixture implements AutoCloseable {
     public static AgentFixture withConfig(String text) throws Exception {
         Path dir = Files.createTempDirectory("ktls4j-agent");
         Path conf = TestPki.get().config(dir, text);
-        return new AgentFixture(dir, HandshakeAgentDaemon.Options.defaults().config(conf));
+        return new AgentFixture(dir, AgentDaemon.Options.defaults().config(conf));
     }
 
     /**
@@ -45,15 +46,15 @@ public final class AgentFixture implements AutoCloseable {
     /** An agent without a configuration file: the default credential from the test PKI's state directory. */
     public static AgentFixture withDefaults() throws Exception {
         Path dir = Files.createTempDirectory("ktls4j-agent");
-        return new AgentFixture(dir, HandshakeAgentDaemon.Options.defaults().stateDir(TestPki.get().stateDir));
+        return new AgentFixture(dir, AgentDaemon.Options.defaults().stateDir(TestPki.get().stateDir));
     }
 
     public Path socket() {
         return daemon.socketPath();
     }
 
-    public HandshakeAgent agent() throws Exception {
-        return HandshakeAgent.connect(socket());
+    public AgentClient agent() throws Exception {
+        return AgentClient.connect(socket());
     }
 
     /** Waits until a log line contains {@code text}. */

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.agent.daemon.AgentMain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -37,13 +38,19 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts {@code AgentMain --socket DIR/agent.sock} with {@code args} and waits until it listens. */
     public static AgentProcess start(Path dir, String... args) throws Exception {
+        return start(dir, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with {@code environment} added to the agent's environment. */
+    public static AgentProcess start(Path dir, java.util.Map<String, String> environment, String... args)
+            throws Exception {
         Path socket = dir.resolve("agent.sock");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                AgentMain.class.getName(), "--socket", socket.toString()));
+        List<String> cmd = new ArrayList<>(io.ktls4j.testkit.JavaProcess.command(AgentMain.class, "-Xmx256m"));
+        cmd.addAll(List.of("--socket", socket.toString()));
         cmd.addAll(List.of(args));
-        AgentProcess p = new AgentProcess(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start(), socket);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(environment);
+        AgentProcess p = new AgentProcess(pb.start(), socket);
         p.awaitLog("listening on", 60_000);
         return p;
     }

@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
  * A plain TCP peer for one connection that does nothing until asked: it never speaks TLS, so a handshake against it
  * stalls (the agent's ClientHello is read by nobody, or the agent waits for a ClientHello that never comes).
  */
-final class EchoPeer implements AutoCloseable {
+public final class EchoPeer implements AutoCloseable {
     private final ServerSocket server;
     private final CompletableFuture<Socket> accepted;
 
-    EchoPeer() throws IOException {
+    public EchoPeer() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         accepted = CompletableFuture.supplyAsync(() -> {
             try {
@@ -28,18 +28,18 @@ final class EchoPeer implements AutoCloseable {
         });
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
     }
 
-    Socket socket() throws Exception {
+    public Socket socket() throws Exception {
         return accepted.get(5, TimeUnit.SECONDS);
     }
 
     private int skipped;
 
     /** Reads one line; bytes before it that are not printable (e.g. a TLS record) are counted in {@link #bytesBeforeFirstLine()}. */
-    String readLine() throws Exception {
+    public String readLine() throws Exception {
         InputStream in = socket().getInputStream();
         socket().setSoTimeout(5000);
         StringBuilder sb = new StringBuilder();
@@ -57,7 +57,7 @@ final class EchoPeer implements AutoCloseable {
     }
 
     /** Reads until the connection ends; returns the bytes read, the first of them in {@code first[0]}. */
-    int readToEnd(int[] first) throws Exception {
+    public int readToEnd(int[] first) throws Exception {
         InputStream in = socket().getInputStream();
         socket().setSoTimeout(10_000);
         int n = 0;
@@ -69,7 +69,7 @@ final class EchoPeer implements AutoCloseable {
         return n;
     }
 
-    int bytesBeforeFirstLine() {
+    public int bytesBeforeFirstLine() {
         return skipped;
     }
 

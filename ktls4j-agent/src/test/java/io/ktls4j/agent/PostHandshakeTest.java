@@ -7,7 +7,7 @@ import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.KernelFeatureException;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.TlsTruncationException;
-import io.ktls4j.agent.lab.Proc;
+import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.linux.KernelTls;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -152,18 +152,18 @@ class PostHandshakeTest {
             port = s.getLocalPort();
         }
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ktls4j-openssl");
-        try (Proc server = Proc.start(dir, null, "openssl", "s_server", "-accept", "127.0.0.1:" + port,
+        try (PeerProcess server = PeerProcess.start(dir, java.util.List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-naccept", "1", "-tls1_3", "-cert", TestPki.get().certPem.toString(), "-key",
-                TestPki.get().keyPem.toString())) {
-            server.awaitOutput("ACCEPT", 20_000);
+                TestPki.get().keyPem.toString()))) {
+            server.awaitOutput("ACCEPT", java.time.Duration.ofMillis(20_000));
             opensslKeyUpdates(server, port);
         }
     }
 
-    private static void opensslKeyUpdates(Proc server, int port) throws Exception {
+    private static void opensslKeyUpdates(PeerProcess server, int port) throws Exception {
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
              KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build())) {
-            server.awaitOutput("CIPHER is", 20_000);
+            server.awaitOutput("CIPHER is", java.time.Duration.ofMillis(20_000));
             command(server, "k\n");
             command(server, "after-k\n");
             assertThat(Lines.receive(c)).isEqualTo("after-k");
@@ -175,10 +175,10 @@ class PostHandshakeTest {
             assertThat(c.keyUpdatesReceived()).isEqualTo(2);
             assertThat(c.keyUpdatesSent()).as("update_requested was answered").isEqualTo(1);
             Lines.send(c, "from-the-consumer-after-K");
-            server.awaitOutput("from-the-consumer-after-K", 20_000);
+            server.awaitOutput("from-the-consumer-after-K", java.time.Duration.ofMillis(20_000));
             c.keyUpdate(true);
             Lines.send(c, "after-our-update");
-            server.awaitOutput("after-our-update", 20_000);
+            server.awaitOutput("after-our-update", java.time.Duration.ofMillis(20_000));
             command(server, "reply\n");
             assertThat(Lines.receive(c)).isEqualTo("reply");
             assertThat(c.keyUpdatesReceived()).as("OpenSSL answered our update_requested").isEqualTo(3);
@@ -261,7 +261,7 @@ class PostHandshakeTest {
         }
     }
 
-    private static void command(Proc p, String line) throws Exception {
+    private static void command(PeerProcess p, String line) throws Exception {
         p.write(line);
         Thread.sleep(300); // s_server reads stdin in chunks: keep commands and data apart
     }

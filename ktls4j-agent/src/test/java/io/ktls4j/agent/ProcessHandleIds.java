@@ -4,15 +4,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** This process's effective uid and gid, from /proc/self/status. */
-final class ProcessHandleIds {
+public final class ProcessHandleIds {
     private ProcessHandleIds() {
     }
 
-    static long uid() throws Exception {
+    public static long uid() throws Exception {
         return field("Uid:");
     }
 
-    static long gid() throws Exception {
+    public static long gid() throws Exception {
         return field("Gid:");
     }
 

@@ -1,16 +1,19 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.agent.wire.FrameStream;
+import io.ktls4j.agent.wire.HandshakeReply;
+import io.ktls4j.agent.wire.Wire;
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /** Talks the wire protocol by hand, for requests the consumer API would never send. */
-final class RawClient {
+public final class RawClient {
     private RawClient() {
     }
 
     /** Sends {@code frame} with {@code fds} and returns the agent's reply. */
-    static HandshakeReply exchange(Path socket, byte[] frame, int... fds) throws Exception {
-        try (UnixStream u = UnixStream.connect(socket.toString())) {
+    public static HandshakeReply exchange(Path socket, byte[] frame, int... fds) throws Exception {
+        try (FrameStream u = FrameStream.connect(socket)) {
             u.write(frame, fds, System.nanoTime() + 5_000_000_000L);
             byte[][] reply = u.readFrame(Wire.MAX_REPLY_BODY, System.nanoTime() + 30_000_000_000L);
             if ((reply[0][3] & 0xff) != Wire.TYPE_HANDSHAKE_REPLY) {
@@ -21,7 +24,7 @@ final class RawClient {
     }
 
     /** A request frame with the fields given as raw bytes. */
-    static byte[] frame(int version, int type, byte[] body) {
+    public static byte[] frame(int version, int type, byte[] body) {
         byte[] f = Arrays.copyOf(new byte[] {0x6B, 0x41, (byte) version, (byte) type,
             (byte) (body.length >>> 24), (byte) (body.length >>> 16), (byte) (body.length >>> 8), (byte) body.length},
                 8 + body.length);

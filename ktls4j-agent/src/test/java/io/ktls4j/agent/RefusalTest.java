@@ -1,12 +1,12 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ktls4j.linux.KernelTls;
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.SocketFd;
-import io.ktls4j.linux.internal.UnixSockets;
+import io.ktls4j.linux.fd.RawDescriptors;
+import io.ktls4j.linux.fd.SocketInfo;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * A kernel without kTLS (this build host; the lab's pass with the tls module blacklisted): by default the agent
  * refuses with KTLS_UNAVAILABLE before the handshake, the socket comes back untouched, and the keys never leave it.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class RefusalTest {
     private static AgentFixture fixture;
 
@@ -39,25 +39,25 @@ class RefusalTest {
 
     @Test
     void thePingSaysTheAgentHasNoKtls() throws Exception {
-        HandshakeAgent agent = fixture.agent();
+        AgentClient agent = fixture.agent();
         assertThat(agent.agentHasKtls()).isFalse();
         assertThat(agent.agentVersion()).startsWith("ktls4j-agent ");
     }
 
     @Test
     void withoutKtlsTheDefaultPolicyRefusesAndTheSocketIsUntouched() throws Exception {
-        int before = Descriptors.openCount();
+        int before = TestFds.openCount();
         try (EchoPeer peer = new EchoPeer(); SocketChannel ch = SocketChannel.open(peer.address())) {
-            int flags = Descriptors.statusFlags(SocketFd.of(ch));
+            int flags = RawDescriptors.statusFlags(RawDescriptors.of(ch));
             assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
                     .isInstanceOfSatisfying(AgentException.class, e -> {
                         assertThat(e.status()).isEqualTo(AgentStatus.KTLS_UNAVAILABLE);
                         assertThat(e.socketState()).isEqualTo(SocketState.UNTOUCHED);
                     })
                     .hasMessageContaining("ENOENT").hasMessageContaining("allow-software-return");
-            int fd = SocketFd.of(ch);
-            assertThat(Descriptors.statusFlags(fd)).as("file status flags").isEqualTo(flags);
-            assertThat(UnixSockets.ulpName(fd)).as("no ULP attached").isEmpty();
+            int fd = RawDescriptors.of(ch);
+            assertThat(RawDescriptors.statusFlags(fd)).as("file status flags").isEqualTo(flags);
+            assertThat(SocketInfo.of(fd).ulp()).as("no ULP attached").isEmpty();
             // no TLS byte went out: the peer's first bytes are ours, in plain text
             ch.write(ByteBuffer.wrap("still plain TCP\n".getBytes()));
             assertThat(peer.readLine()).isEqualTo("still plain TCP");
@@ -88,7 +88,7 @@ class RefusalTest {
                 try {
                     assertThatThrownBy(() -> fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build()))
                             .isInstanceOf(AgentException.class);
-                    assertThat(HandshakeAgent.untouchedKept()).as("kept while open").isGreaterThanOrEqualTo(1);
+                    assertThat(AgentClient.untouchedKept()).as("kept while open").isGreaterThanOrEqualTo(1);
                 } finally {
                     ch.close();
                 }
@@ -100,7 +100,7 @@ class RefusalTest {
                  SocketChannel accepted = listener.accept()) {
                 assertThatThrownBy(() -> fixture.agent().handshake(open, HandshakeRequest.client("localhost").build()))
                         .isInstanceOf(AgentException.class);
-                assertThat(HandshakeAgent.untouchedKept()).as("only the one still open").isEqualTo(1);
+                assertThat(AgentClient.untouchedKept()).as("only the one still open").isEqualTo(1);
             }
         }
         for (int i = 0; i < 50 && first.get() != null; i++) {

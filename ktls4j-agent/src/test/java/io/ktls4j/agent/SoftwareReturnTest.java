@@ -2,11 +2,12 @@ package io.ktls4j.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.BackendKind;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.linux.fd.RawDescriptors;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -60,10 +61,10 @@ class SoftwareReturnTest {
             CompletableFuture<String> peer = CompletableFuture.supplyAsync(() -> echoOnce(server));
             try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     server.getLocalPort()))) {
-                int fd = io.ktls4j.linux.internal.SocketFd.of(ch);
-                int flags = io.ktls4j.linux.internal.Descriptors.statusFlags(fd);
+                int fd = RawDescriptors.of(ch);
+                int flags = RawDescriptors.statusFlags(fd);
                 KtlsConnection c = fixture.agent().handshake(ch, HandshakeRequest.client("localhost").build());
-                assertThat(io.ktls4j.linux.internal.Descriptors.statusFlags(fd))
+                assertThat(RawDescriptors.statusFlags(fd))
                         .as("O_NONBLOCK, set for the agent's handshake, is restored").isEqualTo(flags);
                 assertThat(c.version()).isEqualTo(protocol.equals("TLSv1.3") ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2);
                 assertThat(((AgentRecordLayer) c.recordLayer()).placement(Direction.TX)).isEqualTo(Placement.SOFTWARE);

@@ -1,9 +1,6 @@
 package io.ktls4j.agent;
 
-import io.ktls4j.linux.internal.Descriptors;
-import io.ktls4j.linux.internal.Native;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -11,30 +8,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Raw descriptors of every kind a consumer might wrongly send, and leak checks. */
-final class TestFds {
+public final class TestFds {
     private TestFds() {
     }
 
-    /** {@code socket(domain, type, 0)} with O_CLOEXEC; the caller closes it. */
-    static int socket(int domain, int type) {
-        try (Arena arena = Arena.ofConfined()) {
-            int fd = Native.socket(arena, domain, type | Native.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new IllegalStateException("socket: errno " + -fd);
-            }
-            return fd;
-        }
-    }
-
     /** A regular file opened by the JDK, and its descriptor (found in /proc/self/fd by its unique path). */
-    record OpenFile(FileChannel channel, int fd) implements AutoCloseable {
+    public record OpenFile(FileChannel channel, int fd) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             channel.close();
         }
     }
 
-    static OpenFile file() throws IOException {
+    public static OpenFile file() throws IOException {
         Path p = Files.createTempFile("ktls4j-agent-not-a-socket", ".txt");
         FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
@@ -57,7 +43,7 @@ final class TestFds {
      * the epoll instances of virtual-thread pollers); this touches them all so that counts taken afterwards compare
      * like with like.
      */
-    static void warmUp() throws Exception {
+    public static void warmUp() throws Exception {
         try (var l = java.nio.channels.ServerSocketChannel.open().bind(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
              var c = java.nio.channels.SocketChannel.open(l.getLocalAddress()); var s = l.accept()) {
@@ -73,7 +59,7 @@ final class TestFds {
     }
 
     /** The targets of this process's descriptors, for a failure message. */
-    static String describeOpen() throws IOException {
+    public static String describeOpen() throws IOException {
         StringBuilder sb = new StringBuilder();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path e : dir) {
@@ -88,7 +74,7 @@ final class TestFds {
     }
 
     /** The number of this process's descriptors that are sockets (pipes to child processes excluded). */
-    static int socketCount() throws IOException {
+    public static int socketCount() throws IOException {
         int n = 0;
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path e : dir) {
@@ -105,7 +91,7 @@ final class TestFds {
     }
 
     /** Waits up to 5 s for this process's socket descriptors to number {@code expected}; returns the last count. */
-    static int awaitSocketCount(int expected) throws Exception {
+    public static int awaitSocketCount(int expected) throws Exception {
         int n = socketCount();
         for (int i = 0; i < 250 && n != expected; i++) {
             Thread.sleep(20);
@@ -115,11 +101,11 @@ final class TestFds {
     }
 
     /** The open descriptor count once it has not changed for 200 ms (earlier work may still be closing). */
-    static int settledCount() throws Exception {
-        int last = Descriptors.openCount();
+    public static int settledCount() throws Exception {
+        int last = openCount();
         for (int stable = 0, i = 0; stable < 10 && i < 250; i++) {
             Thread.sleep(20);
-            int n = Descriptors.openCount();
+            int n = openCount();
             stable = n == last ? stable + 1 : 0;
             last = n;
         }
@@ -127,17 +113,24 @@ final class TestFds {
     }
 
     /** Waits up to 5 s for this process's open descriptors to number {@code expected}; returns the last count. */
-    static int awaitOpenCount(int expected) throws Exception {
-        int n = Descriptors.openCount();
+    public static int awaitOpenCount(int expected) throws Exception {
+        int n = openCount();
         for (int i = 0; i < 250 && n != expected; i++) {
             Thread.sleep(20);
-            n = Descriptors.openCount();
+            n = openCount();
         }
         return n;
     }
 
+    /** The number of this process's open descriptors (the listing's own excluded). */
+    public static int openCount() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count() - 1;
+        }
+    }
+
     /** The number of open descriptors of another process. */
-    static int openCount(long pid) throws IOException {
+    public static int openCount(long pid) throws IOException {
         try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             return (int) s.count();
         }

@@ -1,5 +1,6 @@
 package io.ktls4j.agent;
 
+import io.ktls4j.agent.daemon.DefaultCredential;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.ktls4j.bench;
 
 import io.ktls4j.RecordType;
-import io.ktls4j.record.RecordCipher;
+import io.ktls4j.records.RecordCipher;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

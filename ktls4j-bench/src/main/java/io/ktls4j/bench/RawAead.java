@@ -2,8 +2,8 @@ package io.ktls4j.bench;
 
 import io.ktls4j.CipherType;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.AeadProviders;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.AeadProviders;
+import io.ktls4j.records.TlsRecords;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.spec.AlgorithmParameterSpec;

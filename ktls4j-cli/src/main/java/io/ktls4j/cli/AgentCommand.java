@@ -1,11 +1,12 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.AgentLog;
-import io.ktls4j.agent.HandshakeAgentDaemon;
+import io.ktls4j.agent.daemon.AgentDaemon;
+import io.ktls4j.agent.daemon.AgentLog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,24 +41,27 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--socket-group", paramLabel = "GROUP", description = "Make the socket 0660 and owned by GROUP.")
     String socketGroup;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where the default certificate is kept (default: $XDG_STATE_HOME/ktls4j or ~/.local/state/ktls4j).")
-    Path stateDir;
+    @Mixin
+    StateDir stateDir;
 
     @Option(names = "--watch", description = "Also reload --config when the file changes (polled every 2 s).")
     boolean watch;
+
+    @Option(names = "--keylog", paramLabel = "FILE", description = "Write every session's secrets to FILE (NSS key "
+            + "log, for Wireshark). An inherited SSLKEYLOGFILE is ignored: the agent exists to keep keys in.")
+    Path keyLog;
 
     @Override
     public Integer call() throws Exception {
         if (watch && config == null) {
             throw new ParameterException(spec.commandLine(), "--watch needs --config");
         }
-        Path state = StateDir.resolve(stateDir, System.getenv());
+        Path state = stateDir.path();
         if (config == null) {
             SelfSignedCertificate.loadOrCreate(state); // the agent's default credential is these files
         }
-        HandshakeAgentDaemon daemon = HandshakeAgentDaemon.start(socket, HandshakeAgentDaemon.Options.defaults()
-                .config(config).stateDir(state).socketGroup(socketGroup).reloadOnSighup(true).watchConfig(watch)
+        AgentDaemon daemon = AgentDaemon.start(socket, AgentDaemon.Options.defaults()
+                .config(config).stateDir(state).socketGroup(socketGroup).reloadOnSighup(true).watchConfig(watch).keyLog(keyLog)
                 .log(AgentLog.to(System.err)));
         PrintWriter out = spec.commandLine().getOut();
         out.println("ktls agent: listening on " + daemon.socketPath() + " (" + daemon.config() + ")");

@@ -1,6 +1,6 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.HandshakeAgent;
+import io.ktls4j.agent.AgentClient;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.http.Transport;
@@ -14,11 +14,11 @@ import java.time.Duration;
  * kernel, exactly as after an in-process handshake ({@link TlsTransport.TlsSession}).
  */
 final class AgentTransport implements Transport {
-    private final HandshakeAgent agent;
+    private final AgentClient agent;
     private final ServerStats stats;
     private final HandshakeRequest request;
 
-    AgentTransport(HandshakeAgent agent, ServerStats stats, Duration handshakeTimeout) {
+    AgentTransport(AgentClient agent, ServerStats stats, Duration handshakeTimeout) {
         this.agent = agent;
         this.stats = stats;
         this.request = HandshakeRequest.server().timeout(handshakeTimeout).build();

@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -73,8 +74,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Untimed run before the first measurement, for the JIT (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--json", description = "Print the results as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     record Row(String backend, String suite, int connections, double mibPerSecond, long requests, String note) {
     }
@@ -103,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("state"));
-            if (!json) {
+            if (!output.json) {
                 out.println(String.format(Locale.ROOT, "%-9s %-46s %5s %10s %9s", "backend", "suite", "conns",
                         "MiB/s", "requests"));
                 out.flush();
@@ -119,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
                     for (int n : connections == 1 ? new int[] {1} : new int[] {1, connections}) {
                         Row r = measure(b, s, n, www, cert);
                         rows.add(r);
-                        if (!json) {
+                        if (!output.json) {
                             out.println(format(r));
                             out.flush();
                         }
@@ -131,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        if (json) {
+        if (output.json) {
             List<Object> list = new ArrayList<>();
             for (Row r : rows) {
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -42,6 +42,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setResourceBundle(new OptionTexts());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ktls " + cmd.getCommandName() + ": " + LogLines.oneLine(e));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,8 +27,8 @@ final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the probes as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     /** NIC offload cannot be seen from a socket: it is a per-device ethtool feature. */
     static final String NIC_OFFLOAD = "not probed: NIC TLS offload (TLS_CONF_HW, TLS_CONF_HW_RECORD) is a device "
@@ -37,7 +38,7 @@ final class ProbeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<FeatureProbe> report = KernelTls.report();
-        if (json) {
+        if (output.json) {
             out.print(Json.write(toJson(report)));
         } else {
             out.println("Linux " + KernelTls.kernelRelease() + ": kTLS "

@@ -1,6 +1,6 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.agent.DefaultCredential;
+import io.ktls4j.agent.daemon.DefaultCredential;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

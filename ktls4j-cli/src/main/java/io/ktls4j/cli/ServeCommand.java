@@ -1,15 +1,16 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.agent.AgentClient;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
-import io.ktls4j.handshake.TlsCipherSuite;
+import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.ConnectionLog;
 import io.ktls4j.http.Handler;
-import io.ktls4j.http.HttpLimits;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.LogLines;
 import io.ktls4j.http.StaticFileHandler;
+import io.ktls4j.http.Transport;
 import io.ktls4j.linux.KernelTls;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,11 +19,12 @@ import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,12 +38,16 @@ import picocli.CommandLine.Spec;
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
             "One log line per connection on standard error. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
-                + "with Accept: application/json)."},
+                + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:stopped normally",
             "1:runtime failure (cannot bind, bad certificate or key)",
             "2:usage error",
-            "3:--backend kernel and the kernel has no kTLS (or none of the suites)"})
+            "3:--backend kernel and the kernel has no kTLS (or none of the suites)"},
+        footerHeading = "%nFixed limits:%n",
+        footer = {"Request line 8 KiB (then 414), request head 16 KiB and 100 header fields (431), body of a GET or "
+                + "HEAD 64 KiB (413), 10,000 requests per connection. Out of file descriptors, accepting pauses "
+                + "(up to 500 ms at a time). Every limit, its default and what it holds: docs/RELIABILITY.md."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,17 +69,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "PEM", description = "Private key of --cert, PEM (PKCS#8 or traditional).")
     Path key;
 
-    @Option(names = "--backend", paramLabel = "auto|kernel|software", defaultValue = "auto",
-            description = "Record layer after the handshake: auto (kernel where it can, else software), kernel "
-                    + "(exit 3 without kTLS), software (default: ${DEFAULT-VALUE}).")
-    BackendPolicy backend;
+    @Mixin
+    BackendOption backend;
 
-    @Option(names = "--tls", paramLabel = "1.2|1.3", split = ",", description = "TLS versions (default: 1.3,1.2).")
-    List<String> tls;
-
-    @Option(names = "--ciphers", paramLabel = "SUITE", split = ",",
-            description = "Cipher suites, IANA names, comma-separated (default: every kTLS-capable suite).")
-    List<String> ciphers;
+    @Mixin
+    TlsOptions tls;
 
     @Option(names = "--client-auth", paramLabel = "none|optional|require", defaultValue = "none",
             description = "Ask for a client certificate (default: ${DEFAULT-VALUE}); needs --client-ca.")
@@ -83,29 +83,27 @@ final class ServeCommand implements Callable<Integer> {
     Path clientCa;
 
     @Option(names = "--max-connections", defaultValue = "1024",
-            description = "Connections served at once; more wait in the backlog (default: ${DEFAULT-VALUE}).")
+            description = "Connections held at once (default: ${DEFAULT-VALUE}). At the limit the connection that has "
+                    + "waited longest unanswered (in its handshake, idle, or still sending its request head) is "
+                    + "closed to make room; only when all are being answered is a newcomer refused.")
     int maxConnections;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where the default certificate is kept (default: $XDG_STATE_HOME/ktls4j or ~/.local/state/ktls4j).")
-    Path stateDir;
+    @Option(names = "--max-connections-per-ip", defaultValue = "256", paramLabel = "N",
+            description = "Connections held at once from one client IP address; more are closed at once, before "
+                    + "any handshake (default: ${DEFAULT-VALUE}).")
+    int maxPerAddress;
 
-    @Option(names = "--handshake-timeout", defaultValue = "10", paramLabel = "SECONDS",
-            description = "Seconds a TLS handshake may take (default: ${DEFAULT-VALUE}).")
-    double handshakeTimeout;
+    @Option(names = "--status", paramLabel = "local|public|off", defaultValue = "local",
+            description = "Who may see /_ktls/status: local = clients on this host (others get 404), public = "
+                    + "everyone (the served directory and agent socket paths still only to local clients), off = "
+                    + "nobody (default: ${DEFAULT-VALUE}).")
+    StatusPage.Access statusAccess;
 
-    @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS",
-            description = "Seconds from a request's first byte to the end of its head, then 408 (default: ${DEFAULT-VALUE}).")
-    double requestTimeout;
+    @Mixin
+    StateDir stateDir;
 
-    @Option(names = "--keepalive-timeout", defaultValue = "15", paramLabel = "SECONDS",
-            description = "Seconds an idle keep-alive connection is kept (default: ${DEFAULT-VALUE}).")
-    double keepAliveTimeout;
-
-    @Option(names = "--send-timeout", defaultValue = "60", paramLabel = "SECONDS",
-            description = "Seconds a response may stall on a client that stopped reading, then the connection is "
-                    + "closed (default: ${DEFAULT-VALUE}).")
-    double sendTimeout;
+    @Mixin
+    ServeTimeouts timeouts;
 
     @Option(names = "--quiet", description = "No per-connection log lines.")
     boolean quiet;
@@ -117,8 +115,46 @@ final class ServeCommand implements Callable<Integer> {
 
     private volatile HttpServer server;
 
+    /**
+     * What depends on who runs the TLS handshakes, this process or the handshake agent; the rest of {@code serve}
+     * is one path.
+     *
+     * @param status the entries of the status page's {@code server} object about it
+     * @param bannerLine the banner's TLS line
+     * @param selfSigned the embedded default certificate when this process serves it, else null
+     */
+    private record TlsSetup(Transport transport, Map<String, Object> status, String bannerLine,
+                            SelfSignedCertificate selfSigned) {
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkUsage();
+        ServerStats stats = new ServerStats();
+        TlsSetup setup = agent == null ? inProcess(stats) : byAgent(stats);
+        StaticFileHandler files = new StaticFileHandler(dir);
+        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
+        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("version", new Main.Version().getVersion()[0]);
+        info.put("address", bind + ":" + local.getPort());
+        info.put("root", files.root().toString());
+        info.putAll(setup.status());
+        ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxPerAddress);
+        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
+                connectionLimits, statusAccess);
+        Handler handler = Handler.route("/_ktls/", status, files);
+        server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
+                connectionLimits, timeouts.handshake(),
+                log(stats, spec.commandLine().getErr()));
+        openClassPath();
+        banner(spec.commandLine().getOut(), local, files.root(), setup);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
+        server.start().join();
+        return ExitCodes.OK;
+    }
+
+    private void checkUsage() {
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
@@ -128,107 +164,68 @@ final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new ParameterException(spec.commandLine(), "not a directory: " + dir);
         }
-        if (maxConnections < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1");
+        if (maxConnections < 1 || maxPerAddress < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max-connections and --max-connections-per-ip must be at least 1");
         }
-        if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls != null || ciphers != null
-                || backend != BackendPolicy.AUTO)) {
+        if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls.given()
+                || backend.policy != BackendPolicy.AUTO)) {
             throw new ParameterException(spec.commandLine(), "--agent: the agent's configuration decides the "
                     + "certificate, versions, suites and client authentication; drop --cert/--key/--tls/--ciphers/"
                     + "--client-auth/--backend");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        ServerStats stats = new ServerStats();
-        if (agent != null) {
-            return serveWithAgent(out, stats);
-        }
+    }
+
+    /** The handshakes run here, with --cert/--key or the embedded default certificate. */
+    private TlsSetup inProcess(ServerStats stats) throws IOException {
         SelfSignedCertificate selfSigned = null;
         Path certFile = cert;
         Path keyFile = key;
         if (cert == null) {
-            selfSigned = SelfSignedCertificate.loadOrCreate(StateDir.resolve(stateDir, System.getenv()));
+            selfSigned = SelfSignedCertificate.loadOrCreate(stateDir.path());
             certFile = selfSigned.certificate();
             keyFile = selfSigned.privateKey();
         }
-        KtlsContext context = context(certFile, keyFile, stats);
-        StaticFileHandler files = new StaticFileHandler(dir);
-        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                seconds(sendTimeout));
-        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
-        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("version", new Main.Version().getVersion()[0]);
-        info.put("address", bind + ":" + local.getPort());
-        info.put("root", files.root().toString());
-        info.put("backend_policy", backend.toString());
-        info.put("protocols", context.protocols().toString());
-        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
-        Handler handler = Handler.route("/_ktls/", status, files);
-        server = new HttpServer(listener, new TlsTransport(context, stats), handler, limits, maxConnections,
-                seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
-        banner(out, local, files.root(), context, selfSigned);
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
-        return ExitCodes.OK;
+        KtlsContext context = context(certFile, keyFile);
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("backend_policy", backend.policy.toString());
+        status.put("protocols", context.protocols().toString());
+        String line = "  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, backend "
+                + backend.policy + (backend.policy == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
+                ? " (kTLS available)" : " (no kTLS here, software record layer: "
+                + KernelTls.unavailabilityCause().errno() + ")");
+        return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned);
     }
 
-    /** {@code --agent}: the same server, with each handshake run by the handshake agent. */
-    private int serveWithAgent(PrintWriter out, ServerStats stats) throws Exception {
-        io.ktls4j.agent.HandshakeAgent handshakes = io.ktls4j.agent.HandshakeAgent.connect(agent);
-        StaticFileHandler files = new StaticFileHandler(dir);
-        HttpLimits limits = HttpLimits.DEFAULT.withTimeouts(seconds(keepAliveTimeout), seconds(requestTimeout),
-                seconds(sendTimeout));
-        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
-        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("version", new Main.Version().getVersion()[0]);
-        info.put("address", bind + ":" + local.getPort());
-        info.put("root", files.root().toString());
-        info.put("handshake_agent", agent.toString());
-        StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                maxConnections);
-        Handler handler = Handler.route("/_ktls/", status, files);
-        server = new HttpServer(listener, new AgentTransport(handshakes, stats, seconds(handshakeTimeout)), handler,
-                limits, maxConnections, seconds(handshakeTimeout), log(stats, spec.commandLine().getErr()));
-        String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
-        String url = "https://" + host + ":" + local.getPort() + "/";
-        out.println("ktls serve: " + files.root() + " on " + url);
-        out.println("  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
-                + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process");
-        out.println("  status: " + url + "_ktls/status");
-        out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
-        return ExitCodes.OK;
+    /** {@code --agent}: each handshake is run by the handshake agent, which holds the certificate and key. */
+    private TlsSetup byAgent(ServerStats stats) throws IOException {
+        AgentClient handshakes = AgentClient.connect(agent);
+        String line = "  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
+                + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
+        return new TlsSetup(new AgentTransport(handshakes, stats, timeouts.handshake()),
+                Map.of("handshake_agent", agent.toString()), line, null);
     }
 
-    private KtlsContext context(Path certFile, Path keyFile, ServerStats stats) throws IOException {
+    private KtlsContext context(Path certFile, Path keyFile) throws IOException {
         KtlsContextBuilder b = KtlsContext.forServer(certFile, keyFile);
         try {
-            TlsOptions.apply(b, tls, ciphers);
+            tls.applyTo(b);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        b.clientAuth(clientAuth).handshakeTimeout(seconds(handshakeTimeout));
+        b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake());
         if (clientCa != null) {
             b.trustManager(clientCa);
         }
-        if (backend == BackendPolicy.KERNEL) {
-            b.cipherSuites(TlsOptions.kernelSuites(b.build()).toArray(TlsCipherSuite[]::new));
-        }
-        return b.backend(backend.backend()).build();
+        return backend.build(b);
     }
 
-    private void banner(PrintWriter out, InetSocketAddress local, Path root, KtlsContext context,
-                        SelfSignedCertificate selfSigned) throws IOException {
+    private void banner(PrintWriter out, InetSocketAddress local, Path root, TlsSetup setup) throws IOException {
         String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
         String url = "https://" + host + ":" + local.getPort() + "/";
         out.println("ktls serve: " + root + " on " + url);
-        out.println("  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, backend "
-                + backend + (backend == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
-                ? " (kTLS available)" : " (no kTLS here, software record layer: "
-                + KernelTls.unavailabilityCause().errno() + ")"));
+        out.println(setup.bannerLine());
+        SelfSignedCertificate selfSigned = setup.selfSigned();
         if (selfSigned != null) {
             out.println("  certificate: " + selfSigned.certificate() + (selfSigned.created() ? " (created now)" : ""));
             out.println("  SHA-256 fingerprint: " + selfSigned.sha256Fingerprint());
@@ -257,7 +254,29 @@ final class ServeCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
+
+            /** Not per connection, and at most one a second of each kind: logged even with --quiet. */
+            @Override
+            public void notice(String message) {
+                err.println(LogLines.notice(message));
+                err.flush();
+            }
         };
+    }
+
+    /**
+     * Opens every jar of the class path now, by looking for a resource that is in none: a class first needed while
+     * the process is out of file descriptors could not be read from a jar not opened yet, and the class loader
+     * would not try that jar again.
+     */
+    private static void openClassPath() throws IOException {
+        Collections.list(ClassLoader.getSystemClassLoader().getResources("io/ktls4j/cli/no-such-resource"));
+    }
+
+    /** Connections held now (for tests). */
+    int activeConnections() {
+        HttpServer s = server;
+        return s == null ? 0 : s.activeConnections();
     }
 
     /** Stops the server (the shutdown hook, and tests). */
@@ -270,9 +289,5 @@ final class ServeCommand implements Callable<Integer> {
                 // exiting anyway
             }
         }
-    }
-
-    private static Duration seconds(double s) {
-        return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
     }
 }

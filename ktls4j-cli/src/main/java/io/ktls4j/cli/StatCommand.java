@@ -30,8 +30,8 @@ class StatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the counters as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Option(names = "--url", paramLabel = "URL",
             description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status URL).")
@@ -45,7 +45,7 @@ class StatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> kernel = kernelCounters();
         String server = url == null ? null : fetchStatus();
-        if (json) {
+        if (output.json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kernel", kernel);
             if (server != null) {

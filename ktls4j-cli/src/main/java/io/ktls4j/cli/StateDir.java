@@ -2,10 +2,20 @@ package io.ktls4j.cli;
 
 import java.nio.file.Path;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
-/** Where {@code ktls} keeps state between runs: {@code $XDG_STATE_HOME/ktls4j}, else {@code ~/.local/state/ktls4j}. */
+/**
+ * Where {@code ktls} keeps state between runs (the default certificate of serve and agent):
+ * {@code --state-dir}, else {@code $XDG_STATE_HOME/ktls4j}, else {@code ~/.local/state/ktls4j}.
+ */
 final class StateDir {
-    private StateDir() {
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where the default certificate is kept (default: $XDG_STATE_HOME/ktls4j or ~/.local/state/ktls4j).")
+    Path override;
+
+    /** The state directory of this run. */
+    Path path() {
+        return resolve(override, System.getenv());
     }
 
     static Path resolve(Path override, Map<String, String> env) {

@@ -2,6 +2,7 @@ package io.ktls4j.cli;
 
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
+import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.Handler;
 import io.ktls4j.http.Html;
 import io.ktls4j.http.HttpException;
@@ -15,43 +16,71 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
- * {@code /_ktls/status}: HTML for a browser, JSON for {@code Accept: application/json}. The JSON fields:
+ * {@code /_ktls/status}: HTML for a browser, JSON for {@code Accept: application/json}. Who may see it is
+ * {@link Access}: by default clients on this host only (to others the page does not exist: 404); with
+ * {@code public} everyone, but the entries that name local paths ({@link #LOCAL_ONLY}: the served directory, the
+ * agent's socket) only for clients on this host. The JSON fields:
  * {@code server} (version, started, uptime_seconds, address, root, backend_policy), {@code connections} (now,
- * total, handshake_failures, max, requests, bytes_out), {@code backends} (tx/rx → backend → now, total),
+ * total, handshake_failures, max, max_per_ip, requests, bytes_out), {@code backends} (tx/rx → backend → now, total),
  * {@code versions}, {@code cipher_suites}, {@code fallbacks} (total, reasons), {@code tls_stat} (kernel: available,
  * counters or reason; software: counters of this process).
  */
 final class StatusPage implements Handler {
     static final String PATH = "/_ktls/status";
+    /** Entries of the {@code server} object shown to clients on this host only. */
+    static final List<String> LOCAL_ONLY = List.of("root", "handshake_agent");
+
+    /** Who may see the page ({@code ktls serve --status}). */
+    enum Access {
+        /** Clients on this host (loopback addresses); others get 404. */
+        LOCAL,
+        /** Everyone; the local paths only to clients on this host. */
+        PUBLIC,
+        /** Nobody: 404. */
+        OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private final ServerStats stats;
     private final Map<String, Object> server;
     private final IntSupplier active;
-    private final int maxConnections;
+    private final ConnectionLimits limits;
+    private final Access access;
 
-    StatusPage(ServerStats stats, Map<String, Object> server, IntSupplier active, int maxConnections) {
+    StatusPage(ServerStats stats, Map<String, Object> server, IntSupplier active, ConnectionLimits limits,
+               Access access) {
         this.stats = stats;
         this.server = server;
         this.active = active;
-        this.maxConnections = maxConnections;
+        this.limits = limits;
+        this.access = access;
     }
 
     @Override
     public HttpResponse handle(HttpRequest request) throws HttpException {
+        boolean local = request.fromLoopback();
+        if (access == Access.OFF || (access == Access.LOCAL && !local)) {
+            throw new HttpException(404, "no such file"); // as for a file that is not there: nothing to see here
+        }
         if (!request.path().equals(PATH)) {
             throw new HttpException(404, "the status page is at " + PATH);
         }
         if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
             return HttpResponse.error(405, "use GET").header("Allow", "GET, HEAD");
         }
-        Map<String, Object> model = model();
+        Map<String, Object> model = model(local);
         String accept = request.headers().first("Accept");
         HttpResponse r;
-        if (accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/json")) {
+        if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
             r = HttpResponse.bytes(200, "application/json", Json.write(model).getBytes(StandardCharsets.UTF_8));
         } else {
             r = HttpResponse.bytes(200, "text/html; charset=utf-8", html(model).getBytes(StandardCharsets.UTF_8));
@@ -59,9 +88,13 @@ final class StatusPage implements Handler {
         return r.header("Cache-Control", "no-store").header("Vary", "Accept");
     }
 
-    Map<String, Object> model() {
+    /** @param local whether the client is on this host (else the {@link #LOCAL_ONLY} entries are left out) */
+    Map<String, Object> model(boolean local) {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> s = new LinkedHashMap<>(server);
+        if (!local) {
+            s.keySet().removeAll(LOCAL_ONLY);
+        }
         s.put("started", stats.started.toString());
         s.put("uptime_seconds", Duration.between(stats.started, Instant.now()).toSeconds());
         m.put("server", s);
@@ -70,7 +103,8 @@ final class StatusPage implements Handler {
         c.put("accepted_now", active.getAsInt());
         c.put("total", stats.connectionsTotal());
         c.put("handshake_failures", stats.handshakeFailures());
-        c.put("max", maxConnections);
+        c.put("max", limits.maxConnections());
+        c.put("max_per_ip", limits.maxPerAddress());
         c.put("requests", stats.requests());
         c.put("bytes_out", stats.bytesOut());
         m.put("connections", c);

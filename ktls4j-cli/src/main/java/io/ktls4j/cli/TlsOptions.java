@@ -1,18 +1,30 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
-import io.ktls4j.handshake.TlsCipherSuite;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Option;
 
-/** {@code --tls} and {@code --ciphers} applied to a context builder, and the {@code --backend kernel} check. */
+/**
+ * {@code --tls} and {@code --ciphers}: the TLS versions and cipher suites a context allows (a client offers them, a
+ * server accepts them; {@link OptionTexts} has the server's wording).
+ */
 final class TlsOptions {
-    private TlsOptions() {
+    @Option(names = "--tls", paramLabel = "1.2|1.3", split = ",",
+            description = "TLS versions to offer (default: 1.3 and 1.2).")
+    List<String> tls;
+
+    @Option(names = "--ciphers", paramLabel = "SUITE", split = ",",
+            description = "Cipher suites to offer, IANA names, comma-separated (default: all kTLS-capable).")
+    List<String> ciphers;
+
+    /** Whether either option was given. */
+    boolean given() {
+        return tls != null || ciphers != null;
     }
 
     /** @throws IllegalArgumentException for an unknown version or suite (a usage error) */
-    static void apply(KtlsContextBuilder b, List<String> tls, List<String> ciphers) {
+    void applyTo(KtlsContextBuilder b) {
         if (tls != null && !tls.isEmpty()) {
             List<String> names = new ArrayList<>();
             for (String v : tls) {
@@ -27,27 +39,5 @@ final class TlsOptions {
         if (ciphers != null && !ciphers.isEmpty()) {
             b.cipherSuites(ciphers.stream().map(String::strip).toArray(String[]::new));
         }
-    }
-
-    /**
-     * {@code --backend kernel}: the suites of {@code context} that the kernel can carry.
-     *
-     * @throws KernelRequiredException (exit code 3) when kTLS is unavailable or can carry none of them
-     */
-    static List<TlsCipherSuite> kernelSuites(KtlsContext context) throws KernelRequiredException {
-        List<TlsCipherSuite> ok = new ArrayList<>();
-        KernelRequiredException last = null;
-        for (TlsCipherSuite s : context.cipherSuites()) {
-            try {
-                BackendPolicy.requireKernel(s.version(), s.cipher());
-                ok.add(s);
-            } catch (KernelRequiredException e) {
-                last = e;
-            }
-        }
-        if (ok.isEmpty()) {
-            throw last;
-        }
-        return ok;
     }
 }

@@ -1,9 +1,13 @@
 package io.ktls4j.cli;
 
 import io.ktls4j.BackendKind;
+import io.ktls4j.BadRecordException;
 import io.ktls4j.Direction;
+import io.ktls4j.RecordOverflowException;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.TlsAlertException;
+import io.ktls4j.handshake.TlsHandshake;
 import io.ktls4j.http.FileSender;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
@@ -24,11 +28,22 @@ final class TlsTransport implements Transport {
         this.stats = stats;
     }
 
+    /**
+     * Runs the handshake on the blocking socket: {@link TlsHandshake#step()} blocks until it is done, and the virtual
+     * thread waits in the JDK's poller, with no Selector of its own (which {@code KtlsContext.accept} opens: an epoll
+     * and an eventfd descriptor per pending handshake, three descriptors instead of one). The server's handshake
+     * timeout closes the socket to end a handshake that takes too long.
+     */
     @Override
     public Session open(SocketChannel socket) throws IOException {
         KtlsConnection c;
         try {
-            c = context.accept(socket);
+            TlsHandshake handshake = context.newHandshake(socket, null);
+            if (handshake.step() != TlsHandshake.Status.DONE) {
+                handshake.close();
+                throw new IOException("the handshake did not complete on a blocking socket");
+            }
+            c = handshake.connection();
         } catch (IOException | RuntimeException e) {
             stats.handshakeFailed();
             throw e;
@@ -80,6 +95,26 @@ final class TlsTransport implements Transport {
         static String describe(KtlsConnection c) {
             return c.version() + " " + c.cipherSuite() + " tx=" + c.backend(Direction.TX) + " rx="
                     + c.backend(Direction.RX);
+        }
+
+        /**
+         * A record that failed authentication or broke the record layout ({@code EBADMSG}, {@code EMSGSIZE}): "bad
+         * record from client"; another fatal alert this end raised after the handshake (an unexpected or malformed
+         * message): "TLS protocol error from client". An alert the client sent is the client's way to end.
+         */
+        @Override
+        public String peerFault(IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BadRecordException || t instanceof RecordOverflowException) {
+                    return "bad record from client";
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof TlsAlertException a && !a.isReceived()) {
+                    return "TLS protocol error from client";
+                }
+            }
+            return null;
         }
 
         @Override

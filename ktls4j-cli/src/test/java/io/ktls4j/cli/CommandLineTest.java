@@ -27,6 +27,18 @@ class CommandLineTest {
         assertThat(r.out()).contains("probe").contains("stat").contains("3   a kernel feature is missing");
     }
 
+    /** An option shared through a mixin keeps each command's wording (OptionTexts). */
+    @Test
+    void sharedOptionsAreWordedByTheirCommand() {
+        assertThat(Cli.run("serve", "--help").out()).contains("TLS versions (default: 1.3,1.2).")
+                .contains("kernel (exit 3 without kTLS)");
+        assertThat(Cli.run("get", "--help").out()).contains("TLS versions to offer (default: 1.3 and 1.2).")
+                .contains("Record layer after the handshake (default: auto).");
+        assertThat(Cli.run("probe", "--help").out()).contains("Print the probes as JSON.");
+        assertThat(Cli.run("stat", "--help").out()).contains("Print the counters as JSON.");
+        assertThat(Cli.run("bench", "--help").out()).contains("Print the results as JSON.");
+    }
+
     @Test
     void unknownCommandOrOptionIsAUsageError() {
         assertThat(Cli.run("bogus").exitCode()).isEqualTo(2);

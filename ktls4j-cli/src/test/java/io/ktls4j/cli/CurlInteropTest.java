@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -25,7 +26,7 @@ class CurlInteropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Proc.has("curl"), "curl is not installed");
+        Tools.require("curl");
         www = Files.createDirectories(tmp.resolve("www"));
         long[] sizes = {0, 1, 16383, 16384, 16385, 1 << 20, LARGE};
         for (long s : sizes) {

@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -40,7 +41,7 @@ class GetCommandTest {
 
     @Test
     void downloadsFromOpensslSServerWww() throws Exception {
-        assumeTrue(Proc.has("openssl"), "openssl is not installed");
+        Tools.require("openssl");
         SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("state"));
         Path www = Files.createDirectories(tmp.resolve("www"));
         Proc.randomFile(www.resolve("data.bin"), 2_000_003, 5);

@@ -50,15 +50,6 @@ record Proc(int exitCode, byte[] stdout, String stderr) {
         }
     }
 
-    /** True when {@code tool} is on the PATH. */
-    static boolean has(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {

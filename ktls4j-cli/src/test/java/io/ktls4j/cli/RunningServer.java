@@ -9,7 +9,7 @@ import picocli.CommandLine;
 
 /** {@code ktls serve} run in-process on an ephemeral port, its output captured, stopped by {@link #close()}. */
 final class RunningServer implements AutoCloseable {
-    private static final Pattern URL = Pattern.compile("on https://localhost:(\\d+)/");
+    private static final Pattern URL = Pattern.compile("on https://[^/]+:(\\d+)/");
     private static final Pattern CERT = Pattern.compile("certificate: (\\S+)");
 
     final ServeCommand command = new ServeCommand();

@@ -1,8 +1,10 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageJsonHasTheDocumentedFields() throws Exception {
-        assumeTrue(Proc.has("curl") && Proc.has("python3"), "needs curl and python3");
+        Tools.require("curl", "python3");
         Path www = Files.createDirectories(tmp.resolve("www"));
         Files.writeString(www.resolve("a.txt"), "a");
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
@@ -66,7 +68,7 @@ class ServeCommandTest {
                     import json, sys
                     d = json.load(sys.stdin)
                     c = d["connections"]
-                    for k in ("now", "total", "handshake_failures", "max", "requests", "bytes_out"):
+                    for k in ("now", "total", "handshake_failures", "max", "max_per_ip", "requests", "bytes_out"):
                         assert isinstance(c[k], int), k
                     assert c["total"] >= 4 and c["requests"] >= 3 and c["now"] >= 1, c
                     b = d["backends"]
@@ -86,7 +88,7 @@ class ServeCommandTest {
 
     @Test
     void statusPageHtmlIsWellFormed() throws Exception {
-        assumeTrue(Proc.has("curl"), "needs curl");
+        Tools.require("curl");
         Path www = Files.createDirectories(tmp.resolve("www"));
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
             Proc html = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "-D", "-",
@@ -226,6 +228,43 @@ class ServeCommandTest {
                     assertThat(ok.exitCode()).as(ok.err()).isZero();
                 }
             }
+        }
+    }
+
+    /**
+     * {@code --agent}: the same server with the handshakes in the agent. Where the kernel has no kTLS the agent
+     * returns the session keys (allow-software-return) and this process carries them on the software record layer.
+     */
+    @Test
+    void withTheAgentTheHandshakesRunThereAndThisProcessHasNoCertificate() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("agent-state"));
+        Path config = Files.writeString(tmp.resolve("agent.conf"), """
+                [credential default]
+                certificate = %s
+                key = %s
+                allow-software-return = true
+                """.formatted(cert.certificate(), cert.privateKey()));
+        try (AgentDaemon agent = AgentDaemon.start(tmp.resolve("agent.sock"),
+                AgentDaemon.Options.defaults().config(config).log(line -> { }));
+             RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--agent",
+                     agent.socketPath().toString())) {
+            assertThat(s.out.toString()).contains("TLS handshakes by the agent at " + agent.socketPath())
+                    .contains("no key in this process").doesNotContain("certificate:");
+            assertThat(s.certificate).isNull();
+            Cli get = Cli.run("get", s.url("/a.txt"), "-o", tmp.resolve("a").toString(), "--cacert",
+                    cert.certificate().toString());
+            assertThat(get.exitCode()).as(get.err()).isZero();
+            Cli stat = Cli.run("stat", "--json", "--url", s.url("/"), "--cacert", cert.certificate().toString());
+            assertThat(stat.exitCode()).as(stat.err()).isZero();
+            assertThat(stat.out()).contains("\"handshake_agent\": \"" + agent.socketPath() + "\"")
+                    .doesNotContain("backend_policy");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!s.log().contains("(agent)") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(s.log()).contains("(agent) requests=1");
         }
     }
 

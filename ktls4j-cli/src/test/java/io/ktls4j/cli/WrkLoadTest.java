@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -18,7 +19,7 @@ class WrkLoadTest {
 
     @Test
     void sixtyFourConnectionsForTenSecondsWithoutErrors() throws Exception {
-        assumeTrue(Proc.has("wrk"), "wrk is not installed (apt-get install wrk)");
+        Tools.require("wrk");
         Path www = Files.createDirectories(tmp.resolve("www"));
         Proc.randomFile(www.resolve("4k.bin"), 4096, 4);
         try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {

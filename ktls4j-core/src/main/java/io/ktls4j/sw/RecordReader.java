@@ -6,9 +6,10 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.Opened;
-import io.ktls4j.record.RecordCipher;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.Opened;
+import io.ktls4j.records.RecordBuffers;
+import io.ktls4j.records.RecordCipher;
+import io.ktls4j.records.TlsRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -22,13 +23,22 @@ final class RecordReader {
     private static final int KEY_UPDATE = 24;
 
     private final RawIo io;
-    /** Raw bytes received, read mode: position = first unparsed byte. */
-    private final ByteBuffer in = ByteBuffer.allocate(4 * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256)).flip();
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    /**
+     * Raw bytes received, read mode: position = first unparsed byte. A {@link RecordBuffers#batch()} while bytes
+     * wait, {@link #EMPTY} when none do (an idle socket holds no buffer).
+     */
+    private ByteBuffer in = EMPTY;
+    /** What a blocking read waits in while nothing is buffered (a record header and a bit). */
+    private final ByteBuffer waiting = ByteBuffer.allocate(256);
     private RecordCipher cipher;
     private boolean expectNoPad;
     private boolean keyPending;
     private boolean eof;
     private KtlsException sticky;
+    /** An I/O error met by {@link #probe}: the next read throws it. */
+    private IOException probeError;
     private KtlsException stopped;
     private boolean stoppedReported;
 
@@ -118,7 +128,7 @@ final class RecordReader {
 
     /** True when a whole record is buffered or an error or EOF is ready to be reported; may read without blocking. */
     boolean ready() throws IOException {
-        if (sticky != null || eof) {
+        if (sticky != null || eof || probeError != null) {
             return true;
         }
         if (stopped != null) {
@@ -130,8 +140,25 @@ final class RecordReader {
         if (completeRecordBody() >= 0 || stopped != null) {
             return true;
         }
-        fill(false, true);
+        if (probe() < 0) {
+            return true;
+        }
         return eof || completeRecordBody() >= 0 || stopped != null;
+    }
+
+    /**
+     * {@link #fill} for a readiness check, which must not throw the socket's I/O error (a reset): the error is kept
+     * for the next read, which reports it. Returns the bytes read, or -1 when an error is now pending.
+     */
+    int probe() throws KtlsException {
+        try {
+            return fill(false, true);
+        } catch (KtlsException e) {
+            throw e;
+        } catch (IOException e) {
+            probeError = e;
+            return -1;
+        }
     }
 
     boolean atEof() {
@@ -158,11 +185,27 @@ final class RecordReader {
      * blocking read that already has data looking for more; it takes only what is queued (end of stream is left to
      * the next read).
      */
+    /** Throws (once) the I/O error a {@link #probe} met, if any. */
+    void throwProbeError() throws IOException {
+        if (probeError != null) {
+            fill(false, true);
+        }
+    }
+
     int fill(boolean block, boolean dontWait) throws IOException {
+        if (probeError != null) {
+            IOException e = probeError; // reported once, as the kernel reports ECONNRESET once, then end of stream
+            probeError = null;
+            eof = true;
+            throw e;
+        }
         if (eof) {
             return 0;
         }
-        in.compact();
+        if (in == EMPTY && block && !dontWait) {
+            return fillAfterWaiting();
+        }
+        in = in == EMPTY ? RecordBuffers.batch() : in.compact();
         try {
             int n = !block && !dontWait ? io.readQueued(in) : io.read(in, dontWait || !block);
             if (n < 0) {
@@ -172,6 +215,42 @@ final class RecordReader {
             return n;
         } finally {
             in.flip();
+            releaseIfDrained();
+        }
+    }
+
+    /**
+     * A blocking read with nothing buffered: the wait for the peer (all of an idle keep-alive connection's life) is
+     * a read into a few hundred bytes of this reader's own, and only bytes that came take a record buffer, with what
+     * else is queued by then.
+     */
+    private int fillAfterWaiting() throws IOException {
+        waiting.clear();
+        int n = io.read(waiting, false);
+        if (n < 0) {
+            eof = true;
+            return 0;
+        }
+        in = RecordBuffers.batch();
+        try {
+            in.put(waiting.flip());
+            return n + Math.max(0, io.readQueued(in));
+        } finally {
+            in.flip();
+            releaseIfDrained();
+        }
+    }
+
+    /** For tests: record buffers held now (0 when idle). */
+    int buffersHeld() {
+        return in == EMPTY ? 0 : 1;
+    }
+
+    /** Gives the receive buffer back once every byte in it has been taken. */
+    void releaseIfDrained() {
+        if (in != EMPTY && !in.hasRemaining()) {
+            RecordBuffers.release(in);
+            in = EMPTY;
         }
     }
 
@@ -189,6 +268,7 @@ final class RecordReader {
             throw e;
         }
         in.position(start + TlsRecords.HEADER_SIZE + body);
+        releaseIfDrained();
         RecordType type = opened.type();
         Plain result = into != null ? Plain.inPlace(type, into, plainStart) : new Plain(type, plaintext.flip());
         ByteBuffer content = result.data;
@@ -209,7 +289,10 @@ final class RecordReader {
     }
 
     void close() {
-        java.util.Arrays.fill(in.array(), (byte) 0);
+        if (in != EMPTY) {
+            RecordBuffers.release(in);
+            in = EMPTY;
+        }
         if (cipher != null) {
             cipher.destroy();
         }

@@ -137,6 +137,11 @@ public final class SoftwareKtlsSocket implements KtlsSocket {
         channel.shutdownOutput();
     }
 
+    /** For tests: record buffers the two directions hold now (0 when idle). */
+    int buffersHeld() {
+        return tx.buffersHeld() + rx.buffersHeld();
+    }
+
     @Override
     public KtlsChannel asChannel() {
         return view;

@@ -9,7 +9,7 @@ import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.RecordCipher;
+import io.ktls4j.records.RecordCipher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -97,13 +97,23 @@ final class SoftwareRx {
     }
 
     /** {@code poll(POLLIN)} without blocking; false while another thread is reading. */
+    /** For tests: record buffers held now (0 when idle). */
+    int buffersHeld() {
+        lock.lock();
+        try {
+            return reader.buffersHeld();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     boolean readable() throws IOException {
         if (!lock.tryLock()) {
             return false;
         }
         try {
             if (!installed()) {
-                return reader.buffered().hasRemaining() || reader.fill(false, true) > 0 || reader.atEof();
+                return reader.buffered().hasRemaining() || reader.probe() != 0 || reader.atEof();
             }
             return !ready.isEmpty() || reader.ready();
         } finally {
@@ -129,8 +139,11 @@ final class SoftwareRx {
                 return deliver(dsts, control, peek, waitAll, dontWait);
             }
             if (reader.buffered().hasRemaining()) {
-                return new Received(copy(reader.buffered(), dsts, peek), RecordType.APPLICATION_DATA);
+                long n = copy(reader.buffered(), dsts, peek);
+                reader.releaseIfDrained();
+                return new Received(n, RecordType.APPLICATION_DATA);
             }
+            reader.throwProbeError(); // after the bytes that came before it
         } finally {
             lock.unlock();
         }
@@ -219,7 +232,9 @@ final class SoftwareRx {
                     }
                     throw RawIo.wouldBlock("no data is available");
                 }
-                return copy(reader.buffered(), dsts, true);
+                long n = copy(reader.buffered(), dsts, true);
+                reader.releaseIfDrained();
+                return n;
             } finally {
                 lock.unlock();
             }

@@ -6,8 +6,9 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
-import io.ktls4j.record.RecordCipher;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.RecordBuffers;
+import io.ktls4j.records.RecordCipher;
+import io.ktls4j.records.TlsRecords;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -21,20 +22,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * ciphertext not yet taken by the socket. Records are cut exactly where the kernel cuts them: at the end of each send
  * without {@code MSG_MORE}, and whenever the open record reaches the maximum payload length.
  *
- * <p>Memory: one open plaintext record plus a few records of ciphertext per socket.
+ * <p>Memory: while a record is open, one plaintext record buffer; while sealed records wait for the socket, one
+ * batch of ciphertext; both from {@link RecordBuffers} and given back when drained, so an idle socket holds none.
  */
 final class SoftwareTx {
-    private static final int RECORDS_PER_WRITE = 4;
-
     private final RawIo io;
     private final ReentrantLock lock = new ReentrantLock();
     private RecordCipher cipher;
     private int maxPayload = TlsRecords.MAX_PLAINTEXT;
-    /** Plaintext of the open record, in fill mode. */
-    private final ByteBuffer open = ByteBuffer.allocate(TlsRecords.MAX_PLAINTEXT);
-    /** Sealed records not yet written, in fill mode. */
+    /** Plaintext of the open record, in fill mode; null when no record is open. */
+    private ByteBuffer open;
+    /** Sealed records not yet written, in fill mode; null when none wait. */
     private ByteBuffer out;
-    private ByteBuffer fileChunk;
     private KtlsException sticky;
     private boolean closed;
     /** A non-blocking send left sealed records the socket could not take at once. */
@@ -55,7 +54,6 @@ final class SoftwareTx {
         try {
             if (cipher == null) {
                 cipher = RecordCipher.forTx(info);
-                out = ByteBuffer.allocate(RECORDS_PER_WRITE * (TlsRecords.HEADER_SIZE + TlsRecords.MAX_PLAINTEXT + 256));
                 SoftwareTlsStats.increment(TlsStat.TlsTxSw);
                 SoftwareTlsStats.increment(TlsStat.TlsCurrTxSw);
                 return;
@@ -177,24 +175,27 @@ final class SoftwareTx {
                 }
                 return sent;
             }
-            if (fileChunk == null) {
-                fileChunk = ByteBuffer.allocate(4 * TlsRecords.MAX_PLAINTEXT);
-            }
+            ByteBuffer fileChunk = RecordBuffers.batch();
             long sent = 0;
-            while (sent < count) {
-                fileChunk.clear();
-                fileChunk.limit((int) Math.min(fileChunk.capacity(), count - sent));
-                int n = file.read(fileChunk, position + sent);
-                if (n < 0) {
-                    break;
+            try {
+                int chunk = fileChunk.capacity() / TlsRecords.MAX_PLAINTEXT * TlsRecords.MAX_PLAINTEXT;
+                while (sent < count) {
+                    fileChunk.clear();
+                    fileChunk.limit((int) Math.min(chunk, count - sent));
+                    int n = file.read(fileChunk, position + sent);
+                    if (n < 0) {
+                        break;
+                    }
+                    fileChunk.flip();
+                    boolean last = sent + n >= count;
+                    long taken = sendData(new ByteBuffer[] {fileChunk}, !last, nb);
+                    sent += taken;
+                    if (taken < n) {
+                        break; // non-blocking: the socket is full
+                    }
                 }
-                fileChunk.flip();
-                boolean last = sent + n >= count;
-                long taken = sendData(new ByteBuffer[] {fileChunk}, !last, nb);
-                sent += taken;
-                if (taken < n) {
-                    break; // non-blocking: the socket is full
-                }
+            } finally {
+                RecordBuffers.release(fileChunk);
             }
             if (sent < count && recordOpen() && !nb) {
                 sealOpen(); // the file ended early: end the record with it
@@ -227,15 +228,18 @@ final class SoftwareTx {
                 if (!ensureRoom(maxPayload, nb)) {
                     return tookOrWouldBlock(taken);
                 }
-                int room = maxPayload - open.position();
+                int room = maxPayload - (open == null ? 0 : open.position());
                 int n = Math.min(src.remaining(), room);
                 boolean endsHere = !more && taken + n == total;
-                if (open.position() == 0 && (n == maxPayload || endsHere)) {
+                if (!recordOpen() && (n == maxPayload || endsHere)) {
                     // a whole record straight from the caller's buffer: no copy into the open record
                     ByteBuffer chunk = src.slice(src.position(), n);
                     seal(RecordType.APPLICATION_DATA, chunk);
                     src.position(src.position() + n);
                 } else {
+                    if (open == null) {
+                        open = RecordBuffers.plaintext();
+                    }
                     open.put(open.position(), src, src.position(), n);
                     open.position(open.position() + n);
                     src.position(src.position() + n);
@@ -246,7 +250,7 @@ final class SoftwareTx {
                 taken += n;
             }
         }
-        if (!more && open.position() > 0) {
+        if (!more && recordOpen()) {
             if (!ensureRoom(open.position(), nb)) {
                 return tookOrWouldBlock(taken); // the record stays open until the socket drains
             }
@@ -266,6 +270,16 @@ final class SoftwareTx {
 
     SocketChannel channel() {
         return io.channel();
+    }
+
+    /** For tests: record buffers this direction holds now (0 when idle). */
+    int buffersHeld() {
+        lock.lock();
+        try {
+            return (open == null ? 0 : 1) + (out == null ? 0 : 1);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Writes pending ciphertext from the flusher thread; true when nothing is left (or nothing can be done). */
@@ -308,7 +322,7 @@ final class SoftwareTx {
     }
 
     private boolean recordOpen() {
-        return open.position() > 0;
+        return open != null && open.position() > 0;
     }
 
     private void sealOpen() throws KtlsException {
@@ -316,11 +330,14 @@ final class SoftwareTx {
         try {
             seal(RecordType.APPLICATION_DATA, open);
         } finally {
-            open.clear();
+            open = RecordBuffers.release(open);
         }
     }
 
     private void seal(RecordType type, ByteBuffer plaintext) throws KtlsException {
+        if (out == null) {
+            out = RecordBuffers.batch();
+        }
         try {
             int before = out.position();
             cipher.seal(type, plaintext, out);
@@ -334,25 +351,31 @@ final class SoftwareTx {
     /** Makes room in {@code out} for a record of {@code plaintextLen}; false when non-blocking and the socket is full. */
     private boolean ensureRoom(int plaintextLen, boolean nb) throws IOException {
         int need = TlsRecords.HEADER_SIZE + plaintextLen + cipher.overhead();
-        if (out.remaining() >= need) {
-            return true;
+        if (out == null || out.remaining() >= need) {
+            return true; // an empty batch holds any record
         }
         flush(nb);
-        return out.remaining() >= need;
+        return out == null || out.remaining() >= need;
     }
 
-    /** Writes pending ciphertext; true when none is left. */
+    /** Writes pending ciphertext; true when none is left (the batch buffer is then given back). */
     private boolean flush(boolean nb) throws IOException {
-        if (out == null || out.position() == 0) {
+        if (out == null) {
             return true;
         }
-        out.flip();
-        try {
-            io.write(out, nb);
-        } finally {
-            out.compact();
+        if (out.position() > 0) {
+            out.flip();
+            try {
+                io.write(out, nb);
+            } finally {
+                out.compact();
+            }
         }
-        return out.position() == 0;
+        if (out.position() == 0) {
+            out = RecordBuffers.release(out);
+            return true;
+        }
+        return false;
     }
 
     private long passThrough(ByteBuffer[] srcs, boolean dontWait, boolean nb) throws IOException {
@@ -382,7 +405,7 @@ final class SoftwareTx {
     void shutdown() {
         lock.lock();
         try {
-            open.clear();
+            open = RecordBuffers.release(open);
             closed = true;
         } finally {
             lock.unlock();
@@ -392,8 +415,8 @@ final class SoftwareTx {
     void close() {
         lock.lock();
         try {
-            open.clear();
-            java.util.Arrays.fill(open.array(), (byte) 0);
+            open = RecordBuffers.release(open); // zeroed there
+            out = RecordBuffers.release(out);
             closed = true;
             if (cipher != null) {
                 cipher.destroy();

@@ -139,4 +139,79 @@ class SoftwareKtlsSocketTest {
         }
         assertThat(SoftwareTlsStats.snapshot().get(TlsStat.TlsCurrTxSw)).isEqualTo(currBefore);
     }
+
+    /**
+     * A reset stream: readable() says a read would return at once (it does not throw), and the read then reports
+     * the reset, with and without an RX key (issue 15: readable() threw "Connection reset").
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void readable_on_a_reset_stream_is_true_and_the_read_reports_the_reset(boolean rxKey) throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            if (rxKey) {
+                p.cfd.install(Direction.RX, SoftwarePair.generation(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, 0));
+            }
+            p.fdChannel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            p.fdChannel.close(); // RST
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            boolean readable = false;
+            while (!readable && System.nanoTime() < deadline) {
+                readable = p.cfd.readable(); // must not throw
+                if (!readable) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(readable).isTrue();
+            assertThatThrownBy(() -> p.cfd.read(ByteBuffer.allocate(16))).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("reset");
+        }
+    }
+
+    /**
+     * An idle socket holds no record buffer (issue 15: an idle connection cost ~180 KB of them): after records both
+     * ways, an open MSG_MORE record, a partial record received and a sendfile, each buffer is given back once what
+     * it held is drained.
+     */
+    @ParameterizedTest
+    @EnumSource(TlsVersion.class)
+    void an_idle_socket_holds_no_record_buffer(TlsVersion v) throws Exception {
+        try (SoftwarePair p = new SoftwarePair()) {
+            SoftwareKtlsSocket fd = (SoftwareKtlsSocket) p.fd;
+            SoftwareKtlsSocket cfd = (SoftwareKtlsSocket) p.cfd;
+            assertThat(fd.buffersHeld() + cfd.buffersHeld()).as("before keys").isZero();
+            fd.install(Direction.TX, SoftwarePair.generation(v, CipherType.AES_GCM_128, 0));
+            cfd.install(Direction.RX, SoftwarePair.generation(v, CipherType.AES_GCM_128, 0));
+            assertThat(fd.buffersHeld() + cfd.buffersHeld()).as("after install").isZero();
+            fd.send(ByteBuffer.wrap(new byte[100]), MsgFlag.MORE);
+            assertThat(fd.buffersHeld()).as("an open record").isEqualTo(1);
+            fd.send(ByteBuffer.wrap(new byte[70_000]));
+            assertThat(fd.buffersHeld()).as("everything sent").isZero();
+            ByteBuffer got = ByteBuffer.allocate(70_100);
+            while (got.hasRemaining()) {
+                cfd.read(got);
+            }
+            assertThat(cfd.buffersHeld()).as("everything received").isZero();
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("ktls4j-idle", ".bin");
+            try (var file = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                file.write(ByteBuffer.wrap(new byte[50_000]));
+                assertThat(fd.sendFile(file, 0, 50_000)).isEqualTo(50_000);
+            } finally {
+                java.nio.file.Files.delete(f);
+            }
+            assertThat(fd.buffersHeld()).as("after sendfile").isZero();
+            got = ByteBuffer.allocate(50_000);
+            while (got.hasRemaining()) {
+                cfd.read(got);
+            }
+            assertThat(cfd.buffersHeld()).as("after receiving the file").isZero();
+            p.fdChannel.write(ByteBuffer.wrap(new byte[] {23, 3, 3, 0, 40, 1, 2})); // part of a record, raw
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (cfd.buffersHeld() == 0 && System.nanoTime() < deadline) {
+                assertThat(cfd.readable()).as("a partial record is not readable").isFalse(); // reads it in
+                Thread.sleep(1);
+            }
+            assertThat(cfd.buffersHeld()).as("a partial record waits in a buffer").isEqualTo(1);
+        }
+    }
 }

@@ -50,6 +50,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
     private TlsContext bcContext;
     private int outputAtCompletion;
     private IOException failure;
+    private final TlsHandshakeEvent event = new TlsHandshakeEvent();
 
     BcHandshakeEngine(KtlsContext config, String peerHost) {
         this.config = config;
@@ -68,6 +69,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
             return;
         }
         state = State.RUNNING;
+        event.begin();
         try {
             HandshakeListener listener = this::completed;
             if (config.isClient()) {
@@ -123,6 +125,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
                 countRecordsWrittenAfterCompletion(after);
                 destroyBouncyCastleSecrets(); // the keys are out; BouncyCastle writes nothing more
                 state = State.COMPLETE;
+                commitEvent("ok");
             }
             return consumed;
         } catch (IOException | RuntimeException e) {
@@ -285,6 +288,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
         if (state == State.FAILED) {
             return failure;
         }
+        boolean running = state == State.RUNNING;
         state = State.FAILED;
         failure = map(e);
         int before = out.remaining();
@@ -303,7 +307,29 @@ final class BcHandshakeEngine implements HandshakeEngine {
             keys = null;
         }
         destroyBouncyCastleSecrets();
+        if (running) {
+            commitEvent(failure.getMessage());
+        }
         return failure;
+    }
+
+    /** The peer's address for the JFR event, when the handshake runs on a socket. */
+    void peer(String address) {
+        event.peer = address;
+    }
+
+    private void commitEvent(String outcome) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.role = role().name();
+            if (info != null) {
+                event.protocolVersion = info.version().toString();
+                event.cipherSuite = info.cipherSuite().name();
+                event.applicationProtocol = info.applicationProtocol();
+            }
+            event.outcome = outcome;
+            event.commit();
+        }
     }
 
     private void completed(TlsContext context, String serverName, byte[] pskIdentity) throws IOException {
@@ -315,6 +341,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
         List<X509Certificate> local = sentOurs ? config.credentials().certificateChain() : List.of();
         String alpn = sp.getApplicationProtocol() == null ? null : sp.getApplicationProtocol().getUtf8Decoding();
         info = new SessionInfo(keys.version, keys.suite, alpn, serverName, peer, local, pskIdentity);
+        event.resumed = sp.isResumedSession();
         outputAtCompletion = protocol.getAvailableOutputBytes();
     }
 

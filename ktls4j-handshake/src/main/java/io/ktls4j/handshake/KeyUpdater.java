@@ -73,6 +73,17 @@ final class KeyUpdater {
         duties.updateTxKey(socket, requestPeerUpdate);
         recordsUnderKey = 0;
         updatesSent++;
+        event(Direction.TX, requestPeerUpdate);
+    }
+
+    private void event(Direction direction, boolean updateRequested) {
+        KeyUpdateEvent e = new KeyUpdateEvent();
+        if (e.shouldCommit()) {
+            e.direction = direction.toString();
+            e.backend = socket.backend(direction).name();
+            e.updateRequested = updateRequested;
+            e.commit();
+        }
     }
 
     /**
@@ -131,9 +142,11 @@ final class KeyUpdater {
         try {
             boolean answered = duties.peerKeyUpdate(socket, message, locked);
             updatesReceived++;
+            event(Direction.RX, updateRequested);
             if (answered) {
                 recordsUnderKey = 0;
                 updatesSent++;
+                event(Direction.TX, false);
                 responsePending = false;
             } else if (updateRequested) {
                 responsePending = true;

@@ -35,7 +35,8 @@ import org.bouncycastle.tls.AlertDescription;
  * answered when the peer asks). The end of the TCP stream without close_notify throws {@link TlsTruncationException}.
  *
  * <p>Blocking follows the {@link SocketChannel}'s mode. In non-blocking mode reads and writes that cannot progress
- * return 0, as for any NIO channel; register {@link #socketChannel()} with a Selector, and check {@link #readable()}
+ * return 0, as for any NIO channel ({@code io.ktls4j}'s would-block convention; {@link #keyUpdate} throws
+ * {@link WouldBlockException} instead); register {@link #socketChannel()} with a Selector, and check {@link #readable()}
  * before selecting, since a software record layer may hold decrypted bytes the selector cannot see.
  *
  * <p>One reader and one writer may work concurrently. {@link #close()} sends close_notify and closes the socket.
@@ -48,7 +49,8 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
     private final PostHandshakeProcessor post;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final ByteBuffer spill = ByteBuffer.allocate((1 << 14) + 256);
+    /** Application data the control path read (rarely: it should not be there); null when none is held. */
+    private ByteBuffer spill;
     private volatile boolean closeNotifyReceived;
     private volatile boolean outputClosed;
     private volatile boolean closed;
@@ -144,7 +146,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
 
     /** True when a read would return at once (data, end of stream or an error). Never blocks. */
     public boolean readable() throws IOException {
-        return spill.position() > 0 || closeNotifyReceived || failure != null || socket.readable();
+        return spill != null || closeNotifyReceived || failure != null || socket.readable();
     }
 
     @Override
@@ -170,14 +172,14 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
                 return 0;
             }
             while (true) {
-                if (spill.position() > 0) {
+                if (spill != null) {
                     return drainSpill(d);
                 }
                 try {
                     long n = socket.read(d);
                     return n < 0 ? truncated() : n;
                 } catch (ControlRecordException e) {
-                    switch (post.processNext(spill)) {
+                    switch (post.processNext(this::spill)) {
                         case CLOSE_NOTIFY -> {
                             return onCloseNotify();
                         }
@@ -405,6 +407,14 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         }
         if (failure == null) {
             failure = e;
+            RecordErrorEvent event = new RecordErrorEvent();
+            if (event.shouldCommit()) {
+                event.errno = e instanceof io.ktls4j.KtlsException k ? k.errno().name() : "";
+                event.error = e.getClass().getSimpleName();
+                event.message = e.getMessage();
+                event.backend = socket.backend(Direction.RX).name();
+                event.commit();
+            }
         }
         try {
             socket.close();
@@ -433,8 +443,13 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         }
     }
 
+    private void spill(ByteBuffer data) {
+        ByteBuffer held = spill == null ? ByteBuffer.allocate(0) : spill;
+        ByteBuffer merged = ByteBuffer.allocate(held.remaining() + data.remaining());
+        spill = merged.put(held).put(data).flip();
+    }
+
     private long drainSpill(ByteBuffer[] dsts) {
-        spill.flip();
         long n = 0;
         for (ByteBuffer d : dsts) {
             int k = Math.min(d.remaining(), spill.remaining());
@@ -443,7 +458,9 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
             spill.position(spill.position() + k);
             n += k;
         }
-        spill.compact();
+        if (!spill.hasRemaining()) {
+            spill = null;
+        }
         return n;
     }
 

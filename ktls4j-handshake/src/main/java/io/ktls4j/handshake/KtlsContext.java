@@ -230,11 +230,7 @@ public final class KtlsContext {
         return keyLog;
     }
 
-    /**
-     * The records after which this end sends a TLS 1.3 KeyUpdate ({@link KtlsContextBuilder#keyUpdateAfterRecords});
-     * 0 for the default, the AEAD usage limits of RFC 8446 §5.5 per cipher.
-     */
-    public long keyUpdateAfterRecords() {
+    long keyUpdateAfterRecords() {
         return keyUpdateAfterRecords;
     }
 

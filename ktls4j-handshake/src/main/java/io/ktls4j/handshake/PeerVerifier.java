@@ -67,11 +67,22 @@ final class PeerVerifier {
         }
     }
 
+    /**
+     * The peer's chain as JDK certificates.
+     *
+     * @throws TlsFatalAlert bad_certificate when one of them does not parse (RFC 8446 §6.2: "a certificate was
+     *     corrupt"), rather than the internal_error an escaping parser exception would become
+     */
     static List<X509Certificate> toX509(Certificate certificate) throws IOException {
         List<X509Certificate> chain = new ArrayList<>();
         if (certificate != null) {
             for (int i = 0; i < certificate.getLength(); i++) {
-                chain.add(Credentials.toX509(certificate.getCertificateAt(i).getEncoded()));
+                try {
+                    chain.add(Credentials.toX509(certificate.getCertificateAt(i).getEncoded()));
+                } catch (IOException | RuntimeException e) {
+                    throw new TlsFatalAlert(AlertDescription.bad_certificate, "certificate " + i + " of the peer's "
+                            + "chain cannot be parsed: " + e.getMessage(), e);
+                }
             }
         }
         return chain;

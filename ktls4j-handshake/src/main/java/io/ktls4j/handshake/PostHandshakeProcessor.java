@@ -4,7 +4,9 @@ import io.ktls4j.KtlsSocket;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.records.RecordBuffers;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -38,8 +40,9 @@ final class PostHandshakeProcessor {
     private final PostHandshakeDuties duties;
     private final AlertSender alerts;
     private final Lock writeLock;
-    private final HandshakeMessages messages = new HandshakeMessages();
-    private final ByteBuffer record = ByteBuffer.allocate((1 << 14) + 256);
+    private final PostHandshakeMessages messages = new PostHandshakeMessages();
+    /** The control record being processed: a {@link RecordBuffers#plaintext()} only during {@link #processNext}. */
+    private ByteBuffer record;
     private volatile long ticketsReceived;
 
     PostHandshakeProcessor(KtlsSocket socket, boolean client, TlsVersion version, KeyUpdater keyUpdater,
@@ -59,10 +62,19 @@ final class PostHandshakeProcessor {
 
     /**
      * Reads the control record that is next on the socket and acts on it. Read lock held. An application-data record
-     * read here instead (it should not be) is returned in {@code spill}.
+     * read here instead (it should not be) is handed to {@code spill} (to be read before anything else).
      */
-    Outcome processNext(ByteBuffer spill) throws IOException {
-        record.clear();
+    Outcome processNext(java.util.function.Consumer<ByteBuffer> spill) throws IOException {
+        record = RecordBuffers.plaintext();
+        try {
+            return processNext(record, spill);
+        } finally {
+            record = RecordBuffers.release(record);
+        }
+    }
+
+    private Outcome processNext(ByteBuffer record, java.util.function.Consumer<ByteBuffer> spill)
+            throws IOException {
         Received r = socket.receive(record);
         if (r.isEndOfStream()) {
             return Outcome.END_OF_STREAM;
@@ -70,7 +82,7 @@ final class PostHandshakeProcessor {
         record.flip();
         RecordType type = r.type();
         if (type == null || type.equals(RecordType.APPLICATION_DATA)) {
-            spill.put(record);
+            spill.accept(record);
             return Outcome.CONTINUE;
         }
         if (type.equals(RecordType.ALERT)) {
@@ -104,18 +116,16 @@ final class PostHandshakeProcessor {
     }
 
     private void onHandshake() throws IOException {
-        byte[] body = new byte[record.remaining()];
-        record.get(body);
-        java.util.List<HandshakeMessages.Message> complete;
+        java.util.List<PostHandshakeMessages.Message> complete;
         try {
-            complete = messages.add(body, 0, body.length);
-        } catch (HandshakeMessages.MalformedMessageException e) {
+            complete = messages.add(record);
+        } catch (PostHandshakeMessages.MalformedMessageException e) {
             throw fatal(Alerts.DECODE_ERROR, e.getMessage());
         }
         for (int i = 0; i < complete.size(); i++) {
-            HandshakeMessages.Message m = complete.get(i);
+            PostHandshakeMessages.Message m = complete.get(i);
             switch (m.type()) {
-                case HandshakeMessages.NEW_SESSION_TICKET -> {
+                case PostHandshakeMessages.NEW_SESSION_TICKET -> {
                     if (!client) {
                         throw fatal(Alerts.UNEXPECTED_MESSAGE, "a client sent a NewSessionTicket");
                     }
@@ -124,7 +134,7 @@ final class PostHandshakeProcessor {
                         duties.sessionTicket(m.encoded());
                     }
                 }
-                case HandshakeMessages.KEY_UPDATE -> {
+                case PostHandshakeMessages.KEY_UPDATE -> {
                     if (version != TlsVersion.TLS_1_3) {
                         throw fatal(Alerts.UNEXPECTED_MESSAGE, "KeyUpdate on a TLS 1.2 connection");
                     }
@@ -136,8 +146,8 @@ final class PostHandshakeProcessor {
                     }
                     keyUpdater.onPeerKeyUpdate(m.encoded(), m.body()[0] == 1, writeLock);
                 }
-                case HandshakeMessages.HELLO_REQUEST, HandshakeMessages.CLIENT_HELLO -> {
-                    if (version != TlsVersion.TLS_1_2 || client != (m.type() == HandshakeMessages.HELLO_REQUEST)) {
+                case PostHandshakeMessages.HELLO_REQUEST, PostHandshakeMessages.CLIENT_HELLO -> {
+                    if (version != TlsVersion.TLS_1_2 || client != (m.type() == PostHandshakeMessages.HELLO_REQUEST)) {
                         throw fatal(Alerts.UNEXPECTED_MESSAGE, "unexpected handshake message " + m.type());
                     }
                     alerts.send(Alerts.LEVEL_WARNING, Alerts.NO_RENEGOTIATION);

@@ -56,6 +56,7 @@ public final class TlsHandshake implements AutoCloseable {
                 }
                 started = true;
                 deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
+                engine.peer(String.valueOf(channel.getRemoteAddress()));
                 engine.start();
             }
             while (true) {

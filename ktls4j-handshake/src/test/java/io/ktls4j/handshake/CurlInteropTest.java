@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.Tools;
+import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -34,7 +36,7 @@ class CurlInteropTest {
 
     @BeforeAll
     static void needsCurl() {
-        assumeTrue(PeerProcess.available("curl"), "curl is not installed");
+        Tools.require("curl");
     }
 
     @AfterEach

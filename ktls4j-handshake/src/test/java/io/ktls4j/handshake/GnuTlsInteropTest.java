@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.Tools;
+import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -33,8 +35,7 @@ class GnuTlsInteropTest {
 
     @BeforeAll
     static void needsGnutls() {
-        assumeTrue(PeerProcess.available("gnutls-serv") && PeerProcess.available("gnutls-cli"),
-                "gnutls-bin is not installed");
+        Tools.require("gnutls-serv", "gnutls-cli");
     }
 
     @AfterEach

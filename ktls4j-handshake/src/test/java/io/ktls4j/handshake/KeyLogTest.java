@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.Tools;
+import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -26,7 +28,7 @@ class KeyLogTest {
     @ParameterizedTest
     @ValueSource(strings = {"-tls1_3", "-tls1_2"})
     void ourKeyLogMatchesOpenSsls(String version) throws Exception {
-        assumeTrue(PeerProcess.available("openssl"));
+        Tools.require("openssl");
         TestPki pki = TestPki.get();
         Path theirs = pki.dir.resolve("openssl-keylog" + version + ".txt");
         Path ours = Files.createTempDirectory(pki.dir, "keylog").resolve("ktls4j-keylog.txt");

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.Tools;
+import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -30,7 +32,7 @@ class OpenSslInteropTest {
 
     @BeforeAll
     static void needsOpenssl() {
-        assumeTrue(PeerProcess.available("openssl"), "openssl is not installed");
+        Tools.require("openssl");
     }
 
     @AfterEach

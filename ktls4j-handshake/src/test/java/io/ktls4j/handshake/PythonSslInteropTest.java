@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.Tools;
+import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -35,7 +37,7 @@ class PythonSslInteropTest {
 
     @BeforeAll
     static void needsPython() throws Exception {
-        assumeTrue(PeerProcess.available("python3"), "python3 is not installed");
+        Tools.require("python3");
         script = Files.createTempFile("ssl_peer", ".py");
         try (var in = PythonSslInteropTest.class.getResourceAsStream("/peers/ssl_peer.py")) {
             Files.write(script, in.readAllBytes());

@@ -2,6 +2,7 @@ package io.ktls4j.lab;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -50,26 +51,55 @@ record GuestClasspath(List<Path> entries, List<Path> testClassDirs) {
         return String.join(":", entries.stream().map(Path::toString).toList());
     }
 
-    /** Those of {@code packages} (subpackages included) that hold test classes by {@code classNames}. */
-    Set<String> packagesWithTestClasses(List<String> packages, String classNames) throws IOException {
+    /**
+     * The top-level test classes (by {@code classNames}) that carry one of {@code tags} as a JUnit {@code @Tag}: found
+     * in the class files themselves (the annotation's descriptor and the tag as a constant-pool string), so the lab
+     * knows what each pass must have run without loading a class.
+     */
+    Set<String> classesTagged(Set<String> tags, String classNames) throws IOException {
+        byte[] tagAnnotation = "Lorg/junit/jupiter/api/Tag;".getBytes(StandardCharsets.UTF_8);
         Set<String> found = new TreeSet<>();
         for (Path root : testClassDirs) {
-            for (String pkg : packages) {
-                Path dir = root.resolve(pkg.replace('.', '/'));
-                if (!Files.isDirectory(dir)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.walk(dir)) {
-                    if (files.map(f -> root.relativize(f).toString())
-                            .filter(f -> f.endsWith(".class") && !f.contains("$"))
-                            .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.'))
-                            .anyMatch(c -> c.matches(classNames))) {
-                        found.add(pkg);
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("$"))
+                        .toList()) {
+                    String rel = root.relativize(f).toString();
+                    String name = rel.substring(0, rel.length() - ".class".length()).replace('/', '.');
+                    if (!name.matches(classNames)) {
+                        continue;
+                    }
+                    byte[] bytes = Files.readAllBytes(f);
+                    if (indexOf(bytes, tagAnnotation) >= 0 && tags.stream().anyMatch(t -> hasUtf8Constant(bytes, t))) {
+                        found.add(name);
                     }
                 }
             }
         }
         return found;
+    }
+
+    /** Whether the class file's constant pool holds exactly {@code text} (tag 1, u2 length, bytes). */
+    private static boolean hasUtf8Constant(byte[] classFile, String text) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        byte[] entry = new byte[3 + t.length];
+        entry[0] = 1;
+        entry[1] = (byte) (t.length >>> 8);
+        entry[2] = (byte) t.length;
+        System.arraycopy(t, 0, entry, 3, t.length);
+        return indexOf(classFile, entry) >= 0;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Copies a jar or a class directory to {@code into/<index>-<file name>}. */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import io.ktls4j.testkit.LabTags;
 
 /**
  * Runs the kernel backend's tests (and the lab's own guest tests) inside a real kTLS kernel: Debian's 6.1 under
@@ -34,10 +35,16 @@ class KernelLabTest {
     /** Exit codes of timeout(1) in the guest: the tests hit their limit (and were killed after the thread dump). */
     private static final int TIMED_OUT = 124;
     private static final int KILLED = 137;
-    /** Test classes that ran in the guest, in either pass. */
-    private static final Set<String> ranInTheGuest = new TreeSet<>();
-    /** Selected packages that had test classes in the classpath copy of either pass. */
-    private static final Set<String> packagesWithTestClasses = new TreeSet<>();
+    /** Test classes with a pass's tags that did not run in that pass. */
+    private static final Set<String> taggedButNotRun = new TreeSet<>();
+    /** Test classes with a lab tag, over all passes. */
+    private static final Set<String> tagged = new TreeSet<>();
+    /** The first kTLS kernel (Debian's 6.1): every kernel test, and the ones that need to run once. */
+    private static final Set<String> PASS1_TAGS = Set.of(LabTags.KERNEL, LabTags.KERNEL_FIRST);
+    /** The tls module blacklisted. */
+    private static final Set<String> PASS2_TAGS = Set.of(LabTags.NO_TLS_MODULE);
+    /** The newer kernel: every kernel test, and the ones kept for it (none at the moment). */
+    private static final Set<String> PASS3_TAGS = Set.of(LabTags.KERNEL, LabTags.KERNEL_NEWEST);
     private static Lab lab;
     private static Path marker;
     private static String skipReason;
@@ -79,9 +86,9 @@ class KernelLabTest {
     @Test
     @Order(1)
     void testsPassWithTheTlsModuleLoaded() throws Exception {
-        Lab.Run run = lab.run("pass1", true);
+        Lab.Run run = lab.run(new Lab.Pass("pass1", true, null, expect("ktls4j.lab.features.pass1"), PASS1_TAGS));
         LabReports reports = LabReports.read(run.reports());
-        record(run, reports);
+        record(run, reports, PASS1_TAGS);
         String summary = summarize(run, reports, "tls module loaded");
         if (reports.total().tests() > 0 && run.commandExitCode().isPresent()) {
             Files.writeString(marker, summary);
@@ -93,9 +100,9 @@ class KernelLabTest {
     @Test
     @Order(2)
     void noTlsModuleTestsPassWithTheModuleBlacklisted() throws Exception {
-        Lab.Run run = lab.run("pass2", false);
+        Lab.Run run = lab.run(new Lab.Pass("pass2", false, null, java.util.List.of(), PASS2_TAGS));
         LabReports reports = LabReports.read(run.reports());
-        record(run, reports);
+        record(run, reports, PASS2_TAGS);
         String summary = summarize(run, reports, "module_blacklist=tls, tag " + Lab.NO_TLS_MODULE_TAG);
         if (Files.exists(marker)) {
             Files.writeString(marker, summary, StandardOpenOption.APPEND);
@@ -120,10 +127,11 @@ class KernelLabTest {
             }
             assumeTrue(false, "newer lab kernel unavailable: " + why);
         }
-        Lab.Run run = lab.run(new Lab.Pass("pass3", true, root.toRealPath(),
-                java.util.List.of("KTLS4J_REQUIRE_REKEY=1"), Lab.packages("ktls4j.lab.packages.pass3")));
+        java.util.List<String> env = new java.util.ArrayList<>(expect("ktls4j.lab.features.pass3"));
+        env.add("KTLS4J_REQUIRE_REKEY=1");
+        Lab.Run run = lab.run(new Lab.Pass("pass3", true, root.toRealPath(), env, PASS3_TAGS));
         LabReports reports = LabReports.read(run.reports());
-        record(run, reports, Lab.packages("ktls4j.lab.packages.pass3"));
+        record(run, reports, PASS3_TAGS);
         String summary = summarize(run, reports, "newer kernel " + root.toRealPath().getFileName()
                 + ", KTLS4J_REQUIRE_REKEY=1");
         if (Files.exists(marker)) {
@@ -133,22 +141,28 @@ class KernelLabTest {
         assertThat(reports.total().tests()).as("tests run in the guest by pass 3").isPositive();
     }
 
-    /** Guards the lab's classpath and selectors: a package with test classes that ran nowhere is a lab bug. */
+    /** Guards the lab's classpath and tags: a test class with a pass's tag that did not run there is a lab bug. */
     @Test
     @Order(4)
-    void everySelectedPackageWithTestClassesRanInTheGuest() {
-        assertThat(packagesWithTestClasses).as("selected packages with test classes").isNotEmpty()
-                .allSatisfy(pkg -> assertThat(ranInTheGuest).as("test classes that ran in the guest")
-                        .anyMatch(cls -> cls.startsWith(pkg + ".")));
+    void everyTaggedTestClassRanInItsPasses() {
+        assertThat(tagged).as("test classes with a lab tag").isNotEmpty();
+        assertThat(taggedButNotRun).as("tagged test classes that did not run in their pass").isEmpty();
     }
 
-    private static void record(Lab.Run run, LabReports reports) throws IOException {
-        record(run, reports, Lab.packages());
+    /** The kernel features the pass's kernel is known to have, for the guest to check the probes against. */
+    private static java.util.List<String> expect(String property) {
+        return java.util.List.of("KTLS4J_EXPECT_KTLS=" + Lab.property(property));
     }
 
-    private static void record(Lab.Run run, LabReports reports, java.util.List<String> packages) throws IOException {
-        ranInTheGuest.addAll(reports.byClass.keySet());
-        packagesWithTestClasses.addAll(run.classpath().packagesWithTestClasses(packages, Lab.TEST_CLASS_NAMES));
+    private static void record(Lab.Run run, LabReports reports, Set<String> tags) throws IOException {
+        Set<String> expected = run.classpath().classesTagged(tags, Lab.TEST_CLASS_NAMES);
+        tagged.addAll(expected);
+        for (String c : expected) {
+            // a class of @Nested groups reports its nested classes only
+            if (reports.byClass.keySet().stream().noneMatch(k -> k.equals(c) || k.startsWith(c + "$"))) {
+                taggedButNotRun.add(run.name() + ": " + c);
+            }
+        }
     }
 
     private static String summarize(Lab.Run run, LabReports reports, String what) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,8 +20,8 @@ import java.util.stream.Stream;
  * ({@code ktls4j.lab.*}).
  */
 final class Lab {
-    /** Tests carrying this tag run only in the pass booted with {@code module_blacklist=tls}. */
-    static final String NO_TLS_MODULE_TAG = "no-tls-module";
+    /** Tests carrying this tag run only in the pass booted with {@code module_blacklist=tls} (testkit's LabTags). */
+    static final String NO_TLS_MODULE_TAG = io.ktls4j.testkit.LabTags.NO_TLS_MODULE;
     /** lab.sh's exit status for "the lab cannot run on this machine". */
     private static final int UNAVAILABLE = 3;
     /** Surefire's default class-name patterns, so the guest selects the same classes a host build would. */
@@ -71,12 +72,9 @@ final class Lab {
     /**
      * One VM run: its name (the {@code ktls4j.lab.timeout.NAME} property gives its limit), whether the tls module
      * loads, the unpacked kernel to boot ({@code null}: the host's /boot kernel), extra environment for the tests,
-     * and the packages to select.
+     * and the JUnit tags (testkit's {@code LabTags}) of the test classes it runs, over every module's test classes.
      */
-    record Pass(String name, boolean tlsModule, Path kernelRoot, List<String> env, List<String> packages) {
-        static Pass of(String name, boolean tlsModule) {
-            return new Pass(name, tlsModule, null, List.of(), Lab.packages());
-        }
+    record Pass(String name, boolean tlsModule, Path kernelRoot, List<String> env, Set<String> tags) {
     }
 
     /** Why lab.sh cannot boot the unpacked kernel under {@code kernelRoot}, or {@code null} when it can. */
@@ -85,15 +83,10 @@ final class Lab {
     }
 
     /**
-     * Boots the lab and runs the console launcher on the pass's packages, in the run's writable export
-     * (its working directory). With {@code tlsModule} the {@value #NO_TLS_MODULE_TAG} tests are excluded and
-     * KTLS4J_REQUIRE_KERNEL=1 is set; without it the VM is booted with {@code module_blacklist=tls} and only those
-     * tests run.
+     * Boots the lab and runs the console launcher on the pass's tagged test classes, in the run's writable export
+     * (its working directory). With the tls module KTLS4J_REQUIRE_KERNEL=1 is set, so a kernel test cannot pass by
+     * skipping; without it the VM is booted with {@code module_blacklist=tls}.
      */
-    Run run(String name, boolean tlsModule) throws IOException, InterruptedException {
-        return run(Pass.of(name, tlsModule));
-    }
-
     Run run(Pass pass) throws IOException, InterruptedException {
         String name = pass.name();
         boolean tlsModule = pass.tlsModule();
@@ -116,7 +109,7 @@ final class Lab {
         // inside the guest, a hung test gets a thread dump (SIGQUIT, into the console log) before it is killed
         cmd.addAll(List.of("timeout", "--signal=QUIT", "--kill-after=15", Long.toString(guestTimeout(timeout))));
         GuestClasspath classpath = snapshot(dir.resolve(name + "-classpath"));
-        cmd.addAll(launcherCommand(classpath, out.resolve("reports"), tlsModule, pass.packages()));
+        cmd.addAll(launcherCommand(classpath, out.resolve("reports"), pass.tags()));
 
         Path log = dir.resolve(name + ".lab.log");
         long start = System.nanoTime();
@@ -153,34 +146,20 @@ final class Lab {
         }
     }
 
-    private List<String> launcherCommand(GuestClasspath classpath, Path reports, boolean tlsModule,
-            List<String> packages) {
+    private List<String> launcherCommand(GuestClasspath classpath, Path reports, Set<String> tags) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(property("ktls4j.lab.jvmArgs").strip().split("\\s+")));
         cmd.addAll(List.of("-cp", classpath.joined(), "org.junit.platform.console.ConsoleLauncher", "execute",
                 "--disable-banner", "--details=testfeed", "--disable-ansi-colors",
-                "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES));
-        for (String pkg : packages) {
-            // a name whose last part starts upper-case is one test class (pass 3 picks single classes)
-            boolean isClass = Character.isUpperCase(pkg.charAt(pkg.lastIndexOf('.') + 1));
-            cmd.add((isClass ? "--select-class=" : "--select-package=") + pkg);
+                "--reports-dir", reports.toString(), "--include-classname", TEST_CLASS_NAMES, "--fail-if-no-tests"));
+        for (Path dir : classpath.testClassDirs()) {
+            cmd.add("--scan-classpath=" + dir);
         }
-        if (tlsModule) {
-            cmd.addAll(List.of("--exclude-tag", NO_TLS_MODULE_TAG, "--fail-if-no-tests"));
-        } else {
-            cmd.addAll(List.of("--include-tag", NO_TLS_MODULE_TAG));
+        for (String tag : tags) {
+            cmd.addAll(List.of("--include-tag", tag));
         }
         return cmd;
-    }
-
-    /** The packages the guest runs (subpackages included). */
-    static List<String> packages() {
-        return packages("ktls4j.lab.packages");
-    }
-
-    static List<String> packages(String property) {
-        return Arrays.stream(property(property).split(",")).map(String::strip).toList();
     }
 
     private static boolean containsFile(Path root, String suffix) throws IOException {

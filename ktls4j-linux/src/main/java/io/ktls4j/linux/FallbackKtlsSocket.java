@@ -4,18 +4,13 @@ import io.ktls4j.BackendKind;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
+import io.ktls4j.ForwardingKtlsSocket;
 import io.ktls4j.KernelFeatureException;
-import io.ktls4j.KtlsChannel;
 import io.ktls4j.KtlsException;
 import io.ktls4j.KtlsSocket;
-import io.ktls4j.MsgFlag;
-import io.ktls4j.Received;
-import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.sw.SoftwareBackend;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 
@@ -28,13 +23,15 @@ import java.util.Optional;
  * <p>Mixing works because a direction without keys passes bytes through: the kernel's ULP moves plain bytes in a
  * direction it has no key for, so the software backend reads or writes its records on the same socket.
  */
-public final class FallbackKtlsSocket implements KtlsSocket {
+public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
     private final SocketChannel channel;
     private final BackendPolicy policy;
     private final KernelKtlsSocket kernel;
     private final String noKernel;
     private KtlsSocket software;
     private final FallbackDecision[] decisions = new FallbackDecision[2];
+    /** Whether each direction has had its first key (decisions can come earlier, at attach). */
+    private final boolean[] keyed = new boolean[2];
 
     FallbackKtlsSocket(SocketChannel channel, BackendPolicy policy, KernelKtlsSocket kernel, String noKernel)
             throws IOException {
@@ -62,7 +59,8 @@ public final class FallbackKtlsSocket implements KtlsSocket {
         return policy;
     }
 
-    private synchronized KtlsSocket owner(Direction d) {
+    @Override
+    protected synchronized KtlsSocket delegate(Direction d) {
         FallbackDecision decided = decisions[d.ordinal()];
         if (decided != null) {
             return decided.isKernel() ? kernel : software;
@@ -83,11 +81,6 @@ public final class FallbackKtlsSocket implements KtlsSocket {
     }
 
     @Override
-    public BackendKind backend(Direction direction) {
-        return owner(direction).backend(direction);
-    }
-
-    @Override
     public synchronized void install(Direction d, CryptoInfo info) throws IOException {
         FallbackDecision decided = decisions[d.ordinal()];
         if (decided != null) { // a rekey, or the first key of a direction decided at attach
@@ -96,6 +89,7 @@ public final class FallbackKtlsSocket implements KtlsSocket {
             } else {
                 software.install(d, info);
             }
+            firstKey(d);
             return;
         }
         String what = d + " (" + info.version() + " " + info.cipher() + ")";
@@ -103,6 +97,7 @@ public final class FallbackKtlsSocket implements KtlsSocket {
             software().install(d, info);
             FeatureProbe p = KernelTls.rekeyProbe();
             decide(new FallbackDecision(d, BackendKind.SOFTWARE, true, p.toString()), KernelFeature.REKEY.title());
+            firstKey(d);
             return;
         }
         try {
@@ -115,6 +110,7 @@ public final class FallbackKtlsSocket implements KtlsSocket {
             software().install(d, info);
             decide(new FallbackDecision(d, BackendKind.SOFTWARE, true, refused.getMessage()), reasonKey(refused));
         }
+        firstKey(d);
     }
 
     private BackendKind kernelKind(Direction d) {
@@ -147,69 +143,21 @@ public final class FallbackKtlsSocket implements KtlsSocket {
         FallbackStatistics.record(d, reasonKey == null ? d.reason() : reasonKey);
     }
 
-    @Override
-    public Optional<CryptoInfo> cryptoInfo(Direction direction) throws IOException {
-        return owner(direction).cryptoInfo(direction);
-    }
-
-    @Override
-    public void setRxExpectNoPad(boolean expectNoPad) throws IOException {
-        owner(Direction.RX).setRxExpectNoPad(expectNoPad);
-    }
-
-    @Override
-    public boolean rxExpectNoPad() throws IOException {
-        return owner(Direction.RX).rxExpectNoPad();
-    }
-
-    @Override
-    public void setTxMaxPayloadLen(int maxPayloadLen) throws IOException {
-        owner(Direction.TX).setTxMaxPayloadLen(maxPayloadLen);
-    }
-
-    @Override
-    public int txMaxPayloadLen() throws IOException {
-        return owner(Direction.TX).txMaxPayloadLen();
-    }
-
-    @Override
-    public long send(ByteBuffer[] srcs, MsgFlag... flags) throws IOException {
-        return owner(Direction.TX).send(srcs, flags);
-    }
-
-    @Override
-    public int sendControl(RecordType type, ByteBuffer data, MsgFlag... flags) throws IOException {
-        return owner(Direction.TX).sendControl(type, data, flags);
-    }
-
-    @Override
-    public long sendFile(FileChannel file, long position, long count) throws IOException {
-        return owner(Direction.TX).sendFile(file, position, count);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
-        return owner(Direction.RX).read(dsts, flags);
-    }
-
-    @Override
-    public Received receive(ByteBuffer[] dsts, MsgFlag... flags) throws IOException {
-        return owner(Direction.RX).receive(dsts, flags);
-    }
-
-    @Override
-    public boolean readable() throws IOException {
-        return owner(Direction.RX).readable();
-    }
-
-    @Override
-    public void shutdownOutput() throws IOException {
-        owner(Direction.TX).shutdownOutput();
-    }
-
-    @Override
-    public KtlsChannel asChannel() {
-        return new KtlsChannel(this);
+    /** After a successful install: the JFR event of a direction's first key, with where it went and why. */
+    private void firstKey(Direction direction) {
+        if (keyed[direction.ordinal()]) {
+            return;
+        }
+        keyed[direction.ordinal()] = true;
+        FallbackDecision d = decisions[direction.ordinal()];
+        KeyInstallEvent event = new KeyInstallEvent();
+        if (event.shouldCommit()) {
+            event.direction = d.direction().toString();
+            event.backend = d.backend().name();
+            event.fallback = d.fellBack();
+            event.reason = d.reason();
+            event.commit();
+        }
     }
 
     @Override

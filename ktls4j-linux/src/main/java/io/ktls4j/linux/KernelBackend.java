@@ -52,6 +52,17 @@ public final class KernelBackend implements TlsBackend {
         return fd;
     }
 
+    @Override
+    public boolean isAvailable() {
+        return KernelTls.isAvailable();
+    }
+
+    @Override
+    public String unavailabilityCause() {
+        return KernelTls.isAvailable() ? null
+                : "no kTLS on Linux " + KernelTls.kernelRelease() + ": " + KernelTls.unavailabilityCause().getMessage();
+    }
+
     /** For callers that hold a generic {@link KtlsSocket}: true when it is a kernel socket. */
     public static boolean isKernel(KtlsSocket socket) {
         return socket instanceof KernelKtlsSocket;

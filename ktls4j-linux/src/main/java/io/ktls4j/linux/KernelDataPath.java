@@ -1,5 +1,6 @@
 package io.ktls4j.linux;
 
+import io.ktls4j.Errno;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
@@ -58,12 +59,12 @@ final class KernelDataPath {
                     boolean last = recordType >= 0 || left <= HEAP_CHUNK;
                     int f = last ? flags : (flags | Native.MSG_MORE) & ~Native.MSG_EOR;
                     long r = MsgIo.send(fd, srcs, f, recordType, last ? Long.MAX_VALUE : HEAP_CHUNK);
-                    if (r == -Native.EAGAIN && blocking) {
+                    if (r == -Errno.EAGAIN.code() && blocking) {
                         writeWait.await(Native.POLLOUT);
                         continue;
                     }
                     if (r < 0) {
-                        if (done > 0 && r == -Native.EAGAIN) {
+                        if (done > 0 && r == -Errno.EAGAIN.code()) {
                             return done;
                         }
                         throw Errors.write((int) -r, call);
@@ -175,7 +176,7 @@ final class KernelDataPath {
                     }
                     return first == r ? r : new MsgIo.Received(got, first.recordType(), first.msgFlags());
                 }
-                if (r.result() == -Native.EAGAIN && blocking) {
+                if (r.result() == -Errno.EAGAIN.code() && blocking) {
                     readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
                     continue;
                 }

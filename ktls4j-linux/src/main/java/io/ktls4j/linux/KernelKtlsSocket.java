@@ -20,7 +20,7 @@ import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Readiness;
 import io.ktls4j.linux.internal.SockDiag;
 import io.ktls4j.linux.internal.Sockopt;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.TlsRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,7 +50,7 @@ import java.util.Optional;
  * <p>Where this backend adds to the bare syscalls: {@link #readable()} confirms {@code poll}'s answer with a one-byte
  * {@code MSG_PEEK} when an RX key is installed (6.1's {@code poll} reports a partial record as readable);
  * {@link MsgFlag#EOR} without {@link MsgFlag#MORE} is not passed to the kernel (it means what a send without
- * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link ControlRecordException}
+ * {@code MSG_MORE} already does, and kernels such as 6.1 refuse it with EOPNOTSUPP); a {@link io.ktls4j.ControlRecordException}
  * carries the record type, peeked with a control buffer after the kernel's EIO; an end of stream inside a record,
  * which the kernel reports as a clean EOF, is EPROTO when bytes of the incomplete record are left in the TCP receive
  * queue ({@code SIOCINQ}).
@@ -170,9 +170,11 @@ public final class KernelKtlsSocket implements KtlsSocket {
             int r = Sockopt.setSecret(fd, Native.SOL_TLS, dir.optname(), struct);
             if (r < 0) {
                 int errno = -r;
-                boolean kernelRekeys = errno == 16 && rekey && version == TlsVersion.TLS_1_3 && KernelTls.supportsRekey();
+                Errno e = Errno.ofCode(errno);
+                boolean kernelRekeys = e == Errno.EBUSY && rekey && version == TlsVersion.TLS_1_3
+                        && KernelTls.supportsRekey();
                 KernelFeature missing = null;
-                if (!rekey && version != null && cipher != null && (errno == 22 || errno == 2)) {
+                if (!rekey && version != null && cipher != null && (e == Errno.EINVAL || e == Errno.ENOENT)) {
                     FeatureProbe p = KernelTls.probe(version, cipher);
                     missing = p.supported() ? null : p.feature();
                 }
@@ -352,7 +354,7 @@ public final class KernelKtlsSocket implements KtlsSocket {
             }
             long r = MsgIo.receive(fd, new ByteBuffer[] {ByteBuffer.allocateDirect(1)},
                     Native.MSG_PEEK | Native.MSG_DONTWAIT, true, 1).result();
-            return r != -Native.EAGAIN && r != -127;
+            return r != -Errno.EAGAIN.code() && r != -Errno.EKEYEXPIRED.code();
         } finally {
             exit();
         }

@@ -34,7 +34,7 @@ final class KernelProbes {
         }
 
         String answer() {
-            return call + " answered " + (ok() ? "0" : Errors.name(errno));
+            return call + " answered " + (ok() ? "0" : LinuxErrno.name(errno));
         }
     }
 
@@ -48,9 +48,9 @@ final class KernelProbes {
             if (r == 0) {
                 return FeatureProbe.yes(name, KernelFeature.ULP, ULP_CALL + " on a loopback socket answered 0");
             }
-            String why = ULP_CALL + " on a loopback socket answered " + Errors.name(-r)
-                    + (r == -2 ? ": the tls module is not loaded and could not be loaded (CONFIG_TLS unset, the"
-                    + " module blacklisted, or no CAP_NET_ADMIN to autoload it; try `modprobe tls`)" : "");
+            String why = ULP_CALL + " on a loopback socket answered " + LinuxErrno.name(-r)
+                    + (r == -Errno.ENOENT.code() ? ": the tls module is not loaded and could not be loaded (CONFIG_TLS"
+                    + " unset, the module blacklisted, or no CAP_NET_ADMIN to autoload it; try `modprobe tls`)" : "");
             return FeatureProbe.no(name, KernelFeature.ULP, errnoOf(-r), why);
         } catch (IOException e) {
             return FeatureProbe.no(name, null, Errno.EIO, "could not open a loopback TCP pair to probe: " + e);
@@ -110,7 +110,7 @@ final class KernelProbes {
                 continue;
             }
             long n = MsgIo.receive(p.serverFd, new ByteBuffer[] {in}, Native.MSG_DONTWAIT, false, 64).result();
-            if (n < 0 && n != -Native.EAGAIN) {
+            if (n < 0 && n != -Errno.EAGAIN.code()) {
                 return new Raw((int) -n, "recv of the probe record");
             }
         }
@@ -131,7 +131,7 @@ final class KernelProbes {
             int r = Sockopt.setInt(p.serverFd, Native.SOL_TLS, Native.TLS_RX_EXPECT_NO_PAD, 1);
             String call = "setsockopt(SOL_TLS, TLS_RX_EXPECT_NO_PAD, 1) on a TLS 1.3 RX socket";
             return r == 0 ? FeatureProbe.yes(name, KernelFeature.RX_EXPECT_NO_PAD, call + " answered 0")
-                    : FeatureProbe.no(name, KernelFeature.RX_EXPECT_NO_PAD, errnoOf(-r), call + " answered " + Errors.name(-r));
+                    : FeatureProbe.no(name, KernelFeature.RX_EXPECT_NO_PAD, errnoOf(-r), call + " answered " + LinuxErrno.name(-r));
         } catch (IOException e) {
             return FeatureProbe.no(name, null, Errno.EIO, "probe failed: " + e);
         }
@@ -150,7 +150,7 @@ final class KernelProbes {
             String call = "getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN) on a TLS 1.2 TX socket";
             return r >= 0 ? FeatureProbe.yes(name, KernelFeature.TX_MAX_PAYLOAD_LEN, call + " answered " + r)
                     : FeatureProbe.no(name, KernelFeature.TX_MAX_PAYLOAD_LEN, errnoOf((int) -r),
-                            call + " answered " + Errors.name((int) -r));
+                            call + " answered " + LinuxErrno.name((int) -r));
         } catch (IOException e) {
             return FeatureProbe.no(name, null, Errno.EIO, "probe failed: " + e);
         }

@@ -1,5 +1,6 @@
 package io.ktls4j.linux;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * A kernel without the tls module (this build host, and the lab's second pass with {@code tls} blacklisted): the
  * real {@code setsockopt(TCP_ULP, "tls")} answers ENOENT, and every entry point says so with the feature and 4.13.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class HostWithoutKtlsTest {
 
     @BeforeAll

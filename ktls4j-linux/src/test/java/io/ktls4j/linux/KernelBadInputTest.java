@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Bad input on the real kernel: each call gets the kernel's own errno as the typed exception, and the JVM survives
  * (no call takes a pointer the kernel could misuse). Named after the selftests they mirror where there is one.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 class KernelBadInputTest {
     private final KernelTestSupport t = new KernelTestSupport();

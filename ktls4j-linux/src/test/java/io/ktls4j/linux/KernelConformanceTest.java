@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import io.ktls4j.CipherType;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * "not supported" answer run instead. Skipped as a whole (one line) without kTLS, failed under
  * {@code KTLS4J_REQUIRE_KERNEL=1}.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 class KernelConformanceTest {
 

@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CipherType;
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The probes on a kTLS kernel: prints the report (the lab's record of what its kernel can do) and checks its basis. */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 class KernelProbeReportTest {
 

@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CipherType;
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sendfile(2)} of several megabytes through kernel TX to kernel RX, arriving intact, with
  * {@code /proc/net/tls_stat} moving as the sessions open and close.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KernelSendFileTest {

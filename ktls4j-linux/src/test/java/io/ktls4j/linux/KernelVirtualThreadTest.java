@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CipherType;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reads on idle kTLS sockets must not hold the carriers, so other connections keep moving; {@code sendfile} and
  * {@code MSG_WAITALL} from a virtual thread behave as on a platform thread.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KernelVirtualThreadTest {

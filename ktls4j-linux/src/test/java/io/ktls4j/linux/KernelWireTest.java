@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.CipherType;
@@ -37,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * give byte-identical ciphertext from both backends with the same keys (captured by a keyless peer), and each
  * backend's records are read back by the other.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KernelWireTest {

@@ -1,5 +1,8 @@
 package io.ktls4j.linux;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * other stays in the kernel, on the same socket, and data flows both ways (the ULP passes bytes through in the
  * direction it has no key for).
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KtlsFallbackTest {

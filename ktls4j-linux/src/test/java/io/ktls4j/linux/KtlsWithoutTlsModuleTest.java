@@ -1,5 +1,6 @@
 package io.ktls4j.linux;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * this build host has none either): AUTO falls back to software for both directions, says why, counts it, and data
  * flows; KERNEL_REQUIRED fails with the missing feature.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class KtlsWithoutTlsModuleTest {
     private final KernelTestSupport t = new KernelTestSupport();
 

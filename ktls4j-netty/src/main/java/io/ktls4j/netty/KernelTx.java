@@ -7,7 +7,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.linux.KernelTls;
 import io.ktls4j.linux.fd.KtlsDescriptor;
-import io.ktls4j.record.TlsRecords;
+import io.ktls4j.records.TlsRecords;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;

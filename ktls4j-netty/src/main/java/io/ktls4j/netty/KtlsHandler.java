@@ -17,7 +17,7 @@ import io.ktls4j.handshake.spi.EstablishedKeys;
 import io.ktls4j.handshake.spi.HandshakeEngine;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.linux.BackendPolicy;
-import io.ktls4j.record.Opened;
+import io.ktls4j.records.Opened;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -75,8 +75,8 @@ import org.bouncycastle.tls.AlertLevel;
  *
  * <p>Post-handshake messages follow {@code KtlsConnection}: NewSessionTickets are counted; a KeyUpdate changes the RX
  * key and is answered when the peer asks; this end updates its TX key before the AEAD usage limits
- * ({@link KtlsContext#keyUpdateAfterRecords()}) and on {@link #keyUpdate(boolean)}. {@code close()} sends close_notify
- * after everything written before it and closes the channel when it is out (or after 3 s).
+ * ({@code KtlsContextBuilder.keyUpdateAfterRecords}) and on {@link #keyUpdate(boolean)}. {@code close()} sends
+ * close_notify after everything written before it and closes the channel when it is out (or after 3 s).
  *
  * <p>One handler per channel (not sharable); add it first in the pipeline. Accepts {@link ByteBuf} and
  * {@link FileRegion} writes. Removing it from an established channel is not supported.
@@ -636,8 +636,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         EstablishedKeys established = engine.takeKeys();
         try {
             rx = new RecordOpener(established.rx());
-            keys = new TrafficKeys(info.version(), info.cipherSuite().cipher(),
-                    established.takeSecrets().orElse(null), context.keyUpdateAfterRecords());
+            keys = new TrafficKeys(info.version(), established.takeSecrets().orElse(null),
+                    Handshakes.keyUpdateRecordLimit(context, info.cipherSuite().cipher()));
         } catch (IOException | RuntimeException e) {
             established.destroy();
             failHandshake(e, true);

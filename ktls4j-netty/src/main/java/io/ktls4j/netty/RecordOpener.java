@@ -4,10 +4,10 @@ import io.ktls4j.BadRecordException;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsStat;
-import io.ktls4j.record.Opened;
-import io.ktls4j.record.RecordCipher;
-import io.ktls4j.record.TlsRecords;
-import io.ktls4j.sw.SoftwareTlsStats;
+import io.ktls4j.records.Opened;
+import io.ktls4j.records.RecordCipher;
+import io.ktls4j.records.TlsRecords;
+import io.ktls4j.records.SoftwareCounters;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,8 +23,8 @@ final class RecordOpener {
     /** @param rx the first RX key (copied; the caller destroys it) */
     RecordOpener(CryptoInfo rx) throws KtlsException {
         cipher = RecordCipher.forRx(rx);
-        SoftwareTlsStats.increment(TlsStat.TlsRxSw);
-        SoftwareTlsStats.increment(TlsStat.TlsCurrRxSw);
+        SoftwareCounters.increment(TlsStat.TlsRxSw);
+        SoftwareCounters.increment(TlsStat.TlsCurrRxSw);
     }
 
     /**
@@ -59,7 +59,7 @@ final class RecordOpener {
         try {
             o = cipher.open(record, dst);
         } catch (BadRecordException e) {
-            SoftwareTlsStats.increment(TlsStat.TlsDecryptError);
+            SoftwareCounters.increment(TlsStat.TlsDecryptError);
             throw e;
         }
         in.skipBytes(size);
@@ -68,24 +68,24 @@ final class RecordOpener {
 
     /** Switches to the peer's next key (after its KeyUpdate). */
     void rekey(CryptoInfo next) throws IOException {
-        SoftwareTlsStats.increment(TlsStat.TlsRxRekeyReceived);
+        SoftwareCounters.increment(TlsStat.TlsRxRekeyReceived);
         RecordCipher c;
         try {
             c = RecordCipher.forRx(next);
         } catch (KtlsException e) {
-            SoftwareTlsStats.increment(TlsStat.TlsRxRekeyError);
+            SoftwareCounters.increment(TlsStat.TlsRxRekeyError);
             throw e;
         }
         cipher.destroy();
         cipher = c;
-        SoftwareTlsStats.increment(TlsStat.TlsRxRekeyOk);
+        SoftwareCounters.increment(TlsStat.TlsRxRekeyOk);
     }
 
     /** Zeroes the key. Idempotent. */
     void release() {
         if (!cipher.isDestroyed()) {
             cipher.destroy();
-            SoftwareTlsStats.decrement(TlsStat.TlsCurrRxSw);
+            SoftwareCounters.decrement(TlsStat.TlsCurrRxSw);
         }
     }
 

@@ -7,9 +7,9 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.handshake.spi.Handshakes;
-import io.ktls4j.record.RecordCipher;
-import io.ktls4j.record.TlsRecords;
-import io.ktls4j.sw.SoftwareTlsStats;
+import io.ktls4j.records.RecordCipher;
+import io.ktls4j.records.TlsRecords;
+import io.ktls4j.records.SoftwareCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -63,8 +63,8 @@ final class SealingTx implements TxPath {
         this.fatal = fatal;
         this.queue = new PendingWriteQueue(ctx);
         this.cipher = RecordCipher.forTx(tx);
-        SoftwareTlsStats.increment(TlsStat.TlsTxSw);
-        SoftwareTlsStats.increment(TlsStat.TlsCurrTxSw);
+        SoftwareCounters.increment(TlsStat.TlsTxSw);
+        SoftwareCounters.increment(TlsStat.TlsCurrTxSw);
     }
 
     @Override
@@ -314,9 +314,9 @@ final class SealingTx implements TxPath {
             RecordCipher c = RecordCipher.forTx(next);
             cipher.destroy();
             cipher = c;
-            SoftwareTlsStats.increment(TlsStat.TlsTxRekeyOk);
+            SoftwareCounters.increment(TlsStat.TlsTxRekeyOk);
         } catch (KtlsException e) {
-            SoftwareTlsStats.increment(TlsStat.TlsTxRekeyError);
+            SoftwareCounters.increment(TlsStat.TlsTxRekeyError);
             throw e;
         } finally {
             next.destroy();
@@ -369,6 +369,6 @@ final class SealingTx implements TxPath {
         Arrays.fill(staging, (byte) 0);
         staged = 0;
         cipher.destroy();
-        SoftwareTlsStats.decrement(TlsStat.TlsCurrTxSw);
+        SoftwareCounters.decrement(TlsStat.TlsCurrTxSw);
     }
 }

@@ -1,6 +1,5 @@
 package io.ktls4j.netty;
 
-import io.ktls4j.CipherType;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.TlsVersion;
@@ -21,21 +20,12 @@ final class TrafficKeys {
 
     /**
      * @param secrets the TLS 1.3 secrets (owned from here on), or null for TLS 1.2
-     * @param configuredLimit {@code KtlsContext.keyUpdateAfterRecords()}: 0 for the cipher's default
+     * @param recordLimit records under one TX key before a KeyUpdate ({@code Handshakes.keyUpdateRecordLimit})
      */
-    TrafficKeys(TlsVersion version, CipherType cipher, TrafficSecrets secrets, long configuredLimit) {
+    TrafficKeys(TlsVersion version, TrafficSecrets secrets, long recordLimit) {
         this.version = version;
         this.secrets = secrets;
-        this.recordLimit = configuredLimit > 0 ? configuredLimit : defaultLimit(cipher);
-    }
-
-    /** RFC 8446 §5.5 with a margin: 2^24 records for AES-GCM (limit 2^24.5), 2^23 for AES-CCM, none for ChaCha20. */
-    static long defaultLimit(CipherType cipher) {
-        return switch (cipher) {
-            case AES_CCM_128, SM4_CCM -> 1L << 23;
-            case CHACHA20_POLY1305 -> Long.MAX_VALUE;
-            default -> 1L << 24;
-        };
+        this.recordLimit = recordLimit;
     }
 
     boolean canUpdate() {

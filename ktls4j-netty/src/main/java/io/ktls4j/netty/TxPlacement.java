@@ -85,7 +85,7 @@ final class TxPlacement {
         FallbackDecision rx = new FallbackDecision(Direction.RX, BackendKind.SOFTWARE, false,
                 fd < 0 ? RX_REASON_NIO : RX_REASON_EPOLL);
         Placed placed = placeTx(fd, channel, policy, tx, rx);
-        FallbackStatistics.record(placed.rx(), placed.rx().reason());
+        KtlsDescriptor.countPlacement(placed.rx(), placed.rx().reason());
         return placed;
     }
 
@@ -127,13 +127,13 @@ final class TxPlacement {
         }
         FallbackDecision d = new FallbackDecision(Direction.TX, BackendKind.KERNEL_SW, false,
                 "the kernel accepted TX (" + tx.version() + " " + tx.cipher() + ")");
-        FallbackStatistics.record(d, d.reason());
+        KtlsDescriptor.countPlacement(d, d.reason());
         return new Placed(d, rx, fd);
     }
 
     private static Placed software(FallbackDecision rx, boolean fellBack, String reason, String reasonKey) {
         FallbackDecision d = new FallbackDecision(Direction.TX, BackendKind.SOFTWARE, fellBack, reason);
-        FallbackStatistics.record(d, reasonKey == null ? reason : reasonKey);
+        KtlsDescriptor.countPlacement(d, reasonKey == null ? reason : reasonKey);
         return new Placed(d, rx, -1);
     }
 

@@ -1,13 +1,14 @@
 package io.ktls4j.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.ExternalPsk;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.TlsCipherSuite;
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.Tools;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,8 +38,7 @@ class GnuTlsInteropTest {
 
     @BeforeAll
     static void needsGnutls() {
-        assumeTrue(PeerProcess.available("gnutls-serv") && PeerProcess.available("gnutls-cli"),
-                "gnutls-bin is not installed");
+        Tools.require("gnutls-serv", "gnutls-cli");
     }
 
     @AfterEach
@@ -146,21 +146,21 @@ class GnuTlsInteropTest {
             PeerProcess client = gnutlsClient(server.port(), "NORMAL:-VERS-ALL:+VERS-TLS1.3", "--inline-commands");
             try (Peer s = server.accept()) {
                 s.awaitHandshake();
-                Peers.command(client, "before\n");
+                client.write("before\n");
                 assertThat(s.inbox.readLine()).isEqualTo("before");
                 rekey(client, "^rekey^\n", s, 1); // KeyUpdate(update_requested)
-                Peers.command(client, "after-rekey\n");
+                client.write("after-rekey\n");
                 assertThat(s.inbox.readLine()).isEqualTo("after-rekey");
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(1);
                 rekey(client, "^rekey1^\n", s, 2); // KeyUpdate(update_not_requested)
-                Peers.command(client, "after-rekey1\n");
+                client.write("after-rekey1\n");
                 assertThat(s.inbox.readLine()).isEqualTo("after-rekey1");
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(1);
                 s.tls.keyUpdate(true).sync();
                 s.write("from-server\n");
                 assertThat(new String(client.stdout().readNBytes(12), StandardCharsets.US_ASCII))
                         .isEqualTo("from-server\n");
-                Peers.command(client, "after-our-update\n");
+                client.write("after-our-update\n");
                 assertThat(s.inbox.readLine()).isEqualTo("after-our-update");
                 assertThat(s.tls.keyUpdatesReceived()).as("GnuTLS answered our update_requested").isEqualTo(3);
                 assertThat(s.exceptions).isEmpty();
@@ -169,7 +169,7 @@ class GnuTlsInteropTest {
     }
 
     private static void rekey(PeerProcess client, String command, Peer netty, int nth) throws Exception {
-        Peers.command(client, command);
+        client.write(command);
         long end = System.nanoTime() + Peers.WAIT.toNanos();
         while (netty.tls.keyUpdatesReceived() < nth) {
             if (System.nanoTime() > end) {

@@ -1,11 +1,12 @@
 package io.ktls4j.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.TlsCipherSuite;
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.Tools;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ class OpenSslInteropTest {
 
     @BeforeAll
     static void needsOpenssl() {
-        assumeTrue(PeerProcess.available("openssl"), "openssl is not installed");
+        Tools.require("openssl");
     }
 
     @AfterEach
@@ -97,7 +98,7 @@ class OpenSslInteropTest {
      * s_server drop the rest of a stdin read that began with a command, so the next line must come in a later read.
      */
     private static void keyUpdate(PeerProcess p, String command, Peer netty, int nth) throws Exception {
-        Peers.command(p, command + "\n");
+        p.write(command + "\n");
         long end = System.nanoTime() + Peers.WAIT.toNanos();
         while (netty.tls.keyUpdatesReceived() < nth) {
             if (System.nanoTime() > end) {
@@ -149,9 +150,9 @@ class OpenSslInteropTest {
             try (Peer s = server.accept()) {
                 s.awaitHandshake();
                 client.awaitOutput("Verify return code: 0", Peers.WAIT);
-                Peers.command(client, "last line\n");
+                client.write("last line\n");
                 assertThat(line(s, client)).isEqualTo("last line");
-                Peers.command(client, "Q\n"); // s_client: close_notify, then exit
+                client.write("Q\n"); // s_client: close_notify, then exit
                 assertThat(s.inbox.read()).isEqualTo(-1);
                 s.awaitClosed();
                 assertThat(s.events).contains(SslCloseCompletionEvent.SUCCESS);
@@ -197,12 +198,12 @@ class OpenSslInteropTest {
                 s.awaitHandshake();
                 client.awaitOutput("Verify return code: 0", Peers.WAIT);
                 keyUpdate(client, "k", s, 1); // KeyUpdate, update_not_requested
-                Peers.command(client, "after-k\n");
+                client.write("after-k\n");
                 assertThat(line(s, client)).isEqualTo("after-k");
                 assertThat(s.tls.keyUpdatesReceived()).isEqualTo(1);
                 assertThat(s.tls.keyUpdatesSent()).isZero();
                 keyUpdate(client, "K", s, 2); // update_requested: answered before our next data
-                Peers.command(client, "after-K\n");
+                client.write("after-K\n");
                 assertThat(line(s, client)).isEqualTo("after-K");
                 assertThat(s.tls.keyUpdatesReceived()).isEqualTo(2);
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(1);
@@ -212,7 +213,7 @@ class OpenSslInteropTest {
                 s.tls.keyUpdate(true).sync(); // ours, asking OpenSSL to update too
                 s.write("server-after-own-update\n");
                 client.awaitOutput("server-after-own-update", Peers.WAIT);
-                Peers.command(client, "reply\n");
+                client.write("reply\n");
                 assertThat(line(s, client)).isEqualTo("reply");
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(2);
                 assertThat(s.tls.keyUpdatesReceived()).as("OpenSSL answered our update_requested").isEqualTo(3);
@@ -233,11 +234,11 @@ class OpenSslInteropTest {
             c.awaitHandshake();
             server.awaitOutput("CIPHER is", Peers.WAIT);
             keyUpdate(server, "k", c, 1);
-            Peers.command(server, "after-k\n");
+            server.write("after-k\n");
             assertThat(line(c, server)).isEqualTo("after-k");
             assertThat(c.tls.keyUpdatesReceived()).isEqualTo(1);
             keyUpdate(server, "K", c, 2);
-            Peers.command(server, "after-K\n");
+            server.write("after-K\n");
             assertThat(line(c, server)).isEqualTo("after-K");
             assertThat(c.tls.keyUpdatesReceived()).isEqualTo(2);
             assertThat(c.tls.keyUpdatesSent()).as("update_requested is answered").isEqualTo(1);
@@ -246,7 +247,7 @@ class OpenSslInteropTest {
             c.tls.keyUpdate(true).sync();
             c.write("from-netty-after-our-update\n");
             server.awaitOutput("from-netty-after-our-update", Peers.WAIT);
-            Peers.command(server, "reply\n");
+            server.write("reply\n");
             assertThat(line(c, server)).isEqualTo("reply");
             assertThat(c.tls.keyUpdatesReceived()).as("OpenSSL answered our update_requested").isEqualTo(3);
             assertThat(c.exceptions).isEmpty();

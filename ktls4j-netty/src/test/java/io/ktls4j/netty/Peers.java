@@ -44,9 +44,4 @@ public final class Peers {
         throw new AssertionError("nothing listens on port " + port);
     }
 
-    /** Sends a line to a peer's stdin (s_client/s_server commands, gnutls-cli inline commands). */
-    public static void command(PeerProcess p, String line) throws Exception {
-        p.stdin().write(line.getBytes(StandardCharsets.US_ASCII));
-        p.stdin().flush();
-    }
 }

@@ -1,5 +1,8 @@
 package io.ktls4j.agent.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.Direction;
@@ -19,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** On a kTLS kernel the agent installs both directions in the kernel, and the consumer's records flow there. */
+@Tag(LabTags.KERNEL_FIRST)
 @ExtendWith(KernelRequired.class)
 class KernelPlacementTest {
     private static AgentFixture fixture;

@@ -1,5 +1,9 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.PeerProcess;
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentProcess;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * that allows gid 65534 and is denied the one that allows only the agent's uid; a consumer outside the group cannot
  * even connect.
  */
+@Tag(LabTags.KERNEL_FIRST)
 @ExtendWith(KernelRequired.class)
 class LabAccessTest {
     private static final int NOBODY = 65534;
@@ -60,8 +65,8 @@ class LabAccessTest {
     void aConsumerInTheAllowedGroupIsServed() throws Exception {
         Path run = runDir("allowed");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
-             Proc consumer = consumerAs(run, NOBODY, NOBODY, "for-nogroup", server.port)) {
-            assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isZero();
+             PeerProcess consumer = consumerAs(run, NOBODY, NOBODY, "for-nogroup", server.port)) {
+            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
             assertThat(consumer.value("SESSION")).endsWith("KERNEL KERNEL KERNEL_SW KERNEL_SW");
             assertThat(consumer.value("REPLY")).isEqualTo("puorg eht ni");
         }
@@ -75,8 +80,8 @@ class LabAccessTest {
     void aConsumerOffTheListIsDeniedWithItsSocketUntouched() throws Exception {
         Path run = runDir("denied");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
-             Proc consumer = consumerAs(run, NOBODY, NOBODY, "default", server.port)) {
-            assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isEqualTo(3);
+             PeerProcess consumer = consumerAs(run, NOBODY, NOBODY, "default", server.port)) {
+            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(3);
             assertThat(consumer.value("AGENT_ERROR")).startsWith("DENIED UNTOUCHED")
                     .contains("uid " + NOBODY + " may not use credential default");
         }
@@ -86,8 +91,8 @@ class LabAccessTest {
     @Test
     void aConsumerOutsideTheSocketsGroupCannotConnect() throws Exception {
         Path run = runDir("outside");
-        try (Proc consumer = consumerAs(run, NOBODY, 12345, "default", 9)) {
-            assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isEqualTo(4);
+        try (PeerProcess consumer = consumerAs(run, NOBODY, 12345, "default", 9)) {
+            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(4);
             assertThat(consumer.value("CONNECT_ERROR")).contains("EACCES");
         }
     }
@@ -98,8 +103,8 @@ class LabAccessTest {
         return run;
     }
 
-    private static Proc consumerAs(Path run, int uid, int gid, String credential, int port) throws Exception {
-        return Proc.javaAs(run, List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"),
+    private static PeerProcess consumerAs(Path run, int uid, int gid, String credential, int port) throws Exception {
+        return PeerProcess.java(run, List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups"),
                 List.of("-Xmx96m", "-Duser.home=/tmp", "-Dlab.credential=" + credential), LabConsumer.class,
                 agent.socket().toString(), "client", "127.0.0.1", Integer.toString(port), "in the group");
     }

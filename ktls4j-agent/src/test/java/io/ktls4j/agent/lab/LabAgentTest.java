@@ -1,5 +1,9 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.PeerProcess;
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentProcess;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * session's secrets or record keys (derived from the peer's key log), while the same scan finds a marker the
  * consumer does hold. Then 200 handshakes at once through the one agent.
  */
+@Tag(LabTags.KERNEL_FIRST)
 @ExtendWith(KernelRequired.class)
 class LabAgentTest {
     private static Path dir;
@@ -78,9 +83,9 @@ class LabAgentTest {
         int n = Integer.getInteger("ktls4j.agent.lab.pairs", 100);
         int agentBefore = agent.settledDescriptors();
         long okBefore = agent.log().stream().filter(l -> l.contains(" OK TLSv1.3")).count();
-        try (Proc consumer = Proc.java(dir, List.of("-Xmx512m"), LabConsumer.class, agent.socket().toString(),
+        try (PeerProcess consumer = PeerProcess.java(dir, List.of(), List.of("-Xmx512m"), LabConsumer.class, agent.socket().toString(),
                 "pairs", Integer.toString(n), "psk")) {
-            assertThat(consumer.waitFor(500_000)).as(consumer.describe()).isZero();
+            assertThat(consumer.waitFor(java.time.Duration.ofMillis(500_000))).as(consumer.describe()).isZero();
             String[] pairs = consumer.value("PAIRS").split(" ");
             System.out.println("LabAgentTest: " + 2 * n + " handshakes (" + n + " connections, both ends through the"
                     + " agent) in " + pairs[1] + " ms");
@@ -106,7 +111,7 @@ class LabAgentTest {
     private void serverForOpenSsl(String version, List<String> opts, String suite) throws Exception {
         Path run = Files.createTempDirectory(dir, "server" + version);
         Path portFile = run.resolve("port");
-        try (Proc consumer = Proc.java(run, jvmArgs(run), LabConsumer.class, agent.socket().toString(), "server",
+        try (PeerProcess consumer = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, agent.socket().toString(), "server",
                 portFile.toString())) {
             long end = System.currentTimeMillis() + 120_000;
             while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
@@ -118,10 +123,10 @@ class LabAgentTest {
                     "-servername", "localhost", "-verify_return_error", "-quiet", "-ign_eof",
                     "-keylogfile", run.resolve("keylog").toString()));
             cmd.addAll(opts);
-            try (Proc client = Proc.start(run, "served through the agent\n", cmd.toArray(String[]::new))) {
-                client.awaitOutput("SERVED THROUGH THE AGENT", 120_000);
-                client.closeStdin();
-                assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isZero();
+            try (PeerProcess client = PeerProcess.start(run, "served through the agent\n", cmd)) {
+                client.awaitOutput("SERVED THROUGH THE AGENT", java.time.Duration.ofMillis(120_000));
+                client.stdin().close();
+                assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
             }
             assertThat(consumer.value("SESSION")).isEqualTo("TLSv1." + version.charAt(2) + " " + suite
                     + " KERNEL KERNEL KERNEL_SW KERNEL_SW");
@@ -130,14 +135,14 @@ class LabAgentTest {
         }
     }
 
-    private record Consumer(Proc proc, Path run) {
+    private record Consumer(PeerProcess proc, Path run) {
     }
 
     private Consumer consumer(Path run, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(agent.socket().toString()));
         all.addAll(List.of(args));
-        Proc p = Proc.java(run, jvmArgs(run), LabConsumer.class, all.toArray(String[]::new));
-        assertThat(p.waitFor(300_000)).as(p.describe()).isZero();
+        PeerProcess p = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, all.toArray(String[]::new));
+        assertThat(p.waitFor(java.time.Duration.ofMillis(300_000))).as(p.describe()).isZero();
         return new Consumer(p, run);
     }
 

@@ -1,11 +1,10 @@
 package io.ktls4j.agent.lab;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import io.ktls4j.Direction;
-import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.agent.HandshakeAgent;
+import io.ktls4j.agent.AgentClient;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.agent.Lines;
+import io.ktls4j.handshake.KtlsConnection;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -51,9 +50,9 @@ public final class LabConsumer {
      * could not be reached ({@code CONNECT_ERROR message}).
      */
     public static void main(String[] args) throws Exception {
-        HandshakeAgent agent;
+        AgentClient agent;
         try {
-            agent = HandshakeAgent.connect(Path.of(args[0]));
+            agent = AgentClient.connect(Path.of(args[0]));
         } catch (java.io.IOException e) {
             System.out.println("CONNECT_ERROR " + e.getMessage());
             System.out.flush();
@@ -69,7 +68,7 @@ public final class LabConsumer {
         }
     }
 
-    private static void run(HandshakeAgent agent, String[] args) throws Exception {
+    private static void run(AgentClient agent, String[] args) throws Exception {
         byte[] marker = System.getProperty("lab.marker") == null ? null
                 : HexFormat.of().parseHex(System.getProperty("lab.marker"));
         switch (args[1]) {
@@ -81,14 +80,20 @@ public final class LabConsumer {
         }
         String dump = System.getProperty("lab.heapDump");
         if (dump != null) {
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(dump, false);
+            // by reflection: on the module path the test module does not read jdk.management
+            Object hotspot = ManagementFactory.getPlatformMBeanServer() == null ? null : ManagementFactory
+                    .newPlatformMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                            "com.sun.management:type=HotSpotDiagnostic",
+                            Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+                                    .asSubclass(java.lang.management.PlatformManagedObject.class));
+            hotspot.getClass().getMethod("dumpHeap", String.class, boolean.class).invoke(hotspot, dump, false);
             System.out.println("HEAPDUMP " + dump + " " + (marker == null ? 0 : marker.length));
         }
         System.out.flush();
         System.exit(0);
     }
 
-    private static void client(HandshakeAgent agent, String host, int port, String line) throws Exception {
+    private static void client(AgentClient agent, String host, int port, String line) throws Exception {
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
              KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
                      .build())) {
@@ -99,7 +104,7 @@ public final class LabConsumer {
         }
     }
 
-    private static void server(HandshakeAgent agent, Path portFile) throws Exception {
+    private static void server(AgentClient agent, Path portFile) throws Exception {
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Files.writeString(portFile, Integer.toString(((InetSocketAddress) listener.getLocalAddress()).getPort()));
@@ -113,7 +118,7 @@ public final class LabConsumer {
         }
     }
 
-    private static void pairs(HandshakeAgent agent, int n, String credential) throws Exception {
+    private static void pairs(AgentClient agent, int n, String credential) throws Exception {
         long start = System.nanoTime();
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), n);
@@ -158,7 +163,7 @@ public final class LabConsumer {
         }
     }
 
-    private static void rekey(HandshakeAgent agent, String host, int port) throws Exception {
+    private static void rekey(AgentClient agent, String host, int port) throws Exception {
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
              KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
                      .build())) {

@@ -1,5 +1,7 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentProcess;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * allow-software-return completes the handshake and returns both directions' keys, which the consumer runs in
  * ktls4j's software record layer.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class LabPolicyTest {
     private static Path dir;
     private static AgentProcess agent;
@@ -57,8 +59,8 @@ class LabPolicyTest {
     void byDefaultTheAgentRefusesAndTheSocketIsUntouched() throws Exception {
         Path run = Files.createTempDirectory(dir, "refused");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
-             Proc consumer = consumer(run, "default", server.port)) {
-            assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isEqualTo(3);
+             PeerProcess consumer = consumer(run, "default", server.port)) {
+            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(3);
             assertThat(consumer.value("AGENT_ERROR")).startsWith("KTLS_UNAVAILABLE UNTOUCHED")
                     .contains("allow-software-return");
         }
@@ -70,8 +72,8 @@ class LabPolicyTest {
         for (List<String> version : List.of(OpenSslServer.TLS13, OpenSslServer.TLS12)) {
             Path run = Files.createTempDirectory(dir, "returned");
             try (OpenSslServer server = new OpenSslServer(run, version);
-                 Proc consumer = consumer(run, "returns", server.port)) {
-                assertThat(consumer.waitFor(300_000)).as(consumer.describe()).isZero();
+                 PeerProcess consumer = consumer(run, "returns", server.port)) {
+                assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
                 assertThat(consumer.value("SESSION")).endsWith("SOFTWARE SOFTWARE SOFTWARE SOFTWARE");
                 assertThat(consumer.value("REPLY")).isEqualTo("erawtfos ni");
                 assertThat(consumer.value("TICKETS")).as("NewSessionTickets openssl sent (dropped by the consumer)")
@@ -81,8 +83,8 @@ class LabPolicyTest {
         assertThat(agent.log()).filteredOn(l -> l.contains(" OK ") && l.contains("tx=SOFTWARE rx=SOFTWARE")).hasSize(2);
     }
 
-    private static Proc consumer(Path run, String credential, int port) throws Exception {
-        return Proc.java(run, List.of("-Xmx96m", "-Dlab.credential=" + credential), LabConsumer.class,
+    private static PeerProcess consumer(Path run, String credential, int port) throws Exception {
+        return PeerProcess.java(run, List.of(), List.of("-Xmx96m", "-Dlab.credential=" + credential), LabConsumer.class,
                 agent.socket().toString(), "client", "127.0.0.1", Integer.toString(port), "in software");
     }
 }

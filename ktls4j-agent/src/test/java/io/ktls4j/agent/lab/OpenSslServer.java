@@ -1,5 +1,6 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.agent.TestPki;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import java.util.List;
 final class OpenSslServer implements AutoCloseable {
     final int port;
     final Path keyLog;
-    private final Proc proc;
+    private final PeerProcess proc;
 
     OpenSslServer(Path dir, List<String> options) throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -21,8 +22,8 @@ final class OpenSslServer implements AutoCloseable {
                 "-cert", TestPki.get().certPem.toString(), "-key", TestPki.get().keyPem.toString(), "-rev",
                 "-naccept", "1", "-keylogfile", keyLog.toString()));
         cmd.addAll(options);
-        proc = Proc.start(dir, null, cmd.toArray(String[]::new));
-        proc.awaitOutput("ACCEPT", 60_000);
+        proc = PeerProcess.start(dir, cmd);
+        proc.awaitOutput("ACCEPT", java.time.Duration.ofMillis(60_000));
     }
 
     static final List<String> TLS13 = List.of("-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256");

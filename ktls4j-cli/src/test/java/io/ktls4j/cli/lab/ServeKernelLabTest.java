@@ -1,5 +1,7 @@
 package io.ktls4j.cli.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -7,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.StraceLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +46,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Skips on a kernel without kTLS (the host), unless {@code KTLS4J_REQUIRE_KERNEL=1} (the lab) makes that a
  * failure; in the lab a missing curl or strace is a failure too.
  */
+@Tag(LabTags.KERNEL_FIRST)
 class ServeKernelLabTest {
     private static final int BIG = 4 << 20;
     private static final int ONE = 1 << 20;
@@ -118,13 +122,12 @@ class ServeKernelLabTest {
         serverOut = tmp.resolve("serve.out");
         serverErr = tmp.resolve("serve.err");
         List<String> cmd = new ArrayList<>(List.of("strace", "-f", "--seccomp-bpf", "-qq",
-                "-e", "trace=sendfile,sendmsg,sendto,write,writev", "-o", straceLog.toString(),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // C1 only and the serial GC: a shorter start-up under emulation (17 s instead of 25 s, measured once)
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "io.ktls4j.cli.Main",
-                // a cold handshake (first TLS 1.3, first TLS 1.2) takes up to ~10 s under emulation: the default limit
-                "serve", www.toString(), "--backend", "kernel", "--port", "0", "--handshake-timeout", "60",
+                "-e", "trace=sendfile,sendmsg,sendto,write,writev", "-o", straceLog.toString()));
+        // C1 only and the serial GC: a shorter start-up under emulation (17 s instead of 25 s, measured once)
+        cmd.addAll(io.ktls4j.testkit.JavaProcess.command(io.ktls4j.cli.Main.class, "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xmx256m"));
+        // a cold handshake (first TLS 1.3, first TLS 1.2) takes up to ~10 s under emulation: the default limit
+        cmd.addAll(List.of("serve", www.toString(), "--backend", "kernel", "--port", "0", "--handshake-timeout", "60",
                 "--state-dir", tmp.resolve("state").toString()));
         long started = System.nanoTime();
         strace = new ProcessBuilder(cmd).redirectOutput(serverOut.toFile()).redirectError(serverErr.toFile()).start();

@@ -9,14 +9,15 @@ import java.util.List;
 /**
  * Reassembles the handshake messages that arrive after the handshake ({@code HandshakeType msg_type; uint24 length;
  * body}) from the plaintext of handshake records, which may hold several messages or part of one (RFC 8446 §5.1),
- * for a record layer that reads records itself (an event-loop integration). What to do with each message is the
- * caller's: see {@link io.ktls4j.handshake.KtlsConnection} for the policy (NewSessionTicket counted, KeyUpdate
- * changes the key and must end its record, TLS 1.2 renegotiation refused). Not thread-safe.
+ * for the record layers that read records themselves: the handshake module's own connections and an event-loop
+ * integration. What to do with each message is the caller's (NewSessionTicket counted, KeyUpdate changes the key
+ * and must end its record, TLS 1.2 renegotiation refused). Not thread-safe.
  */
 public final class PostHandshakeMessages {
     public static final int HELLO_REQUEST = 0;
     public static final int CLIENT_HELLO = 1;
     public static final int NEW_SESSION_TICKET = 4;
+    public static final int CERTIFICATE_REQUEST = 13;
     public static final int KEY_UPDATE = 24;
 
     /** The largest message accepted (a NewSessionTicket is at most about 64 KiB). */
@@ -77,5 +78,23 @@ public final class PostHandshakeMessages {
     /** True while part of a message is buffered (a key change must not happen then). */
     public boolean hasPartial() {
         return pending.length > 0;
+    }
+
+    /** The whole KeyUpdate message: {@code key_update(24)}, length 1, {@code request_update}. */
+    public static byte[] keyUpdate(boolean updateRequested) {
+        return new byte[] {KEY_UPDATE, 0, 0, 1, (byte) (updateRequested ? 1 : 0)};
+    }
+
+    /**
+     * The {@code request_update} of a whole KeyUpdate message.
+     *
+     * @throws IllegalArgumentException unless it is type 24, length 1, and 0 or 1
+     */
+    public static boolean parseKeyUpdate(byte[] message) {
+        if (message == null || message.length != 5 || (message[0] & 0xff) != KEY_UPDATE || message[1] != 0
+                || message[2] != 0 || message[3] != 1 || (message[4] & 0xff) > 1) {
+            throw new IllegalArgumentException("not a KeyUpdate message (type 24, length 1, request_update 0 or 1)");
+        }
+        return message[4] == 1;
     }
 }

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -42,6 +44,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * NewSessionTickets arrive through the kernel's control-record path, and {@code /proc/net/tls_stat} counts the
  * sessions. Without kTLS the cases skip, unless {@code KTLS4J_REQUIRE_KERNEL=1} (the lab) makes that a failure.
  */
+@Tag(LabTags.KERNEL)
 class KernelHandshakeLabTest {
     private static final int SIZE = 4 << 20; // "a multi-megabyte file"
 

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake.lab;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -38,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the peer's KeyUpdate is a {@link KernelFeatureException} naming 6.14. Skips without kTLS, unless
  * {@code KTLS4J_REQUIRE_KERNEL=1}; {@code KTLS4J_REQUIRE_REKEY=1} requires the rekey case.
  */
+@Tag(LabTags.KERNEL)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class KernelKeyUpdateLabTest {
     private static final long WAIT_SECONDS = 90;

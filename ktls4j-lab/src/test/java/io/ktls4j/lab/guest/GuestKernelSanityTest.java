@@ -1,5 +1,7 @@
 package io.ktls4j.lab.guest;
 
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsStat;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * Runs only inside the kernel lab's VM (pass 1, tls module loaded; excluded from the host's surefire run): proves
  * the guest is the lab kernel with a working kTLS module and loopback, before any kernel backend test runs.
  */
+@Tag(LabTags.KERNEL)
 class GuestKernelSanityTest {
     /** Linux 6.1 prints the first twelve counters of tls_stat; the five rekey counters came with 6.14. */
     private static final int LINUX_6_1_TLS_STAT_COUNTERS = 12;
@@ -89,6 +92,35 @@ class GuestKernelSanityTest {
                 out.write(payload);
             }
             assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        }
+    }
+
+    /**
+     * The probes find exactly what this pass's kernel is known to have (KTLS4J_EXPECT_KTLS, from the lab's pom: each
+     * pass pins its kernel's features), so a probe that wrongly says "no" fails here instead of quietly turning the
+     * kernel tests of that feature into skips. Entries: {@code VERSION/CIPHER}, {@code rekey},
+     * {@code tx-max-payload-len}, {@code rx-expect-no-pad}; a leading {@code !} expects the feature absent.
+     */
+    @Test
+    void theProbesFindTheFeaturesThisKernelIsKnownToHave() {
+        String expected = System.getenv("KTLS4J_EXPECT_KTLS");
+        assertThat(expected).as("KTLS4J_EXPECT_KTLS (set by the lab for each pass)").isNotBlank();
+        assertThat(io.ktls4j.linux.KernelTls.isAvailable()).as("kTLS").isTrue();
+        for (String entry : expected.split(",")) {
+            boolean want = !entry.startsWith("!");
+            String feature = entry.replaceFirst("^!", "").strip();
+            boolean has = switch (feature) {
+                case "rekey" -> io.ktls4j.linux.KernelTls.supportsRekey();
+                case "tx-max-payload-len" -> io.ktls4j.linux.KernelTls.supportsTxMaxPayloadLen();
+                case "rx-expect-no-pad" -> io.ktls4j.linux.KernelTls.supportsRxExpectNoPad();
+                default -> {
+                    String[] vc = feature.split("/");
+                    yield io.ktls4j.linux.KernelTls.supports(io.ktls4j.TlsVersion.valueOf(vc[0]),
+                            io.ktls4j.CipherType.valueOf(vc[1]));
+                }
+            };
+            assertThat(has).as(feature + " on " + System.getenv("KTLS4J_LAB_KERNEL") + " ("
+                    + io.ktls4j.linux.KernelTls.describe() + ")").isEqualTo(want);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ktls4j.lab.guest;
 
+import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * {@code no-tls-module}): proves that pass really has no kTLS, so the software-fallback tests of the kernel
  * backend test what they claim.
  */
-@Tag("no-tls-module")
+@Tag(LabTags.NO_TLS_MODULE)
 class GuestWithoutTlsModuleTest {
 
     @Test

@@ -7,8 +7,10 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.FallbackDecision;
 import io.ktls4j.linux.KernelTls;
 import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.FallbackCounters;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Sockopt;
@@ -28,6 +30,18 @@ import java.util.Arrays;
  */
 public final class KtlsDescriptor {
     private KtlsDescriptor() {
+    }
+
+    /**
+     * Counts a direction the caller placed on a descriptor itself in {@link io.ktls4j.linux.FallbackStatistics}, as
+     * {@link io.ktls4j.linux.Ktls#attach} counts its own, so an application sees one set of counters whichever layer
+     * placed its connections.
+     *
+     * @param reasonKey what a fallback is counted under: the same keys {@code Ktls.attach} uses (the missing
+     *     feature's title, the errno's name, or "no kTLS"); ignored unless {@code d} fell back
+     */
+    public static void countPlacement(FallbackDecision d, String reasonKey) {
+        FallbackCounters.record(d, reasonKey);
     }
 
     /**
@@ -80,7 +94,7 @@ public final class KtlsDescriptor {
      */
     public static int sendControl(int fd, RecordType type, ByteBuffer data) throws IOException {
         long n = MsgIo.send(fd, new ByteBuffer[] {data}, Native.MSG_DONTWAIT, type.value(), data.remaining());
-        if (n == -Native.EAGAIN) {
+        if (n == -Errno.EAGAIN.code()) {
             throw new WouldBlockException("the socket's send buffer is full");
         }
         if (n < 0) {
@@ -101,7 +115,7 @@ public final class KtlsDescriptor {
     public static Received receive(int fd, ByteBuffer dst) throws IOException {
         long want = dst.remaining();
         MsgIo.Received r = MsgIo.receive(fd, new ByteBuffer[] {dst}, Native.MSG_DONTWAIT, true, want);
-        if (r.result() == -Native.EAGAIN) {
+        if (r.result() == -Errno.EAGAIN.code()) {
             throw new WouldBlockException("no whole record has arrived yet");
         }
         if (r.result() < 0) {

@@ -1,8 +1,8 @@
 package io.ktls4j.linux.internal;
 
+import io.ktls4j.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,14 +28,11 @@ public final class Descriptors {
      */
     public static int dup3(int oldFd, int newFd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment c = LibC.capture(arena);
             int r;
             do {
-                r = LibC.result((int) LibC.DUP3.invokeExact(c, oldFd, newFd, O_CLOEXEC), c);
-            } while (r == -Native.EINTR || r == -16); // EBUSY: a race with open(2) in another thread, retry
+                r = Native.dup3(arena, oldFd, newFd, O_CLOEXEC);
+            } while (r == -Errno.EBUSY.code()); // a race with open(2) in another thread: retry
             return r;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -44,7 +41,7 @@ public final class Descriptors {
         return fcntl(fd, F_DUPFD_CLOEXEC, 0);
     }
 
-    /** {@code fcntl(fd, F_GETFL)}: the file status flags ({@link #O_NONBLOCK} ...) or -errno (EBADF, 9). */
+    /** {@code fcntl(fd, F_GETFL)}: the file status flags ({@link #O_NONBLOCK} ...) or -errno (EBADF). */
     public static int statusFlags(int fd) {
         return fcntl(fd, F_GETFL, 0);
     }
@@ -79,14 +76,7 @@ public final class Descriptors {
 
     private static int fcntl(int fd, int cmd, int arg) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment c = LibC.capture(arena);
-            int r;
-            do {
-                r = LibC.result((int) LibC.FCNTL_INT.invokeExact(c, fd, cmd, arg), c);
-            } while (r == -Native.EINTR);
-            return r;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+            return Native.fcntl(arena, fd, cmd, arg);
         }
     }
 }

@@ -11,7 +11,9 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.KernelFeature;
+import io.ktls4j.linux.LinuxErrno;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.function.Supplier;
@@ -20,7 +22,8 @@ import java.util.function.Supplier;
  * The one place where a kernel errno becomes the contract's typed exception. Each entry point is a call site kind
  * (attaching the ULP, installing keys, another option, writing, reading), because the kernel reuses errnos: EIO is
  * "control record next" only on a read, ENOENT is "no tls module" only on {@code TCP_ULP}. Messages name the call
- * and the option, never key material.
+ * and the option, never key material. Errnos are compared by name: {@link Errno} for the record layer's,
+ * {@link LinuxErrno} for the rest.
  */
 public final class Errors {
     private static final String ULP_CALL = "setsockopt(IPPROTO_TCP, TCP_ULP, \"tls\")";
@@ -30,15 +33,15 @@ public final class Errors {
 
     /** {@code setsockopt(TCP_ULP, "tls")}. */
     public static IOException attach(int errno) {
-        return switch (errno) {
+        return switch (Errno.ofCode(errno)) {
             // The kernel found no ULP called "tls" and could not load the module.
-            case 2 -> KernelFeature.ULP.unsupported(Errno.ENOENT, ULP_CALL + " answered ENOENT: the tls module is"
+            case ENOENT -> KernelFeature.ULP.unsupported(Errno.ENOENT, ULP_CALL + " answered ENOENT: the tls module is"
                     + " not loaded and could not be loaded (CONFIG_TLS unset or the module blacklisted; try `modprobe tls`)");
             // tls_init refuses anything but an established connection; __tcp_set_ulp refuses listeners.
-            case 107 -> new KtlsException(Errno.ENOTCONN, ULP_CALL + ": the socket is not connected (the tls ULP"
+            case ENOTCONN -> new KtlsException(Errno.ENOTCONN, ULP_CALL + ": the socket is not connected (the tls ULP"
                     + " needs an established TCP connection; listening sockets are refused too)");
-            case 17 -> new KtlsException(Errno.EEXIST, ULP_CALL + ": a ULP is already attached to this socket");
-            default -> generic(errno, ULP_CALL);
+            case EEXIST -> new KtlsException(Errno.EEXIST, ULP_CALL + ": a ULP is already attached to this socket");
+            case null, default -> generic(errno, ULP_CALL);
         };
     }
 
@@ -52,7 +55,8 @@ public final class Errors {
     public static IOException install(int errno, Direction dir, TlsVersion version, CipherType cipher, boolean rekey,
             boolean kernelRekeys, KernelFeature missing) {
         String call = "setsockopt(SOL_TLS, " + dir + ", " + version + " " + cipher + ")";
-        if (errno == 16 && rekey) {
+        Errno e = Errno.ofCode(errno);
+        if (e == Errno.EBUSY && rekey) {
             if (version == TlsVersion.TLS_1_3 && !kernelRekeys) {
                 return KernelFeature.REKEY.unsupported(Errno.EBUSY, call + " on a socket that already has "
                         + dir + " keys answered EBUSY");
@@ -60,22 +64,24 @@ public final class Errors {
             return new KtlsException(Errno.EBUSY, call + ": " + dir + " keys are already installed"
                     + (version == TlsVersion.TLS_1_2 ? " and TLS 1.2 has no rekey" : ""));
         }
-        if (missing != null && (errno == 22 || errno == 2 || errno == 92 || errno == 95)) {
-            return missing.unsupported(Errno.ofCode(errno), call + " was refused");
+        if (missing != null && (e == Errno.EINVAL || e == Errno.ENOENT || e == Errno.ENOPROTOOPT
+                || e == Errno.EOPNOTSUPP)) {
+            return missing.unsupported(e, call + " was refused");
         }
-        return switch (errno) {
-            case 92 -> new KtlsException(Errno.ENOPROTOOPT, call + ": the tls ULP is not attached to this socket");
-            case 2 -> new KtlsException(Errno.ENOENT, call + ": the kernel crypto API has no AEAD for " + cipher
+        return switch (e) {
+            case ENOPROTOOPT -> new KtlsException(Errno.ENOPROTOOPT, call + ": the tls ULP is not attached to this"
+                    + " socket");
+            case ENOENT -> new KtlsException(Errno.ENOENT, call + ": the kernel crypto API has no AEAD for " + cipher
                     + " (its module is not built or cannot be loaded)");
-            case 22 -> new KtlsException(Errno.EINVAL, call + ": invalid crypto_info (unknown version or cipher,"
+            case EINVAL -> new KtlsException(Errno.EINVAL, call + ": invalid crypto_info (unknown version or cipher,"
                     + " a wrong length, or a rekey that changes version or cipher)");
-            default -> generic(errno, call);
+            case null, default -> generic(errno, call);
         };
     }
 
     /** Any other {@code SOL_TLS} option; ENOPROTOOPT means the kernel predates {@code feature}. */
     public static IOException option(int errno, String call, KernelFeature feature) {
-        if (errno == 92 && feature != null) {
+        if (errno == Errno.ENOPROTOOPT.code() && feature != null) {
             return feature.unsupported(Errno.ENOPROTOOPT, call + " answered ENOPROTOOPT");
         }
         return generic(errno, call);
@@ -83,11 +89,11 @@ public final class Errors {
 
     /** {@code sendmsg} and {@code sendfile}. */
     public static IOException write(int errno, String call) {
-        return switch (errno) {
-            case 11 -> new WouldBlockException(call + " would block");
-            case 74 -> new BadRecordException(call + ": the kernel refused to write the record (EBADMSG: the"
+        return switch (Errno.ofCode(errno)) {
+            case EAGAIN -> new WouldBlockException(call + " would block");
+            case EBADMSG -> new BadRecordException(call + ": the kernel refused to write the record (EBADMSG: the"
                     + " record sequence number would wrap, or the socket's TLS state is broken)");
-            default -> generic(errno, call);
+            case null, default -> generic(errno, call);
         };
     }
 
@@ -97,23 +103,23 @@ public final class Errors {
      * @param controlType called only for EIO, to peek at the type of the waiting control record (may return null)
      */
     public static IOException read(int errno, String call, Supplier<RecordType> controlType) {
-        return switch (errno) {
-            case 11 -> new WouldBlockException(call + " would block");
-            case 74 -> new BadRecordException(call + ": a record failed authentication or is malformed"
+        return switch (Errno.ofCode(errno)) {
+            case EAGAIN -> new WouldBlockException(call + " would block");
+            case EBADMSG -> new BadRecordException(call + ": a record failed authentication or is malformed"
                     + " (EBADMSG; the error is sticky)");
-            case 90 -> new RecordOverflowException(call + ": a record header announces more than 2^14 bytes"
+            case EMSGSIZE -> new RecordOverflowException(call + ": a record header announces more than 2^14 bytes"
                     + " plus the cipher's overhead (EMSGSIZE; the error is sticky)");
-            case 5 -> new ControlRecordException(controlType.get());
-            case 127 -> new KeyExpiredException();
-            case 22 -> new KtlsException(Errno.EINVAL, call + ": a record's version does not match the installed"
+            case EIO -> new ControlRecordException(controlType.get());
+            case EKEYEXPIRED -> new KeyExpiredException();
+            case EINVAL -> new KtlsException(Errno.EINVAL, call + ": a record's version does not match the installed"
                     + " one, or the flags are not allowed (EINVAL)");
-            default -> generic(errno, call);
+            case null, default -> generic(errno, call);
         };
     }
 
     /** The errno as a typed exception without call-specific meaning. */
     public static IOException generic(int errno, String call) {
-        if (errno == 9) { // EBADF: the fd went away under us, i.e. the channel was closed
+        if (errno == LinuxErrno.EBADF) { // the fd went away under us, i.e. the channel was closed
             ClosedChannelException e = new ClosedChannelException();
             e.initCause(new ErrnoException(errno, call));
             return e;
@@ -123,36 +129,5 @@ public final class Errors {
             return new WouldBlockException(call + " would block");
         }
         return e == null ? new ErrnoException(errno, call) : new KtlsException(e, call + ": " + e.meaning());
-    }
-
-    /** The symbolic name of a Linux errno (x86-64/aarch64 numbering), or "errno N". */
-    public static String name(int errno) {
-        Errno e = Errno.ofCode(errno);
-        if (e != null) {
-            return e.name();
-        }
-        return switch (errno) {
-            case 1 -> "EPERM";
-            case 4 -> "EINTR";
-            case 9 -> "EBADF";
-            case 13 -> "EACCES";
-            case 19 -> "ENODEV";
-            case 24 -> "EMFILE";
-            case 38 -> "ENOSYS";
-            case 88 -> "ENOTSOCK";
-            case 93 -> "EPROTONOSUPPORT";
-            case 97 -> "EAFNOSUPPORT";
-            case 98 -> "EADDRINUSE";
-            case 99 -> "EADDRNOTAVAIL";
-            case 100 -> "ENETDOWN";
-            case 101 -> "ENETUNREACH";
-            case 103 -> "ECONNABORTED";
-            case 105 -> "ENOBUFS";
-            case 108 -> "ESHUTDOWN";
-            case 110 -> "ETIMEDOUT";
-            case 111 -> "ECONNREFUSED";
-            case 113 -> "EHOSTUNREACH";
-            default -> "errno " + errno;
-        };
     }
 }

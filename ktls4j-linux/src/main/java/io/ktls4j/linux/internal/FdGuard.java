@@ -7,12 +7,13 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Keeps a channel's fd number valid while calls use it: every call {@link #enter}s and {@link #exit}s, and
- * {@link #close} first shuts the socket down (waking calls blocked in the kernel), waits for them to leave, and only
- * then closes the channel, so a call never runs on a reused fd number.
+ * Keeps a socket's fd number valid while calls use it: every call {@link #enter}s and {@link #exit}s, and
+ * {@link #close} first shuts the socket down (waking calls blocked in the kernel or waiting for readiness), waits for
+ * them to leave, and only then closes the channel (or, for a descriptor the guard owns, the descriptor), so a call
+ * never runs on a reused fd number.
  */
 public final class FdGuard {
-    private final SocketChannel channel;
+    private final SocketChannel channel; // null: the guard owns fd itself
     private final int fd;
     private final AtomicInteger users = new AtomicInteger();
     private volatile boolean closing;
@@ -20,6 +21,11 @@ public final class FdGuard {
     public FdGuard(SocketChannel channel, int fd) {
         this.channel = channel;
         this.fd = fd;
+    }
+
+    /** A guard for a socket descriptor it owns outright: {@link #close()} closes {@code fd}. */
+    public FdGuard(int fd) {
+        this(null, fd);
     }
 
     public int fd() {
@@ -30,10 +36,15 @@ public final class FdGuard {
         return channel;
     }
 
+    /** False once {@link #close()} began (or the channel was closed by other means). */
+    public boolean isOpen() {
+        return !closing && (channel == null || channel.isOpen());
+    }
+
     /** Starts a call on the fd. */
     public void enter() throws ClosedChannelException {
         users.incrementAndGet();
-        if (closing || !channel.isOpen()) {
+        if (!isOpen()) {
             users.decrementAndGet();
             throw new ClosedChannelException();
         }
@@ -44,7 +55,7 @@ public final class FdGuard {
         users.decrementAndGet();
     }
 
-    /** Closes the channel once no call is using the fd (waiting at most 5 s for blocked calls to wake). */
+    /** Closes the channel (or the fd) once no call is using the fd (waiting at most 5 s for blocked calls to wake). */
     public void close() throws IOException {
         if (closing) {
             return;
@@ -60,6 +71,12 @@ public final class FdGuard {
                 Thread.yield();
             }
         }
-        channel.close();
+        if (channel != null) {
+            channel.close();
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                Native.close(arena, fd);
+            }
+        }
     }
 }

@@ -14,11 +14,14 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import io.ktls4j.linux.LinuxErrno;
 import java.util.Locale;
 
 /**
- * The one native facade of the kernel backend: libc's socket calls as FFM downcalls. Internal: nothing here is
- * part of the public API, and no {@code java.lang.foreign} type leaves this package.
+ * The one native facade of ktls4j-linux: every libc call as an FFM downcall, one {@code static final MethodHandle}
+ * per symbol (the kernel backend's socket calls, and the AF_UNIX and descriptor calls of {@code io.ktls4j.linux.unix}
+ * and {@code io.ktls4j.linux.fd}). Internal: nothing here is part of the public API, and no
+ * {@code java.lang.foreign} type leaves this package.
  *
  * <p>Every call returns the kernel's convention, {@code result >= 0} on success or {@code -errno} on failure.
  * {@code errno} is captured per call with {@link Linker.Option#captureCallState(String...)} into a segment that the
@@ -61,11 +64,10 @@ public final class Native {
     public static final short POLLRDHUP = 0x2000;
     /** {@code SIOCINQ} ({@code FIONREAD}): bytes in a TCP socket's receive queue not yet read. */
     public static final long SIOCINQ = 0x541B;
-    public static final int EINTR = 4;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final short POLLNVAL = 0x20;
-    public static final int EAGAIN = 11;
+    private static final int EINTR = LinuxErrno.EINTR;
 
     /** {@code struct iovec { void *iov_base; size_t iov_len; }}. */
     public static final StructLayout IOVEC = struct("iovec",
@@ -148,6 +150,13 @@ public final class Native {
     private static final MethodHandle EVENTFD;
     private static final MethodHandle READ;
     private static final MethodHandle WRITE;
+    private static final MethodHandle BIND;
+    private static final MethodHandle LISTEN;
+    private static final MethodHandle ACCEPT4;
+    private static final MethodHandle CONNECT;
+    private static final MethodHandle SOCKETPAIR;
+    private static final MethodHandle DUP3;
+    private static final MethodHandle FCNTL_INT;
 
     static {
         String why = platformProblem();
@@ -155,7 +164,8 @@ public final class Native {
         VarHandle errno = null;
         MethodHandle setsockopt = null, getsockopt = null, sendmsg = null, recvmsg = null, getsockname = null,
                 getpeername = null, poll = null, shutdown = null, socket = null, close = null, ioctl = null,
-                eventfd = null, read = null, write = null;
+                eventfd = null, read = null, write = null, bind = null, listen = null, accept4 = null, connect = null,
+                socketpair = null, dup3 = null, fcntl = null;
         if (why == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -190,6 +200,21 @@ public final class Native {
                 ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ccs,
                         Linker.Option.firstVariadicArg(2));
+                bind = downcall(linker, libc, ccs, "bind",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+                listen = downcall(linker, libc, ccs, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+                accept4 = downcall(linker, libc, ccs, "accept4",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+                connect = downcall(linker, libc, ccs, "connect",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+                socketpair = downcall(linker, libc, ccs, "socketpair",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+                dup3 = downcall(linker, libc, ccs, "dup3",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+                // int fcntl(int fd, int cmd, ...): the third argument is variadic
+                fcntl = linker.downcallHandle(libc.find("fcntl").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ccs,
+                        Linker.Option.firstVariadicArg(2));
             } catch (Throwable t) { // IllegalCallerException without native access, missing symbols, ...
                 why = "the FFM linker could not bind libc's socket calls: " + t;
             }
@@ -211,6 +236,13 @@ public final class Native {
         EVENTFD = eventfd;
         READ = read;
         WRITE = write;
+        BIND = bind;
+        LISTEN = listen;
+        ACCEPT4 = accept4;
+        CONNECT = connect;
+        SOCKETPAIR = socketpair;
+        DUP3 = dup3;
+        FCNTL_INT = fcntl;
     }
 
     private Native() {
@@ -392,7 +424,7 @@ public final class Native {
         }
     }
 
-    /** {@code socket(domain, type, protocol)}: a new fd, or -errno. Only for the sock_diag netlink socket. */
+    /** {@code socket(domain, type, protocol)}: a new fd, or -errno (the sock_diag netlink socket, AF_UNIX sockets). */
     public static int socket(Arena arena, int domain, int type, int protocol) {
         MemorySegment c = capture(arena);
         try {
@@ -465,6 +497,92 @@ public final class Native {
         MemorySegment v = arena.allocate(JAVA_LONG);
         try {
             return result((long) READ.invokeExact(c, fd, v, 8L), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code bind(fd, addr, len)}: 0 or -errno. */
+    public static int bind(Arena arena, int fd, MemorySegment addr, int len) {
+        MemorySegment c = capture(arena);
+        try {
+            return (int) result((int) BIND.invokeExact(c, fd, addr, len), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code connect(fd, addr, len)}: 0 or -errno. EINTR is retried. */
+    public static int connect(Arena arena, int fd, MemorySegment addr, int len) {
+        MemorySegment c = capture(arena);
+        try {
+            int r;
+            do {
+                r = (int) result((int) CONNECT.invokeExact(c, fd, addr, len), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code listen(fd, backlog)}: 0 or -errno. */
+    public static int listen(Arena arena, int fd, int backlog) {
+        MemorySegment c = capture(arena);
+        try {
+            return (int) result((int) LISTEN.invokeExact(c, fd, backlog), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code accept4(fd, NULL, NULL, flags)}: the connected fd, or -errno. EINTR is retried. */
+    public static int accept4(Arena arena, int fd, int flags) {
+        MemorySegment c = capture(arena);
+        try {
+            int r;
+            do {
+                r = (int) result((int) ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code socketpair(domain, type, protocol, sv)} into the two ints of {@code sv}: 0 or -errno. */
+    public static int socketpair(Arena arena, int domain, int type, int protocol, MemorySegment sv) {
+        MemorySegment c = capture(arena);
+        try {
+            return (int) result((int) SOCKETPAIR.invokeExact(c, domain, type, protocol, sv), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code dup3(oldFd, newFd, flags)}: {@code newFd}, or -errno. EINTR is retried. */
+    public static int dup3(Arena arena, int oldFd, int newFd, int flags) {
+        MemorySegment c = capture(arena);
+        try {
+            int r;
+            do {
+                r = (int) result((int) DUP3.invokeExact(c, oldFd, newFd, flags), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code fcntl(fd, cmd, arg)} with an int argument: the command's result, or -errno. EINTR is retried. */
+    public static int fcntl(Arena arena, int fd, int cmd, int arg) {
+        MemorySegment c = capture(arena);
+        try {
+            int r;
+            do {
+                r = (int) result((int) FCNTL_INT.invokeExact(c, fd, cmd, arg), c);
+            } while (r == -EINTR);
+            return r;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -5,12 +5,12 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Waits of virtual threads on a socket fd. A native {@code poll(2)} made by a virtual thread keeps its carrier (an
@@ -20,8 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * its own sockets.
  *
  * <p>A waiter wakes when its fd reports any of its events, an error, a hang-up or {@code POLLNVAL}; it also wakes
- * every {@link #SLICE_NANOS} to re-check that the channel is open, and on interrupt, which ends the wait with
- * {@link InterruptedIOException} (interrupt status kept).
+ * every {@link #SLICE_NANOS} to re-check that the descriptor's owner is still open, and on interrupt, which ends the
+ * wait with {@link InterruptedIOException} (interrupt status kept). Callers wait through {@link Readiness}.
  */
 public final class Poller {
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -67,25 +67,17 @@ public final class Poller {
     }
 
     /**
-     * Parks the calling thread until {@code events} (or an error or hang-up) are reported for {@code fd}: the
-     * {@code revents} bits.
+     * Parks the calling thread until {@code events} (or an error or hang-up) are reported for {@code fd}, or, when
+     * {@code timed}, until {@code deadlineNanos} ({@link System#nanoTime()} scale): the {@code revents} bits, 0 when
+     * the deadline passed first. Once {@code open} (null: none) is false the wait ends with
+     * {@link ClosedChannelException}.
      */
-    public static int await(SocketChannel channel, int fd, short events) throws IOException {
-        int r = Holder.INSTANCE.park(channel, fd, events, 0, false);
-        assert r != 0;
-        return r;
+    static int await(int fd, short events, boolean timed, long deadlineNanos, BooleanSupplier open)
+            throws IOException {
+        return Holder.INSTANCE.park(open, fd, events, deadlineNanos, timed);
     }
 
-    /**
-     * Parks the calling thread until {@code events} (or an error or hang-up) are reported for a raw {@code fd} the
-     * caller keeps open, or until {@code deadlineNanos} ({@link System#nanoTime()} scale): the {@code revents} bits,
-     * 0 when the deadline passed first.
-     */
-    public static int await(int fd, short events, long deadlineNanos) throws IOException {
-        return Holder.INSTANCE.park(null, fd, events, deadlineNanos, true);
-    }
-
-    private int park(SocketChannel channel, int fd, short events, long deadlineNanos, boolean timed)
+    private int park(BooleanSupplier open, int fd, short events, long deadlineNanos, boolean timed)
             throws IOException {
         if (unavailable != null) {
             throw new IOException("cannot wait for the socket: " + unavailable);
@@ -98,7 +90,7 @@ public final class Poller {
             if (r != 0) {
                 return r;
             }
-            if (channel != null && !channel.isOpen()) {
+            if (open != null && !open.getAsBoolean()) {
                 cancel(w);
                 throw new ClosedChannelException();
             }

@@ -2,6 +2,7 @@ package io.ktls4j.linux.internal;
 
 import io.ktls4j.BackendKind;
 import io.ktls4j.Direction;
+import io.ktls4j.linux.LinuxErrno;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,18 +64,18 @@ public final class SockDiag {
         try (Arena arena = Arena.ofConfined()) {
             int nl = Native.socket(arena, Native.AF_NETLINK, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
             if (nl < 0) {
-                return TlsConf.unknown("socket(AF_NETLINK, NETLINK_SOCK_DIAG) failed: " + Errors.name(-nl));
+                return TlsConf.unknown("socket(AF_NETLINK, NETLINK_SOCK_DIAG) failed: " + LinuxErrno.name(-nl));
             }
             try {
                 byte[] req = request(local, peer);
                 long w = MsgIo.send(nl, new ByteBuffer[] {ByteBuffer.wrap(req)}, 0, -1, Long.MAX_VALUE);
                 if (w < 0) {
-                    return TlsConf.unknown("sock_diag request failed: " + Errors.name((int) -w));
+                    return TlsConf.unknown("sock_diag request failed: " + LinuxErrno.name((int) -w));
                 }
                 ByteBuffer reply = ByteBuffer.allocate(16384);
                 long n = MsgIo.receive(nl, new ByteBuffer[] {reply}, 0, false, Long.MAX_VALUE).result();
                 if (n < 0) {
-                    return TlsConf.unknown("sock_diag reply failed: " + Errors.name((int) -n));
+                    return TlsConf.unknown("sock_diag reply failed: " + LinuxErrno.name((int) -n));
                 }
                 reply.flip();
                 return parse(reply.order(ByteOrder.nativeOrder()));
@@ -124,7 +125,7 @@ public final class SockDiag {
         int type = Short.toUnsignedInt(b.getShort(start + 4));
         if (type == NLMSG_ERROR) {
             int err = -b.getInt(start + NLMSG_HDRLEN);
-            return TlsConf.unknown("sock_diag answered " + Errors.name(err)
+            return TlsConf.unknown("sock_diag answered " + LinuxErrno.name(err)
                     + (err == 2 ? " (the inet_diag/tcp_diag modules are missing, or the socket is gone)" : ""));
         }
         if (type != SOCK_DIAG_BY_FAMILY || len < NLMSG_HDRLEN + DIAG_MSG_LEN) {

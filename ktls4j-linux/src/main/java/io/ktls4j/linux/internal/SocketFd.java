@@ -54,7 +54,11 @@ public final class SocketFd {
      * @throws KtlsException ENOTCONN for an unbound, unconnected channel; EINVAL when no unique fd matches
      */
     public static int of(NetworkChannel channel) throws IOException {
-        InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
+        SocketAddress localAddr = channel.getLocalAddress();
+        if (localAddr instanceof java.net.UnixDomainSocketAddress unix) {
+            return unixSocket(unix);
+        }
+        InetSocketAddress local = (InetSocketAddress) localAddr;
         SocketAddress remoteAddr = channel instanceof SocketChannel sc ? sc.getRemoteAddress() : null;
         InetSocketAddress remote = (InetSocketAddress) remoteAddr;
         if (local == null) {
@@ -72,6 +76,40 @@ public final class SocketFd {
             CACHE.put(channel, fd);
         }
         return fd;
+    }
+
+    /** An {@code AF_UNIX} channel, found by the path it is bound to (which names one socket). */
+    private static int unixSocket(java.net.UnixDomainSocketAddress local) throws IOException {
+        String path = local.getPath().toString();
+        if (path.isEmpty()) {
+            throw new KtlsException(Errno.ENOTCONN, "the AF_UNIX channel is not bound to a path, so it has no"
+                    + " address to find its file descriptor by");
+        }
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC_FD)) {
+            for (Path p : dir) {
+                try {
+                    int fd = Integer.parseInt(p.getFileName().toString());
+                    if (Files.readSymbolicLink(p).toString().startsWith("socket:[") && path.equals(unixPath(fd))) {
+                        return fd;
+                    }
+                } catch (NumberFormatException | IOException gone) {
+                    // closed meanwhile, or not an fd entry
+                }
+            }
+        }
+        throw new KtlsException(Errno.EINVAL, "no socket in /proc/self/fd is bound to " + path);
+    }
+
+    /** {@code getsockname} of an {@code AF_UNIX} socket: its path, or null. */
+    private static String unixPath(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = arena.allocate(SOCKADDR_STORAGE, 8);
+            int len = Native.getsockname(arena, fd, sa);
+            if (len <= 2 || Short.toUnsignedInt(sa.get(ValueLayout.JAVA_SHORT, 0)) != UnixSockets.AF_UNIX) {
+                return null;
+            }
+            return sa.asSlice(2, len - 2).getString(0);
+        }
     }
 
     private static int scan(InetSocketAddress local, InetSocketAddress remote) throws IOException {

@@ -1,5 +1,6 @@
 package io.ktls4j.linux.internal;
 
+import io.ktls4j.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -15,6 +16,10 @@ public final class Sockopt {
 
     /** A {@code getsockopt} answer: bytes (null on error) or -errno. */
     public record Bytes(byte[] value, int errno) {
+    }
+
+    /** A {@code getsockopt} answer of a {@code u64} (all 64 bits are the value), or the errno when {@code errno != 0}. */
+    public record U64(long value, int errno) {
     }
 
     /** {@code setsockopt(fd, SOL_TCP, TCP_ULP, "tls", 4)}. */
@@ -85,6 +90,18 @@ public final class Sockopt {
             }
             return size == 2 ? Short.toUnsignedLong(v.get(ValueLayout.JAVA_SHORT, 0))
                     : Integer.toUnsignedLong(v.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    /** {@code getsockopt} of a {@code u64} (e.g. {@code SO_COOKIE}); a shorter answer is EINVAL. */
+    public static U64 getU64(int fd, int level, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(ValueLayout.JAVA_LONG);
+            int r = Native.getsockopt(arena, fd, level, name, v);
+            if (r < 0) {
+                return new U64(0, -r);
+            }
+            return r == Long.BYTES ? new U64(v.get(ValueLayout.JAVA_LONG, 0), 0) : new U64(0, Errno.EINVAL.code());
         }
     }
 }

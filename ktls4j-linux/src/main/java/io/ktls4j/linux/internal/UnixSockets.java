@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.ktls4j.linux.LinuxErrno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +17,8 @@ import java.util.List;
  * {@code SCM_RIGHTS}, {@code SO_PEERCRED} and {@code SO_PEERGROUPS}. Every descriptor is created with
  * {@code O_CLOEXEC} (received ones with {@code MSG_CMSG_CLOEXEC}), so none leaks into child processes.
  *
- * <p>Results follow {@link Native}: {@code >= 0} on success or {@code -errno}; {@link Errors#name(int)} names the
- * errno. Nothing here blocks beyond what the socket's own mode says: callers wait with {@code poll} themselves.
+ * <p>Results follow {@link Native}: {@code >= 0} on success or {@code -errno};
+ * {@link io.ktls4j.linux.LinuxErrno#name(int)} names the errno. Nothing here blocks beyond what the socket's own mode says: callers wait with {@code poll} themselves.
  */
 public final class UnixSockets {
     public static final int AF_UNIX = 1;
@@ -30,12 +31,12 @@ public final class UnixSockets {
     public static final int SO_ACCEPTCONN = 30;
     public static final int SO_PROTOCOL = 38;
     public static final int SO_DOMAIN = 39;
+    public static final int SO_COOKIE = 57;
     public static final int SO_PEERGROUPS = 59;
     public static final int IPPROTO_TCP = 6;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     /** {@code sizeof(sun_path)}: a path needs one byte less for the terminating NUL. */
     public static final int SUN_PATH_MAX = 108;
-    private static final int ERANGE = 34;
     private static final int TCP_ULP_NAME_MAX = 16;
 
     private UnixSockets() {
@@ -63,42 +64,32 @@ public final class UnixSockets {
     public static int[] socketpair() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sv = arena.allocate(JAVA_INT, 2);
-            MemorySegment c = LibC.capture(arena);
-            int r = LibC.result((int) LibC.SOCKETPAIR.invokeExact(c, AF_UNIX, SOCK_STREAM | Native.SOCK_CLOEXEC, 0, sv),
-                    c);
+            int r = Native.socketpair(arena, AF_UNIX, SOCK_STREAM | Native.SOCK_CLOEXEC, 0, sv);
             return r < 0 ? new int[] {r} : new int[] {sv.getAtIndex(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
-    /** {@code bind(fd, sockaddr_un{path})}: 0 or -errno (ENAMETOOLONG, 36, for a path of 108 bytes or more). */
+    /** {@code bind(fd, sockaddr_un{path})}: 0 or -errno (ENAMETOOLONG for a path of 108 bytes or more). */
     public static int bind(int fd, String path) {
-        return withAddress(path, (arena, addr, len) -> {
-            MemorySegment c = LibC.capture(arena);
-            return LibC.result((int) LibC.BIND.invokeExact(c, fd, addr, len), c);
-        });
+        return withAddress(path, (arena, addr, len) -> Native.bind(arena, fd, addr, len));
     }
 
-    /** {@code connect(fd, sockaddr_un{path})}: 0 or -errno (ECONNREFUSED, 111, when nothing listens there). */
+    /** {@code connect(fd, sockaddr_un{path})}: 0 or -errno (ECONNREFUSED when nothing listens there). */
     public static int connect(int fd, String path) {
-        return withAddress(path, (arena, addr, len) -> {
-            MemorySegment c = LibC.capture(arena);
-            int r;
-            do {
-                r = LibC.result((int) LibC.CONNECT.invokeExact(c, fd, addr, len), c);
-            } while (r == -Native.EINTR);
-            return r;
-        });
+        return withAddress(path, (arena, addr, len) -> Native.connect(arena, fd, addr, len));
+    }
+
+    /** {@code shutdown(fd, how)}: 0 or -errno. */
+    public static int shutdown(int fd, int how) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Native.shutdown(arena, fd, how);
+        }
     }
 
     /** {@code listen(fd, backlog)}: 0 or -errno. */
     public static int listen(int fd, int backlog) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment c = LibC.capture(arena);
-            return LibC.result((int) LibC.LISTEN.invokeExact(c, fd, backlog), c);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+            return Native.listen(arena, fd, backlog);
         }
     }
 
@@ -108,15 +99,7 @@ public final class UnixSockets {
      */
     public static int accept(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment c = LibC.capture(arena);
-            int r;
-            do {
-                r = LibC.result((int) LibC.ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL,
-                        Native.SOCK_CLOEXEC), c);
-            } while (r == -Native.EINTR);
-            return r;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+            return Native.accept4(arena, fd, Native.SOCK_CLOEXEC);
         }
     }
 
@@ -216,7 +199,7 @@ public final class UnixSockets {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment groups = arena.allocate(JAVA_INT, room);
                 int r = Native.getsockopt(arena, fd, SOL_SOCKET, SO_PEERGROUPS, groups);
-                if (r == -ERANGE) {
+                if (r == -LinuxErrno.ERANGE) {
                     continue;
                 }
                 if (r < 0) {
@@ -228,7 +211,7 @@ public final class UnixSockets {
         return new int[0];
     }
 
-    /** {@code getsockopt} of an int option: its value, or -errno (ENOTSOCK, 88, for a descriptor that is no socket). */
+    /** {@code getsockopt} of an int option: its value, or -errno (ENOTSOCK for a descriptor that is no socket). */
     public static long intOption(int fd, int level, int name) {
         return Sockopt.getUnsigned(fd, level, name, 4);
     }
@@ -255,21 +238,19 @@ public final class UnixSockets {
 
     @FunctionalInterface
     private interface AddressCall {
-        int call(Arena arena, MemorySegment addr, int len) throws Throwable;
+        int call(Arena arena, MemorySegment addr, int len);
     }
 
     private static int withAddress(String path, AddressCall call) {
         byte[] p = path.getBytes(StandardCharsets.UTF_8);
         if (p.length >= SUN_PATH_MAX || p.length == 0) {
-            return -36; // ENAMETOOLONG (an empty path would mean the abstract namespace or autobind)
+            return -LinuxErrno.ENAMETOOLONG; // (an empty path would mean the abstract namespace or autobind)
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = arena.allocate(2 + SUN_PATH_MAX, 2);
             addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
             MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
             return call.call(arena, addr, 2 + p.length + 1);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 }

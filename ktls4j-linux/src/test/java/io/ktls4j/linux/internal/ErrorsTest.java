@@ -14,6 +14,7 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.ErrnoException;
 import io.ktls4j.linux.KernelFeature;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;

@@ -88,7 +88,7 @@ class ReadinessVirtualThreadTest {
             Thread.ofVirtual().start(() -> {
                 try {
                     long start = System.nanoTime();
-                    int r = Poller.await(p.serverFd, Native.POLLIN, start + TimeUnit.MILLISECONDS.toNanos(300));
+                    int r = Readiness.await(p.serverFd, Native.POLLIN, start + TimeUnit.MILLISECONDS.toNanos(300), null);
                     idle.complete(new long[] {r, System.nanoTime() - start});
                 } catch (Throwable e) {
                     idle.completeExceptionally(e);
@@ -101,7 +101,7 @@ class ReadinessVirtualThreadTest {
             CompletableFuture<Integer> ready = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {
                 try {
-                    ready.complete(Poller.await(p.serverFd, Native.POLLIN, System.nanoTime() + 30_000_000_000L));
+                    ready.complete(Readiness.await(p.serverFd, Native.POLLIN, System.nanoTime() + 30_000_000_000L, null));
                 } catch (Throwable e) {
                     ready.completeExceptionally(e);
                 }

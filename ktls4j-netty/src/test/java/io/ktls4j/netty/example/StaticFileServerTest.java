@@ -2,10 +2,9 @@ package io.ktls4j.netty.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.testkit.Tools;
 import io.netty.channel.Channel;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +40,7 @@ class StaticFileServerTest {
 
     @BeforeAll
     static void files() throws Exception {
-        assumeTrue(onPath("curl") && onPath("openssl"), "curl and openssl are needed");
+        Tools.require("curl", "openssl");
         www = Files.createDirectories(dir.resolve("www"));
         big = new byte[(8 << 20) + 321];
         new Random(1).nextBytes(big);
@@ -156,7 +155,7 @@ class StaticFileServerTest {
 
     @Test
     void wrkGetsEveryResponseRight() throws Exception {
-        assumeTrue(onPath("wrk"), "wrk is not installed");
+        Tools.require("wrk");
         int port = start();
         Path script = dir.resolve("report.lua");
         Files.writeString(script, """
@@ -214,13 +213,5 @@ class StaticFileServerTest {
         assertThat(ByteRange.parse("bytes=0-1,5-6", 100)).isInstanceOf(ByteRange.Whole.class);
         assertThat(ByteRange.parse("items=0-1", 100)).isInstanceOf(ByteRange.Whole.class);
         assertThat(ByteRange.parse("bytes=a-b", 100)).isInstanceOf(ByteRange.Whole.class);
-    }
-
-    private static boolean onPath(String tool) {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 }

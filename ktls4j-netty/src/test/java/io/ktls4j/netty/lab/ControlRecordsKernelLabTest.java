@@ -15,9 +15,10 @@ import io.ktls4j.linux.KernelTls;
 import io.ktls4j.linux.Ktls;
 import io.ktls4j.netty.KtlsSession;
 import io.ktls4j.netty.Peer;
-import io.ktls4j.netty.PeerProcess;
+import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.netty.Server;
 import io.ktls4j.netty.Transport;
+import io.ktls4j.testkit.LabTags;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * both ways (ours sent with {@code TLS_SET_RECORD_TYPE} in order after the data), and a client reading
  * NewSessionTickets. Skips without kTLS (the host), fails instead with {@code KTLS4J_REQUIRE_KERNEL=1}.
  */
+@Tag(LabTags.KERNEL)
 class ControlRecordsKernelLabTest {
     private static final Duration WAIT = Duration.ofSeconds(LabKernel.WAIT_SECONDS);
     @TempDir
@@ -96,14 +99,9 @@ class ControlRecordsKernelLabTest {
         return p;
     }
 
-    private static void command(PeerProcess p, String line) throws Exception {
-        p.stdin().write(line.getBytes(StandardCharsets.US_ASCII));
-        p.stdin().flush();
-    }
-
     /** An s_client KeyUpdate command, then a wait until the handler has read it (s_client drops the rest of a read). */
     private static void keyUpdate(PeerProcess p, String command, Peer netty, int nth) throws Exception {
-        command(p, command + "\n");
+        p.write(command + "\n");
         long end = System.nanoTime() + WAIT.toNanos();
         while (netty.tls.keyUpdatesReceived() < nth) {
             assertThat(System.nanoTime()).as("%s was not acted on: %s", command, p.describe()).isLessThan(end);
@@ -125,10 +123,10 @@ class ControlRecordsKernelLabTest {
             try (Peer s = server.accept()) {
                 txInTheKernel(s);
                 client.awaitOutput("Verify return code: 0", WAIT);
-                command(client, "before\n");
+                client.write("before\n");
                 assertThat(s.inbox.readLine()).isEqualTo("before");
                 keyUpdate(client, "k", s, 1); // update_not_requested: the pipeline's RX follows on every kernel
-                command(client, "after-k\n");
+                client.write("after-k\n");
                 assertThat(s.inbox.readLine()).isEqualTo("after-k");
                 TlsStatistics before = KernelTls.statistics();
 
@@ -138,14 +136,14 @@ class ControlRecordsKernelLabTest {
                             .isInstanceOf(KernelFeatureException.class).hasMessageContaining("6.14");
                     s.write("still fine\n");
                     client.awaitOutput("still fine", WAIT);
-                    command(client, "K\n"); // update_requested: TX cannot follow on this kernel
+                    client.write("K\n"); // update_requested: TX cannot follow on this kernel
                     s.awaitClosed();
                     assertThat(s.exceptions).anySatisfy(e -> assertThat(e)
                             .isInstanceOf(KernelFeatureException.class).hasMessageContaining("6.14"));
                     return;
                 }
                 keyUpdate(client, "K", s, 2); // update_requested: answered through the kernel, next TLS_TX
-                command(client, "after-K\n");
+                client.write("after-K\n");
                 assertThat(s.inbox.readLine()).isEqualTo("after-K");
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(1);
                 s.write("server-after-K\n");
@@ -159,7 +157,7 @@ class ControlRecordsKernelLabTest {
                 s.write(bulk + "server-after-own-update\n");
                 client.awaitOutput("server-after-own-update", WAIT);
                 assertThat(client.output()).contains("line-2047-0123456789abcdef");
-                command(client, "reply\n");
+                client.write("reply\n");
                 assertThat(s.inbox.readLine()).isEqualTo("reply");
                 assertThat(s.tls.keyUpdatesSent()).isEqualTo(2);
                 assertThat(s.tls.keyUpdatesReceived()).as("OpenSSL answered our update_requested").isEqualTo(3);
@@ -192,7 +190,7 @@ class ControlRecordsKernelLabTest {
             try (Peer s = server.accept()) {
                 txInTheKernel(s);
                 second.awaitOutput("Verify return code: 0", WAIT);
-                command(second, "Q\n"); // s_client sends close_notify
+                second.write("Q\n"); // s_client sends close_notify
                 s.awaitClosed();
                 assertThat(s.events).contains(SslCloseCompletionEvent.SUCCESS);
                 assertThat(s.exceptions).isEmpty();

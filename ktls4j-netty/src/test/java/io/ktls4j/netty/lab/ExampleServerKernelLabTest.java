@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.StraceLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +25,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Skips on a kernel without kTLS (the host), unless {@code KTLS4J_REQUIRE_KERNEL=1} (the lab) makes that a
  * failure; in the lab a missing curl, strace or openssl is a failure too.
  */
+@Tag(LabTags.KERNEL)
 class ExampleServerKernelLabTest {
     private static final int BIG = 4 << 20;
     private static final int ONE = 1 << 20;
@@ -95,8 +99,8 @@ class ExampleServerKernelLabTest {
         serverErr = tmp.resolve("server.err");
         List<String> cmd = new ArrayList<>(List.of("strace", "-f", "--seccomp-bpf", "-qq",
                 "-e", "trace=sendfile,sendmsg,sendto,write,writev", "-o", straceLog.toString()));
-        cmd.addAll(LabKernel.java());
-        cmd.addAll(List.of("io.ktls4j.netty.example.StaticFileServer", "--root", www.toString(), "--cert",
+        cmd.addAll(LabKernel.exampleServer());
+        cmd.addAll(List.of("--root", www.toString(), "--cert",
                 pair[0].toString(), "--key", pair[1].toString(), "--port", "0", "--transport", "epoll",
                 "--backend", "kernel_required", "--threads", "1", "--handshake-timeout", "120", "--log"));
         long started = System.nanoTime();

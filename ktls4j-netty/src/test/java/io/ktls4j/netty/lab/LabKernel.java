@@ -3,13 +3,16 @@ package io.ktls4j.netty.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.netty.example.StaticFileServer;
+import io.ktls4j.testkit.JavaProcess;
+import io.ktls4j.testkit.KernelRequired;
+import io.ktls4j.testkit.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the lab tests of this module need from the machine: a kernel with kTLS (or, on the build host, a one-line
@@ -17,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * and a self-signed localhost certificate.
  */
 final class LabKernel {
-    static final boolean REQUIRED = "1".equals(System.getenv("KTLS4J_REQUIRE_KERNEL"));
+    static final boolean REQUIRED = KernelRequired.required();
     /** Under the lab's emulation everything is ~100x slower: waits poll a condition up to this long. */
     static final long WAIT_SECONDS = 300;
 
@@ -35,7 +38,7 @@ final class LabKernel {
             assertThat(KernelTls.supportsRekey()).as("KTLS4J_REQUIRE_REKEY=1: %s", KernelTls.rekeyProbe()).isTrue();
         }
         for (String tool : tools) {
-            if (!onPath(tool)) {
+            if (!Tools.has(tool)) {
                 assertThat(REQUIRED).as("%s is not installed (apt-get install %s); the kernel lab needs it", tool, tool)
                         .isFalse();
                 return tool + " is not installed";
@@ -44,14 +47,6 @@ final class LabKernel {
         return null;
     }
 
-    static boolean onPath(String tool) {
-        try {
-            Process p = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 
     /** A P-256 certificate for localhost and its key, as {cert, key}. */
     static Path[] certificate(Path dir) throws Exception {
@@ -76,11 +71,17 @@ final class LabKernel {
         return end < 0 ? List.of() : new ArrayList<>(s.substring(0, end).lines().toList());
     }
 
-    /** The java command of this JVM with a quicker start under emulation, for a server in its own process. */
-    static List<String> java() {
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    /**
+     * The java command that runs the example server in its own process, the way this JVM runs (module or class
+     * path), with a quicker start under emulation; append the server's arguments.
+     */
+    static List<String> exampleServer() {
+        List<String> options = new ArrayList<>(List.of(
                 // C1 only and the serial GC: a shorter start-up under emulation
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path")));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"));
+        if (StaticFileServer.class.getModule().isNamed()) {
+            options.add("--add-modules=io.netty.codec.http"); // the example's optional dependency
+        }
+        return JavaProcess.command(StaticFileServer.class, options.toArray(String[]::new));
     }
 }

@@ -1,16 +1,17 @@
 package io.ktls4j.agent.lab.rekey;
 
+import io.ktls4j.testkit.PeerProcess;
+import org.junit.jupiter.api.Tag;
+import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.agent.AgentProcess;
 import io.ktls4j.agent.TestPki;
-import io.ktls4j.agent.lab.KernelRequired;
 import io.ktls4j.agent.lab.LabConsumer;
-import io.ktls4j.agent.lab.Proc;
 import io.ktls4j.linux.KernelTls;
-import io.ktls4j.linux.internal.TlsStatFile;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code KTLS4J_REQUIRE_REKEY=1}, which turns the skip into a failure (the lab pass on a newer kernel sets it). Its own
  * package (under {@code io.ktls4j.agent.lab}, so pass 1 runs it too) lets that pass select just this test.
  */
+@Tag(LabTags.KERNEL)
 @ExtendWith(KernelRequired.class)
 class LabRekeyTest {
     private static Path dir;
@@ -70,34 +72,34 @@ class LabRekeyTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        TlsStatistics before = TlsStatFile.read();
+        TlsStatistics before = KernelTls.statistics();
         Path run = Files.createTempDirectory(dir, "client");
-        try (Proc server = Proc.start(run, null, "openssl", "s_server", "-accept", "127.0.0.1:" + port,
+        try (PeerProcess server = PeerProcess.start(run, List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-naccept", "1", "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256",
-                "-cert", TestPki.get().certPem.toString(), "-key", TestPki.get().keyPem.toString())) {
-            server.awaitOutput("ACCEPT", 60_000);
-            try (Proc consumer = Proc.java(run, List.of("-Xmx96m", "-Xlog:class+load=info:file="
+                "-cert", TestPki.get().certPem.toString(), "-key", TestPki.get().keyPem.toString()))) {
+            server.awaitOutput("ACCEPT", java.time.Duration.ofMillis(60_000));
+            try (PeerProcess consumer = PeerProcess.java(run, List.of(), List.of("-Xmx96m", "-Xlog:class+load=info:file="
                     + run.resolve("classes.log")), LabConsumer.class, agent.socket().toString(), "rekey",
                     "127.0.0.1", Integer.toString(port))) {
-                server.awaitOutput("hello", 120_000);
+                server.awaitOutput("hello", java.time.Duration.ofMillis(120_000));
                 assertThat(consumer.value("PROTOCOL")).isEqualTo("2");
                 assertThat(consumer.value("SESSION")).startsWith("TLSv1.3 TLS_AES_128_GCM_SHA256 KERNEL KERNEL");
                 command(server, "k\n");
                 command(server, "after-k\n");
-                consumer.awaitOutput("GOT after-k", 120_000);
+                consumer.awaitOutput("GOT after-k", java.time.Duration.ofMillis(120_000));
                 command(server, "K\n");
                 command(server, "after-K\n");
-                consumer.awaitOutput("GOT after-K", 120_000);
+                consumer.awaitOutput("GOT after-K", java.time.Duration.ofMillis(120_000));
                 command(server, "do-update\n");
-                server.awaitOutput("after-our-update", 120_000);
+                server.awaitOutput("after-our-update", java.time.Duration.ofMillis(120_000));
                 command(server, "end\n");
-                assertThat(consumer.waitFor(120_000)).as(consumer.describe()).isZero();
+                assertThat(consumer.waitFor(java.time.Duration.ofMillis(120_000))).as(consumer.describe()).isZero();
                 // sent: the answer to K, then ours; received: k, K, and OpenSSL's answer to our update_requested
                 assertThat(consumer.value("COUNTS")).isEqualTo("2 3 2");
                 assertThat(server.output()).doesNotContain("ERROR").doesNotContain("alert");
             }
         }
-        TlsStatistics after = TlsStatFile.read();
+        TlsStatistics after = KernelTls.statistics();
         // the agent probed rekey when it started (its log says so), before the first count
         assertThat(agent.log()).anyMatch(l -> l.contains("TLS 1.3 rekey available"));
         assertThat(after.get(TlsStat.TlsTxRekeyOk) - before.get(TlsStat.TlsTxRekeyOk)).as(after.format())
@@ -108,10 +110,10 @@ class LabRekeyTest {
         assertThat(agent.log()).anyMatch(l -> l.contains("KEY_UPDATE_TX[") && l.contains("updated on the socket"));
         assertThat(agent.log()).anyMatch(l -> l.contains("PEER_KEY_UPDATE[") && l.contains("OK"));
         assertThat(Files.readString(run.resolve("classes.log"))).as("the consumer JVM's classes")
-                .contains("io.ktls4j.agent.AgentDuties ").doesNotContain("io.ktls4j.CryptoInfo ");
+                .contains("io.ktls4j.agent.RoutedDuties ").doesNotContain("io.ktls4j.CryptoInfo ");
     }
 
-    private static void command(Proc p, String line) throws Exception {
+    private static void command(PeerProcess p, String line) throws Exception {
         p.write(line);
         Thread.sleep(300); // s_server reads stdin in chunks: keep commands and data apart
     }

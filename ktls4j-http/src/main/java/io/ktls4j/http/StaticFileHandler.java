@@ -1,0 +1,100 @@
+package io.ktls4j.http;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code If-Modified-Since} and
+ * {@code If-Range} by date, {@code index.html} or a listing for directories. Paths are opened by {@link SafePaths};
+ * a file's response carries the channel opened there, so what is sent is what was checked.
+ */
+public final class StaticFileHandler implements Handler {
+    private static final String INDEX = "index.html";
+
+    private final SafePaths paths;
+
+    public StaticFileHandler(Path root) throws IOException {
+        this.paths = new SafePaths(root);
+    }
+
+    public Path root() {
+        return paths.root();
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest request) throws IOException, HttpException {
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            return HttpResponse.error(405, request.method() + " is not allowed here; use GET or HEAD")
+                    .header("Allow", "GET, HEAD");
+        }
+        try (ServedPath target = paths.open(request.path())) {
+            return target.isDirectory() ? directory(request, target) : regularFile(request, target);
+        }
+    }
+
+    private HttpResponse directory(HttpRequest request, ServedPath dir) throws IOException, HttpException {
+        if (!request.path().endsWith("/")) {
+            String location = redirectPath(request.path()) + (request.query() == null ? "" : "?" + request.query());
+            return HttpResponse.error(301, "moved to " + location).header("Location", location);
+        }
+        try (ServedPath index = paths.open(dir.names(), INDEX, TreeWalker.Mode.OPEN)) {
+            if (!index.isDirectory()) {
+                return regularFile(request, index);
+            }
+        } catch (HttpException e) {
+            // no index (or one that may not be served): list the directory instead
+        }
+        StringBuilder decoded = new StringBuilder("/");
+        for (String segment : request.path().split("/")) {
+            if (!segment.isEmpty()) {
+                decoded.append(SafePaths.decode(segment)).append('/');
+            }
+        }
+        return HttpResponse.bytes(200, "text/html; charset=utf-8",
+                DirectoryListing.page(decoded.toString(), dir, paths));
+    }
+
+    /**
+     * Where a directory named without its trailing slash moves to: the path with empty and "." segments dropped, so
+     * that it starts with exactly one '/'. ({@code //dir/} would be a network-path reference: a browser would go to
+     * the host "dir".)
+     */
+    static String redirectPath(String rawPath) {
+        StringBuilder sb = new StringBuilder();
+        for (String segment : rawPath.split("/")) {
+            if (!segment.isEmpty() && !segment.equals(".")) {
+                sb.append('/').append(segment);
+            }
+        }
+        return sb.append('/').toString();
+    }
+
+    private static HttpResponse regularFile(HttpRequest request, ServedPath file) throws IOException {
+        long size = file.fileSize();
+        Instant modified = file.attributes().lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
+        String lastModified = HttpDates.format(modified);
+        String type = MimeTypes.forFileName(file.name());
+        Instant since = HttpDates.parse(request.headers().first("If-Modified-Since"));
+        if (since != null && !modified.isAfter(since)) {
+            return HttpResponse.empty(304).header("Last-Modified", lastModified);
+        }
+        ByteRange range = ByteRange.parse(request.headers().first("Range"), size);
+        String ifRange = request.headers().first("If-Range");
+        if (range != null && ifRange != null && !ifRange.strip().equals(lastModified)) {
+            range = null;
+        }
+        HttpResponse r;
+        if (range == ByteRange.UNSATISFIABLE) {
+            r = HttpResponse.error(416, "the range is outside the file's " + size + " bytes")
+                    .header("Content-Range", "bytes */" + size);
+        } else if (range != null) {
+            r = HttpResponse.file(206, type, new HttpResponse.FileRegion(file.takeFile(), file.name(), range.first(),
+                    range.length())).header("Content-Range", range.contentRange(size));
+        } else {
+            r = HttpResponse.file(200, type, new HttpResponse.FileRegion(file.takeFile(), file.name(), 0, size));
+        }
+        return r.header("Last-Modified", lastModified).header("Accept-Ranges", "bytes");
+    }
+}
