@@ -14,6 +14,9 @@
 #   3. keep-alive requests/s on a 4 KiB file:        wrk -t2 -c64 -d${DURATION}s
 #   4. new TLS connections/s, full handshakes:       ${SCLIENTS} x openssl s_time -new -www /4k.bin (HTTP/1.0,
 #                                                     one 4 KiB GET per connection, never resumed)
+#   4b. resumed TLS 1.3 connections/s:              ${SCLIENTS} x openssl s_time -reuse (figure stime_reuse: after
+#                                                     one full handshake, every connection offers the session's
+#                                                     ticket; a server that issues none does full handshakes)
 #   5. new connections/s as wrk makes them:          wrk -t2 -c64 -H 'Connection: close' on the 4 KiB file; wrk
 #                                                     resumes TLS sessions where the server issues tickets
 # Prints a Markdown table of medians with ratios ktls/nginx and ktls/JSSE, the CPU time that server and client
@@ -23,7 +26,7 @@
 # Needs: apt-get install nginx wrk curl openssl; the jars: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am
 # Usage: ktls4j-bench/src/bench/http-compare.sh [ROUNDS]      (env: DURATION=10 SCLIENTS=8 BIG_MIB=1024 OUT=dir
 #        KEEP=1 keeps the temp dir; JAVA_TOOL_OPTIONS reaches both JVMs; JSSE_JAVA_OPTS only the JSSE server;
-#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new wrk_close);
+#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close);
 #        BASELINE_JAR=old/ktls.jar adds a fourth server, `java -jar old/ktls.jar serve` with the same options, for a
 #        before/after comparison in the same run;
 #        SERVERS="netty-ktls netty-jdk netty-openssl" RATIOS="netty-ktls/netty-jdk netty-ktls/netty-openssl" runs
@@ -253,13 +256,13 @@ run_curl() { # server
   fi
 }
 
-run_stime() { # server [seconds]: full handshakes/s from SCLIENTS parallel `openssl s_time -new` clients
-  local s="$1" secs="${2:-$DURATION}" i t0 t1 c0 c1 total
+run_stime() { # server [seconds] [-new|-reuse]: handshakes/s from SCLIENTS parallel `openssl s_time` clients
+  local s="$1" secs="${2:-$DURATION}" mode="${3:--new}" i t0 t1 c0 c1 total
   c0="$(server_cpu "$s")"
   t0="$(date +%s.%N)"
   { time (
     for i in $(seq "$SCLIENTS"); do
-      timeout $((secs + 30)) openssl s_time -connect "localhost:${port[$s]}" -new -time "$secs" -www /4k.bin \
+      timeout $((secs + 30)) openssl s_time -connect "localhost:${port[$s]}" "$mode" -time "$secs" -www /4k.bin \
         -tls1_3 -ciphersuites "$SUITE" > "$tmp/stime.$i" 2>&1 &
     done
     wait ) ; } 2> "$tmp/time.out"
@@ -278,6 +281,7 @@ for s in "${names[@]}"; do
   (DURATION=5 run_wrk "$s" req 4k.bin > /dev/null)
   (DURATION=5 run_wrk "$s" req 4k.bin -H 'Connection: close' > /dev/null)
   run_stime "$s" 5 > /dev/null
+  run_stime "$s" 5 -reuse > /dev/null
   run_curl "$s" > /dev/null
 done
 
@@ -285,7 +289,7 @@ raw="$OUT/raw.tsv"
 printf 'round\tfigure\tserver\tvalue\tunits\terrors\tserver_cpu_s\tclient_cpu_s\tload1\n' > "$raw"
 loads="$OUT/uptime.txt"
 : > "$loads"
-read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new wrk_close}"
+read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close}"
 for r in $(seq "$ROUNDS"); do
   shift_by=$(( (r - 1) % ${#names[@]} ))
   order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
@@ -300,6 +304,7 @@ for r in $(seq "$ROUNDS"); do
         wrk_1m) res="$(run_wrk "$s" mb 1m.bin)" ;;
         wrk_4k) res="$(run_wrk "$s" req 4k.bin)" ;;
         stime_new) res="$(run_stime "$s")" ;;
+        stime_reuse) res="$(run_stime "$s" "$DURATION" -reuse)" ;;
         wrk_close) res="$(run_wrk "$s" req 4k.bin -H 'Connection: close')" ;;
       esac
       printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$fig" "$s" "$(echo "$res" | tr ' ' '\t')" "$load1" >> "$raw"
@@ -334,10 +339,11 @@ declare -A title=(
   [wrk_1m]="1 MiB file, 64 connections (wrk -t2 -c64), MB/s"
   [wrk_4k]="4 KiB file, keep-alive, 64 connections (wrk -t2 -c64), requests/s"
   [stime_new]="new TLS connections/s, full handshakes (${SCLIENTS} x openssl s_time -new, one 4 KiB GET each)"
+  [stime_reuse]="resumed TLS connections/s (${SCLIENTS} x openssl s_time -reuse, one 4 KiB GET each)"
   [wrk_close]="new connections/s, wrk -t2 -c64 'Connection: close' on 4 KiB (wrk resumes sessions where tickets are issued)"
 )
-declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [wrk_close]="µs/conn")
-declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [wrk_close]=1000000)
+declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [stime_reuse]="µs/conn" [wrk_close]="µs/conn")
+declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [stime_reuse]=1000000 [wrk_close]=1000000)
 declare -A label=([nginx]="nginx" [ktls]="ktls serve (software)" [jsse]="JSSE (Netty)"
   [base]="ktls before (BASELINE_JAR)" [netty-ktls]="Netty + KtlsHandler" [netty-jdk]="Netty + SslHandler (JDK)"
   [netty-openssl]="Netty + SslHandler (OpenSSL)" [netty-ktls-region]="Netty + KtlsHandler, FileRegion bodies")

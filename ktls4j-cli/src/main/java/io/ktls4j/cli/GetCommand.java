@@ -46,6 +46,11 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-s", "--silent"}, description = "No progress bar and no summary line.")
     boolean silent;
 
+    @Option(names = "--session", paramLabel = "FILE",
+            description = "Resume the TLS 1.3 session kept in FILE, if any, and keep the session tickets this "
+                    + "connection receives in it (created readable by its owner only: it holds session keys).")
+    Path session;
+
     @Mixin
     ClientOptions client;
 
@@ -62,6 +67,9 @@ final class GetCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         var context = client.context();
+        if (session != null && context.sessionCache() != null) {
+            context.sessionCache().load(session);
+        }
         try (Fetcher f = Fetcher.open(uri, context);
              WritableByteChannel sink = sink()) {
             Progress progress = !silent && output != null && Progress.isTerminal() ? new Progress(err) : null;
@@ -79,6 +87,9 @@ final class GetCommand implements Callable<Integer> {
             if (!silent) {
                 err.println(summary(r));
                 err.flush();
+            }
+            if (session != null && context.sessionCache() != null) {
+                context.sessionCache().save(session);
             }
             return r.head().status() >= 400 ? ExitCodes.FAILURE : ExitCodes.OK;
         }

@@ -75,6 +75,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Option(names = "--no-tickets", description = "Send no TLS 1.3 session tickets, so clients cannot resume "
+            + "(default: two tickets after each full handshake, valid two hours, keys in memory only).")
+    boolean noTickets;
+
     @Option(names = "--client-auth", paramLabel = "none|optional|require", defaultValue = "none",
             description = "Ask for a client certificate (default: ${DEFAULT-VALUE}); needs --client-ca.")
     ClientAuth clientAuth;
@@ -168,11 +172,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--max-connections and --max-connections-per-ip must be at least 1");
         }
-        if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls.given()
+        if (agent != null && (cert != null || clientAuth != ClientAuth.NONE || tls.given() || noTickets
                 || backend.policy != BackendPolicy.AUTO)) {
             throw new ParameterException(spec.commandLine(), "--agent: the agent's configuration decides the "
                     + "certificate, versions, suites and client authentication; drop --cert/--key/--tls/--ciphers/"
-                    + "--client-auth/--backend");
+                    + "--groups/--no-tickets/--client-auth/--backend");
         }
     }
 
@@ -190,7 +194,11 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("backend_policy", backend.policy.toString());
         status.put("protocols", context.protocols().toString());
-        String line = "  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, backend "
+        status.put("groups", context.groups().toString());
+        status.put("session_tickets", context.issuesSessionTickets());
+        String line = "  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, groups "
+                + context.groups() + (context.issuesSessionTickets() ? ", session tickets" : ", no session tickets")
+                + ", backend "
                 + backend.policy + (backend.policy == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
                 ? " (kTLS available)" : " (no kTLS here, software record layer: "
                 + KernelTls.unavailabilityCause().errno() + ")");
@@ -214,6 +222,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake());
+        if (noTickets) {
+            b.sessionResumption(false);
+        }
         if (clientCa != null) {
             b.trustManager(clientCa);
         }

@@ -6,7 +6,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --tls} and {@code --ciphers}: the TLS versions and cipher suites a context allows (a client offers them, a
+ * {@code --tls}, {@code --ciphers} and {@code --groups}: the TLS versions, cipher suites and key exchange groups a
+ * context allows (a client offers them, a
  * server accepts them; {@link OptionTexts} has the server's wording).
  */
 final class TlsOptions {
@@ -18,9 +19,14 @@ final class TlsOptions {
             description = "Cipher suites to offer, IANA names, comma-separated (default: all kTLS-capable).")
     List<String> ciphers;
 
-    /** Whether either option was given. */
+    @Option(names = "--groups", paramLabel = "GROUP", split = ",",
+            description = "Key exchange groups in order of preference, comma-separated (default: X25519MLKEM768,"
+                    + "X25519,SecP256r1MLKEM768,P-256,P-384).")
+    List<String> groups;
+
+    /** Whether any option was given. */
     boolean given() {
-        return tls != null || ciphers != null;
+        return tls != null || ciphers != null || groups != null;
     }
 
     /** @throws IllegalArgumentException for an unknown version or suite (a usage error) */
@@ -38,6 +44,9 @@ final class TlsOptions {
         }
         if (ciphers != null && !ciphers.isEmpty()) {
             b.cipherSuites(ciphers.stream().map(String::strip).toArray(String[]::new));
+        }
+        if (groups != null && !groups.isEmpty()) {
+            b.groups(groups.stream().map(String::strip).toArray(String[]::new));
         }
     }
 }

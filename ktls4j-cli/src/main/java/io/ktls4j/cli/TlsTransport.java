@@ -89,12 +89,19 @@ final class TlsTransport implements Transport {
         /** Uses the backends seen at the start: a closed socket reports NONE. */
         @Override
         public String describe() {
-            return connection.version() + " " + connection.cipherSuite() + " tx=" + tx + " rx=" + rx + via;
+            return connection.version() + " " + connection.cipherSuite() + handshake(connection) + " tx=" + tx
+                    + " rx=" + rx + via;
         }
 
         static String describe(KtlsConnection c) {
-            return c.version() + " " + c.cipherSuite() + " tx=" + c.backend(Direction.TX) + " rx="
+            return c.version() + " " + c.cipherSuite() + handshake(c) + " tx=" + c.backend(Direction.TX) + " rx="
                     + c.backend(Direction.RX);
+        }
+
+        /** " GROUP" and " resumed" when known. */
+        private static String handshake(KtlsConnection c) {
+            var s = c.session();
+            return (s.group() == null ? "" : " " + s.group()) + (s.resumed() ? " resumed" : "");
         }
 
         /**

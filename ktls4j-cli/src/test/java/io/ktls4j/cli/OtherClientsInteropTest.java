@@ -121,7 +121,7 @@ class OtherClientsInteropTest {
         while (!server.log().contains("TLSv1.2") && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(server.log()).containsPattern("/127\\.0\\.0\\.1:\\d+ TLSv1\\.2 TLS_ECDHE_ECDSA_\\S+ tx=\\S+ rx=\\S+ "
+        assertThat(server.log()).containsPattern("/127\\.0\\.0\\.1:\\d+ TLSv1\\.2 TLS_ECDHE_ECDSA_\\S+ X25519 tx=\\S+ rx=\\S+ "
                 + "requests=1 in=\\d+ out=\\d+ time=\\d+ms");
     }
 }

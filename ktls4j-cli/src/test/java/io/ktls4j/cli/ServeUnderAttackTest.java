@@ -155,14 +155,17 @@ class ServeUnderAttackTest {
             idle.clear();
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             int status = -1;
+            IOException lastFailure = null;
             while (status != 200 && System.nanoTime() < deadline) {
                 try {
                     status = fetch(port, client);
                 } catch (IOException e) {
+                    lastFailure = e;
                     Thread.sleep(100);
                 }
             }
-            assertThat(status).as(server.describe()).isEqualTo(200);
+            assertThat(status).as("%s; the client's last failure: %s", server.describe(), lastFailure)
+                    .isEqualTo(200);
             await(() -> Files.readString(err).contains("accepting again"), server);
             assertThat(Files.readString(err)).doesNotContain("NoClassDefFoundError")
                     .doesNotContain("\tat ");

@@ -5,10 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Vector;
+import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.CertificateStatusRequest;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsAuthentication;
@@ -27,12 +29,32 @@ final class BcClientPeer extends DefaultTlsClient {
     private final List<TlsSecret> pskSecrets = new ArrayList<>();
     private byte[] selectedPsk;
     private volatile short lastAlertReceived = -1;
+    /** Where tickets for this server are kept ({@code host:port}), or null: no resumption. */
+    private final String sessionKey;
+    /** The ticket offered in this handshake (taken out of the cache), or null. */
+    private SessionCache.Ticket offered;
+    private boolean resumed;
 
-    BcClientPeer(KtlsContext config, String host, HandshakeListener listener) {
+    BcClientPeer(KtlsContext config, String host, String sessionKey, HandshakeListener listener) {
         super(config.crypto());
         this.config = config;
         this.host = host;
+        this.sessionKey = config.sessionCache() == null ? null : sessionKey;
         this.listener = listener;
+    }
+
+    /** The ticket offered, or null. */
+    SessionCache.Ticket offeredTicket() {
+        return offered;
+    }
+
+    /** Whether the server resumed the ticket offered. */
+    boolean resumed() {
+        return resumed;
+    }
+
+    String sessionKey() {
+        return sessionKey;
     }
 
     @Override
@@ -58,9 +80,24 @@ final class BcClientPeer extends DefaultTlsClient {
     @Override
     @SuppressWarnings("rawtypes")
     public Vector getEarlyKeyShareGroups() {
-        // one key share, for our most preferred group (a server wanting another asks with HelloRetryRequest)
-        return supportedGroups == null || supportedGroups.isEmpty() ? null
-                : TlsUtils.vectorOfOne(supportedGroups.elementAt(0));
+        // a key share for our most preferred group, and when that is a hybrid one for the first classical group too
+        // (for servers without the hybrid); a server wanting another asks with HelloRetryRequest
+        if (supportedGroups == null || supportedGroups.isEmpty()) {
+            return null;
+        }
+        Object first = supportedGroups.elementAt(0);
+        if (!NamedGroup.refersToASpecificHybrid((Integer) first)) {
+            return TlsUtils.vectorOfOne(first);
+        }
+        Vector v = new Vector();
+        v.add(first);
+        for (Object g : supportedGroups) {
+            if (!NamedGroup.refersToASpecificHybrid((Integer) g)) {
+                v.add(g);
+                break;
+            }
+        }
+        return v;
     }
 
     @Override
@@ -89,20 +126,45 @@ final class BcClientPeer extends DefaultTlsClient {
     }
 
     @Override
+    @SuppressWarnings("rawtypes")
+    public java.util.Hashtable getClientExtensions() throws IOException {
+        java.util.Hashtable ext = super.getClientExtensions();
+        if (sessionKey != null) {
+            // servers send tickets only to clients that name a PSK mode (RFC 8446 §4.2.9); ours is psk_dhe_ke
+            org.bouncycastle.tls.TlsExtensionsUtils.addPSKKeyExchangeModesExtension(ext,
+                    new short[] {org.bouncycastle.tls.PskKeyExchangeMode.psk_dhe_ke});
+        }
+        return ext;
+    }
+
+    @Override
     protected CertificateStatusRequest getCertificateStatusRequest() {
         return null; // no OCSP stapling
     }
 
     @Override
-    @SuppressWarnings("rawtypes")
+    @SuppressWarnings({"rawtypes", "unchecked"})
     public Vector getExternalPSKs() {
-        return config.psks().isEmpty() ? null : BcSupport.psks(getCrypto(), config.psks(), pskSecrets);
+        Vector v = config.psks().isEmpty() ? new Vector() : BcSupport.psks(getCrypto(), config.psks(), pskSecrets);
+        if (sessionKey != null) {
+            if (offered == null) {
+                offered = config.sessionCache().take(sessionKey);
+            }
+            if (offered != null && config.cipherSuites().contains(offered.suite())) {
+                TlsSecret psk = ((HandshakeCrypto) getCrypto()).resumptionPsk(offered.psk().clone());
+                pskSecrets.add(psk);
+                v.add(new BasicTlsPSKExternal(offered.ticket(), psk, Resumption13.prfAlgorithm(offered.suite())));
+            }
+        }
+        return v.isEmpty() ? null : v;
     }
 
     @Override
     public void notifySelectedPSK(TlsPSK selectedPSK) throws IOException {
         super.notifySelectedPSK(selectedPSK);
-        this.selectedPsk = selectedPSK instanceof TlsPSKExternal ? selectedPSK.getIdentity() : null;
+        byte[] identity = selectedPSK == null ? null : selectedPSK.getIdentity();
+        resumed = identity != null && offered != null && java.util.Arrays.equals(identity, offered.ticket());
+        this.selectedPsk = selectedPSK instanceof TlsPSKExternal && !resumed ? identity : null;
     }
 
     @Override
@@ -145,5 +207,8 @@ final class BcClientPeer extends DefaultTlsClient {
 
     void destroySecrets() {
         BcSupport.destroyAll(pskSecrets);
+        if (offered != null) {
+            offered.destroy(); // used once (RFC 8446 §C.4)
+        }
     }
 }

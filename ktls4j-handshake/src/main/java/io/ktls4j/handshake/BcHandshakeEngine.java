@@ -51,10 +51,27 @@ final class BcHandshakeEngine implements HandshakeEngine {
     private int outputAtCompletion;
     private IOException failure;
     private final TlsHandshakeEvent event = new TlsHandshakeEvent();
+    /** The hashes BouncyCastle makes for this handshake (for the resumption secret, and the ClientHello rewrite). */
+    private final TranscriptTap tap = new TranscriptTap();
+    private int peerPort = -1;
+    /** Server: the first ClientHello has been seen. */
+    private boolean clientHelloSeen;
+    /** The key exchange group read from the plaintext hellos, or -1; final once {@link #groupKnown}. */
+    private int group = -1;
+    private boolean groupKnown;
+    /** TLS 1.3 with resumption: resumption_master_secret (zeroed once used), and the suite's hash. */
+    private byte[] resumptionMasterSecret;
+    /** Server: the NewSessionTickets owed to the client once the keys are installed. */
+    private byte[] ticketsToSend;
 
     BcHandshakeEngine(KtlsContext config, String peerHost) {
         this.config = config;
         this.peerHost = peerHost;
+    }
+
+    /** Client: the server's port, which with the host name keys the session cache. Before {@link #start()}. */
+    void peerPort(int port) {
+        this.peerPort = port;
     }
 
     @Override
@@ -70,12 +87,13 @@ final class BcHandshakeEngine implements HandshakeEngine {
         }
         state = State.RUNNING;
         event.begin();
+        TranscriptTap previous = HandshakeCrypto.enter(tap);
         try {
             HandshakeListener listener = this::completed;
             if (config.isClient()) {
                 TlsClientProtocol p = new TlsClientProtocol();
                 protocol = p;
-                clientPeer = new BcClientPeer(config, peerHost, listener);
+                clientPeer = new BcClientPeer(config, peerHost, SessionCache.key(peerHost, peerPort), listener);
                 p.connect(clientPeer);
             } else {
                 TlsServerProtocol p = new TlsServerProtocol();
@@ -86,6 +104,8 @@ final class BcHandshakeEngine implements HandshakeEngine {
             drainOutput();
         } catch (IOException | RuntimeException e) {
             throw fail(e);
+        } finally {
+            HandshakeCrypto.exit(previous);
         }
     }
 
@@ -93,6 +113,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
     public int offer(ByteBuffer src) throws IOException {
         start();
         int consumed = 0;
+        TranscriptTap previous = HandshakeCrypto.enter(tap);
         try {
             while (state == State.RUNNING && src.hasRemaining()) {
                 ByteBuffer into = body == null ? header : body;
@@ -113,8 +134,9 @@ final class BcHandshakeEngine implements HandshakeEngine {
                     }
                 }
                 byte[] rest = body.array();
-                header.clear();
                 body = null;
+                rest = beforeBouncyCastle(rest);
+                header.clear();
                 protocol.offerInput(rest); // completes the record whose header BouncyCastle has
                 if (keys == null) {
                     drainOutput();
@@ -124,13 +146,75 @@ final class BcHandshakeEngine implements HandshakeEngine {
                 drainOutput();
                 countRecordsWrittenAfterCompletion(after);
                 destroyBouncyCastleSecrets(); // the keys are out; BouncyCastle writes nothing more
+                tap.clear();
                 state = State.COMPLETE;
                 commitEvent("ok");
             }
             return consumed;
         } catch (IOException | RuntimeException e) {
             throw fail(e);
+        } finally {
+            HandshakeCrypto.exit(previous);
         }
+    }
+
+    /**
+     * A record's body on its way to BouncyCastle, whose header is in {@link #header}: the client reads the group
+     * from the server's plaintext hellos; the server hands on its first ClientHello with the ticket ages zeroed
+     * ({@link TranscriptTap}).
+     */
+    private byte[] beforeBouncyCastle(byte[] record) {
+        if (header.get(0) != 22) {
+            return record; // not a handshake record
+        }
+        if (config.isClient()) {
+            if (!groupKnown) {
+                for (int[] m : Hellos.messages(record, 0, record.length)) {
+                    watchGroup(record, m[0]);
+                }
+            }
+            return record;
+        }
+        if (clientHelloSeen) {
+            return record;
+        }
+        clientHelloSeen = true;
+        var messages = Hellos.messages(record, 0, record.length);
+        if (config.tickets() == null || messages.size() != 1 || messages.get(0)[1] != record.length) {
+            return record;
+        }
+        var ages = Hellos.ticketAgeOffsets(record, 0);
+        if (ages.isEmpty()) {
+            return record;
+        }
+        byte[] rewritten = record.clone();
+        for (int at : ages) {
+            java.util.Arrays.fill(rewritten, at, at + 4, (byte) 0);
+        }
+        tap.clientHelloRewritten(record, rewritten);
+        return rewritten;
+    }
+
+    /** Reads the group from a plaintext ServerHello (not a HelloRetryRequest) or TLS 1.2 ServerKeyExchange. */
+    private void watchGroup(byte[] b, int off) {
+        int type = b[off] & 0xff;
+        if (type == Hellos.SERVER_HELLO) {
+            int g = Hellos.serverHelloGroup(b, off);
+            if (g >= 0) {
+                group = g;
+                groupKnown = !isHelloRetryRequest(b, off);
+            }
+        } else if (type == Hellos.SERVER_KEY_EXCHANGE) {
+            group = Hellos.serverKeyExchangeGroup(b, off);
+            groupKnown = true;
+        }
+    }
+
+    private static final byte[] HRR_RANDOM = org.bouncycastle.util.encoders.Hex.decode(
+            "CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C");
+
+    private static boolean isHelloRetryRequest(byte[] b, int off) {
+        return b.length >= off + 6 + 32 && java.util.Arrays.equals(b, off + 6, off + 38, HRR_RANDOM, 0, 32);
     }
 
     /**
@@ -194,8 +278,18 @@ final class BcHandshakeEngine implements HandshakeEngine {
             socket.install(Direction.RX, k.rx());
             PostHandshakeDuties duties = k.secrets != null ? Handshakes.inProcessDuties(k.secrets)
                     : Handshakes.noDuties();
-            return new KtlsConnection(socket, info, role(), duties, config.keyUpdateAfterRecords(), k.tx().recSeq(),
-                    true);
+            KtlsConnection c = new KtlsConnection(socket, info, role(), duties, config.keyUpdateAfterRecords(),
+                    k.tx().recSeq(), true);
+            byte[] tickets = takeSessionTickets();
+            if (tickets != null) {
+                c.sendSessionTickets(tickets);
+            }
+            if (resumptionMasterSecret != null && clientPeer != null) {
+                c.keepSessionTickets(new ClientTickets(config.crypto(), config.sessionCache(),
+                        clientPeer.sessionKey(), info.cipherSuite(), info.peerCertificates(), resumptionMasterSecret));
+                resumptionMasterSecret = null;
+            }
+            return c;
         } catch (IOException | RuntimeException e) {
             if (k.secrets != null) {
                 k.secrets.destroy();
@@ -263,6 +357,11 @@ final class BcHandshakeEngine implements HandshakeEngine {
 
     @Override
     public void close() {
+        if (resumptionMasterSecret != null) {
+            java.util.Arrays.fill(resumptionMasterSecret, (byte) 0);
+            resumptionMasterSecret = null;
+        }
+        ticketsToSend = null;
         if (state == State.NEW || state == State.RUNNING) {
             fail(new TlsHandshakeException("the handshake was aborted"));
         }
@@ -306,6 +405,11 @@ final class BcHandshakeEngine implements HandshakeEngine {
             keys.destroy();
             keys = null;
         }
+        if (resumptionMasterSecret != null) {
+            java.util.Arrays.fill(resumptionMasterSecret, (byte) 0);
+            resumptionMasterSecret = null;
+        }
+        tap.clear();
         destroyBouncyCastleSecrets();
         if (running) {
             commitEvent(failure.getMessage());
@@ -336,13 +440,65 @@ final class BcHandshakeEngine implements HandshakeEngine {
         SecurityParameters sp = context.getSecurityParametersConnection();
         bcContext = context;
         keys = SecretExtractor.extract(context, config.keyLog());
-        List<X509Certificate> peer = PeerVerifier.toX509(sp.getPeerCertificate());
         boolean sentOurs = sp.getLocalCertificate() != null && !sp.getLocalCertificate().isEmpty();
+        boolean resumed = clientPeer != null ? clientPeer.resumed()
+                : serverPeer.ticket() != null && !sentOurs && pskIdentity == null;
+        List<X509Certificate> peer = resumed && clientPeer != null ? clientPeer.offeredTicket().peerCertificates()
+                : PeerVerifier.toX509(sp.getPeerCertificate());
         List<X509Certificate> local = sentOurs ? config.credentials().certificateChain() : List.of();
         String alpn = sp.getApplicationProtocol() == null ? null : sp.getApplicationProtocol().getUtf8Decoding();
-        info = new SessionInfo(keys.version, keys.suite, alpn, serverName, peer, local, pskIdentity);
-        event.resumed = sp.isResumedSession();
+        if (group < 0 && serverPeer != null) {
+            group = serverPeer.tls12Group();
+        }
+        info = new SessionInfo(keys.version, keys.suite, alpn, serverName, peer, local, pskIdentity, resumed,
+                TlsGroup.ofId(group));
+        event.resumed = resumed;
         outputAtCompletion = protocol.getAvailableOutputBytes();
+        if (keys.version == io.ktls4j.TlsVersion.TLS_1_3 && pskIdentity == null
+                && (clientPeer != null ? clientPeer.sessionKey() != null
+                        : config.tickets() != null && serverPeer.clientTakesTickets())) {
+            int hash = Resumption13.hash(keys.suite);
+            byte[] transcript = tap.transcriptHash(hash, clientPeer != null ? new byte[0]
+                    : Resumption13.finishedMessage(sp.getPeerVerifyData()));
+            if (transcript != null) {
+                resumptionMasterSecret = Resumption13.resumptionMasterSecret(sp.getMasterSecret(), hash, transcript);
+                if (serverPeer != null) {
+                    ticketsToSend = issueTickets(resumed ? 1 : config.tickets().count(), serverName, alpn);
+                }
+            }
+        }
+    }
+
+    /** Server: {@code count} NewSessionTicket messages for this session; zeroes the resumption secret. */
+    private byte[] issueTickets(int count, String serverName, String alpn) throws IOException {
+        SessionTickets tickets = config.tickets();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            for (int i = 0; i < count; i++) {
+                byte[] nonce = {(byte) i};
+                byte[] psk = Resumption13.ticketPsk(config.crypto(), resumptionMasterSecret,
+                        Resumption13.hash(keys.suite), nonce);
+                SessionTickets.Contents c = new SessionTickets.Contents(tickets.nowMillis(),
+                        tickets.lifetime().toSeconds(), tickets.newAgeAdd(), keys.suite, psk, serverName, alpn);
+                try {
+                    out.writeBytes(new Resumption13.NewSessionTicket(c.lifetimeSeconds(), c.ageAdd(), nonce,
+                            tickets.seal(c)).encode());
+                } finally {
+                    c.destroy();
+                }
+            }
+            return out.toByteArray();
+        } finally {
+            java.util.Arrays.fill(resumptionMasterSecret, (byte) 0);
+            resumptionMasterSecret = null;
+        }
+    }
+
+    @Override
+    public byte[] takeSessionTickets() {
+        byte[] t = ticketsToSend;
+        ticketsToSend = null;
+        return t;
     }
 
     private void requireComplete() {
@@ -365,9 +521,27 @@ final class BcHandshakeEngine implements HandshakeEngine {
         if (n > 0) {
             byte[] b = new byte[n];
             protocol.readOutput(b, 0, n);
+            if (serverPeer != null && !groupKnown) {
+                watchOutputGroup(b);
+            }
             ByteBuffer merged = ByteBuffer.allocate(out.remaining() + n);
             merged.put(out).put(b).flip();
             out = merged;
+        }
+    }
+
+    /** Server: reads the group from the plaintext hellos among whole records {@code b}. */
+    private void watchOutputGroup(byte[] b) {
+        int pos = 0;
+        while (pos + HEADER <= b.length && !groupKnown) {
+            int len = ((b[pos + 3] & 0xff) << 8) | (b[pos + 4] & 0xff);
+            if (b[pos] == 22 && pos + HEADER + len <= b.length) {
+                byte[] body = java.util.Arrays.copyOfRange(b, pos + HEADER, pos + HEADER + len);
+                for (int[] m : Hellos.messages(body, 0, body.length)) {
+                    watchGroup(body, m[0]);
+                }
+            }
+            pos += HEADER + len;
         }
     }
 

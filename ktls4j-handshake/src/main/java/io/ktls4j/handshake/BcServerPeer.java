@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
@@ -28,6 +29,10 @@ final class BcServerPeer extends DefaultTlsServer {
     private final List<TlsSecret> pskSecrets = new ArrayList<>();
     private byte[] selectedPsk;
     private volatile short lastAlertReceived = -1;
+    /** The ticket of the session being resumed (offered by the client and opened), or null. */
+    private SessionTickets.Contents ticket;
+    /** TLS 1.2: the ECDHE group selected, or -1. */
+    private int tls12Group = -1;
 
     BcServerPeer(KtlsContext config, HandshakeListener listener) {
         super(config.crypto());
@@ -51,6 +56,20 @@ final class BcServerPeer extends DefaultTlsServer {
     }
 
     @Override
+    public boolean preferLocalSupportedGroups() {
+        return true; // the hybrid groups first
+    }
+
+    @Override
+    public int getSelectedCipherSuite() throws IOException {
+        // a resumed session keeps its suite (its PSK is bound to the suite's hash, RFC 8446 §4.6.1)
+        if (ticket != null && TlsUtils.isTLSv13(context) && selectCipherSuite(ticket.suite().id())) {
+            return ticket.suite().id();
+        }
+        return super.getSelectedCipherSuite();
+    }
+
+    @Override
     public int[] getSupportedGroups() {
         return BcSupport.groups(getCrypto(), config.groups());
     }
@@ -58,11 +77,34 @@ final class BcServerPeer extends DefaultTlsServer {
     @Override
     protected int selectECDH(int minimumCurveBits) {
         // TLS 1.2: the first group the client offers that we enabled
+        tls12Group = selectEcdhGroup(minimumCurveBits);
+        return tls12Group;
+    }
+
+    /** TLS 1.2: the group selected for ECDHE, or -1. */
+    int tls12Group() {
+        return tls12Group;
+    }
+
+    /** Whether the client may be sent tickets: it named psk_dhe_ke, the only mode we resume (RFC 8446 §4.2.9). */
+    boolean clientTakesTickets() throws IOException {
+        short[] modes = clientExtensions == null ? null
+                : org.bouncycastle.tls.TlsExtensionsUtils.getPSKKeyExchangeModesExtension(clientExtensions);
+        return modes != null && org.bouncycastle.util.Arrays.contains(modes,
+                org.bouncycastle.tls.PskKeyExchangeMode.psk_dhe_ke);
+    }
+
+    /** The ticket resumed, or null. */
+    SessionTickets.Contents ticket() {
+        return ticket;
+    }
+
+    private int selectEcdhGroup(int minimumCurveBits) {
         int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
         int[] ours = getSupportedGroups();
         if (offered == null) {
             for (int g : ours) {
-                if (NamedGroup.getCurveBits(g) >= minimumCurveBits) {
+                if (NamedGroup.refersToAnECDHCurve(g) && NamedGroup.getCurveBits(g) >= minimumCurveBits) {
                     return g;
                 }
             }
@@ -70,7 +112,7 @@ final class BcServerPeer extends DefaultTlsServer {
         }
         for (int g : offered) {
             for (int o : ours) {
-                if (g == o && NamedGroup.getCurveBits(g) >= minimumCurveBits) {
+                if (g == o && NamedGroup.refersToAnECDHCurve(g) && NamedGroup.getCurveBits(g) >= minimumCurveBits) {
                     return g;
                 }
             }
@@ -107,6 +149,28 @@ final class BcServerPeer extends DefaultTlsServer {
                     return BcSupport.toBc(getCrypto(), psk, pskSecrets);
                 }
             }
+        }
+        return config.tickets() == null ? null : resumable(identities);
+    }
+
+    /** The first offered ticket that we issued, has not expired and names a suite we enable and the client offers. */
+    @SuppressWarnings("rawtypes")
+    private TlsPSKExternal resumable(Vector identities) {
+        for (Object o : identities) {
+            byte[] offered = ((PskIdentity) o).getIdentity();
+            SessionTickets.Contents c = config.tickets().open(offered);
+            if (c == null) {
+                continue;
+            }
+            if (!config.cipherSuites().contains(c.suite()) || offeredCipherSuites == null
+                    || !org.bouncycastle.util.Arrays.contains(offeredCipherSuites, c.suite().id())) {
+                c.destroy();
+                continue;
+            }
+            ticket = c;
+            TlsSecret psk = ((HandshakeCrypto) getCrypto()).resumptionPsk(c.psk().clone());
+            pskSecrets.add(psk);
+            return new BasicTlsPSKExternal(offered, psk, Resumption13.prfAlgorithm(c.suite()));
         }
         return null;
     }
@@ -167,5 +231,8 @@ final class BcServerPeer extends DefaultTlsServer {
 
     void destroySecrets() {
         BcSupport.destroyAll(pskSecrets);
+        if (ticket != null) {
+            ticket.destroy();
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.BasicTlsPSKExternal;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsPSKExternal;
@@ -32,7 +33,9 @@ final class BcSupport {
     }
 
     static int[] groups(TlsCrypto crypto, List<TlsGroup> groups) {
-        return groups.stream().mapToInt(TlsGroup::id).filter(crypto::hasNamedGroup).toArray();
+        return groups.stream().mapToInt(TlsGroup::id).filter(g -> NamedGroup.refersToASpecificHybrid(g)
+                ? crypto.hasNamedGroup(NamedGroup.getHybridFirst(g)) && crypto.hasNamedGroup(NamedGroup.getHybridSecond(g))
+                : crypto.hasNamedGroup(g)).toArray();
     }
 
     static Vector<ProtocolName> alpn(List<String> protocols) {

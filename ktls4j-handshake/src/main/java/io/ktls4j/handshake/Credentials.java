@@ -175,6 +175,24 @@ public final class Credentials {
         return privateKey;
     }
 
+    /** The key for the JDK's providers (only when the handshake's crypto is all JDK: a measurement setting). */
+    PrivateKey jcaPrivateKey() throws IOException {
+        byte[] pkcs8 = org.bouncycastle.crypto.util.PrivateKeyInfoFactory.createPrivateKeyInfo(privateKey).getEncoded();
+        try {
+            String algorithm = switch (kind) {
+                case RSA -> "RSA";
+                case EC -> "EC";
+                case ED25519 -> "Ed25519";
+            };
+            return java.security.KeyFactory.getInstance(algorithm)
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the JDK cannot load this " + kind + " key: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(pkcs8, (byte) 0);
+        }
+    }
+
     KeyKind keyKind() {
         return kind;
     }

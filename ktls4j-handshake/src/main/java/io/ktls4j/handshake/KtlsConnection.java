@@ -10,6 +10,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -55,6 +56,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
     private volatile boolean outputClosed;
     private volatile boolean closed;
     private volatile IOException failure;
+    private volatile long ticketsSent;
 
     /**
      * @param initialTxRecords records already sent under the first TX key
@@ -132,11 +134,44 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
     }
 
     /**
-     * NewSessionTickets received (client); they are not kept, since resumption is not offered (an agent connection
-     * hands each to the agent, which acknowledges it and keeps nothing either).
+     * NewSessionTickets received (client). With resumption on they are kept in the context's
+     * {@link KtlsContext#sessionCache() session cache} (an agent connection hands each to the agent instead).
      */
     public long sessionTicketsReceived() {
         return post.ticketsReceived();
+    }
+
+    /** NewSessionTickets this end sent after the handshake (server). */
+    public long sessionTicketsSent() {
+        return ticketsSent;
+    }
+
+    /** True when the handshake resumed an earlier session (a TLS 1.3 ticket): {@link SessionInfo#resumed()}. */
+    public boolean isResumed() {
+        return session.resumed();
+    }
+
+    /**
+     * Server: sends NewSessionTicket messages right after the handshake, as one handshake record through the record
+     * layer (a control record when TX is in the kernel). Best effort: a record layer that would block or cannot
+     * send drops them (the client then has nothing to resume with; a broken socket shows at the next write).
+     */
+    void sendSessionTickets(byte[] messages) throws IOException {
+        writeLock.lock();
+        try {
+            socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(messages));
+            keyUpdater.afterSend(messages.length);
+            ticketsSent += PostHandshakeMessages.count(messages);
+        } catch (IOException e) {
+            // the client simply has no ticket to resume with
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Client: keeps the NewSessionTickets read from now on. */
+    void keepSessionTickets(ClientTickets tickets) {
+        post.keepTickets(tickets);
     }
 
     /** True once the peer's close_notify has been read. */
@@ -345,6 +380,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
                 socket.close();
             } finally {
                 keyUpdater.destroy();
+                post.destroy();
             }
         }
     }
@@ -423,6 +459,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         }
         closed = true;
         keyUpdater.destroy();
+        post.destroy();
         return e;
     }
 

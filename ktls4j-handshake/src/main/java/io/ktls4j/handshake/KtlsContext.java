@@ -6,12 +6,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.X509TrustManager;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
+import org.bouncycastle.tls.crypto.TlsCrypto;
 
 /**
  * An immutable TLS configuration, reusable for any number of connections: the client or server side of a TLS 1.3 /
@@ -40,7 +39,11 @@ public final class KtlsContext {
     private final TlsBackend backend;
     private final KeyLog keyLog;
     private final long keyUpdateAfterRecords;
-    private final BcTlsCrypto crypto = new BcTlsCrypto(new SecureRandom());
+    private final TlsCrypto crypto = HandshakeCrypto.create(HandshakeCrypto.Kind.fromSystemProperty());
+    /** Server: the ticket keys (null: no tickets). Client: null. */
+    private final SessionTickets tickets;
+    /** Client: the tickets kept (null: resumption off). Server: null. */
+    private final SessionCache sessionCache;
 
     /** A client configuration builder. */
     public static KtlsContextBuilder forClient() {
@@ -85,6 +88,10 @@ public final class KtlsContext {
             throw new IllegalArgumentException("a server needs credentials (a certificate and key) or a PSK");
         }
         this.backend = b.backend != null ? b.backend : defaultBackend();
+        boolean resume = b.resumption && protocols.contains(TlsVersion.TLS_1_3) && HandshakeCrypto.canResume(crypto);
+        this.tickets = resume && !client && clientAuth == ClientAuth.NONE
+                ? new SessionTickets(b.ticketCount, b.ticketLifetime, b.clock) : null;
+        this.sessionCache = resume && client ? new SessionCache(b.clock) : null;
     }
 
     /**
@@ -205,6 +212,23 @@ public final class KtlsContext {
         return backend;
     }
 
+    /**
+     * Client: the TLS 1.3 sessions kept for resumption (save and load them to resume across processes); null on a
+     * server or with {@link KtlsContextBuilder#sessionResumption(boolean) resumption} off.
+     */
+    public SessionCache sessionCache() {
+        return sessionCache;
+    }
+
+    /** Server: whether NewSessionTickets are sent after handshakes. */
+    public boolean issuesSessionTickets() {
+        return tickets != null;
+    }
+
+    SessionTickets tickets() {
+        return tickets;
+    }
+
     /** The key log file, or null when key logging is off (the default). */
     public Path keyLogFile() {
         return keyLog == null ? null : keyLog.file();
@@ -234,7 +258,7 @@ public final class KtlsContext {
         return keyUpdateAfterRecords;
     }
 
-    BcTlsCrypto crypto() {
+    TlsCrypto crypto() {
         return crypto;
     }
 
@@ -249,6 +273,7 @@ public final class KtlsContext {
         return "KtlsContext[" + (client ? "client" : "server") + ", " + protocols + ", " + cipherSuites.size()
                 + " suites, " + groups + (applicationProtocols.isEmpty() ? "" : ", alpn=" + applicationProtocols)
                 + (client ? "" : ", clientAuth=" + clientAuth) + (verifier.verifiesHostname() ? "" : ", no hostname check")
-                + ", backend=" + backend.name() + (keyLog != null ? ", KEY LOG ON" : "") + "]";
+                + ", backend=" + backend.name() + (tickets != null ? ", tickets" : "")
+                + (sessionCache != null ? ", resumes" : "") + (keyLog != null ? ", KEY LOG ON" : "") + "]";
     }
 }

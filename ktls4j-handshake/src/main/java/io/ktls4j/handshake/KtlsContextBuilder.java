@@ -22,9 +22,13 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * Builds an immutable {@link KtlsContext}; start with {@link KtlsContext#forClient()} or
- * {@link KtlsContext#forServer(Credentials)}. Defaults: TLS 1.3 and 1.2, every {@link TlsCipherSuite}, groups X25519,
- * P-256, P-384, the system trust store, hostname verification and SNI on, no ALPN, no client authentication, a
- * 10-second handshake timeout, the software record layer, no key log (unless SSLKEYLOGFILE is set).
+ * {@link KtlsContext#forServer(Credentials)}. Defaults: TLS 1.3 and 1.2, every {@link TlsCipherSuite}, groups
+ * X25519MLKEM768, X25519, SecP256r1MLKEM768, P-256, P-384 (a client sends key shares for X25519MLKEM768 and X25519;
+ * a server picks by its own order), the system trust store, hostname verification and SNI on, no ALPN, no client
+ * authentication, a 10-second handshake timeout, the software record layer, no key log (unless SSLKEYLOGFILE is
+ * set); TLS 1.3 session resumption on: a server sends two session tickets after each full handshake (one after a
+ * resumed one) valid for two hours, a client keeps the tickets it receives and offers one on its next connection to
+ * the same server.
  */
 public final class KtlsContextBuilder {
     /** A source that may need I/O, evaluated by {@link #build()}. */
@@ -37,7 +41,8 @@ public final class KtlsContextBuilder {
     IoSupplier<Credentials> credentials;
     List<TlsVersion> protocols = List.of(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2);
     List<TlsCipherSuite> cipherSuites = List.of(TlsCipherSuite.values());
-    List<TlsGroup> groups = List.of(TlsGroup.X25519, TlsGroup.P_256, TlsGroup.P_384);
+    List<TlsGroup> groups = List.of(TlsGroup.X25519_MLKEM768, TlsGroup.X25519, TlsGroup.SECP256R1_MLKEM768,
+            TlsGroup.P_256, TlsGroup.P_384);
     IoSupplier<X509TrustManager> trust = () -> trustManagerFor(null);
     boolean insecureTrustAll;
     boolean hostnameVerification = true;
@@ -51,6 +56,10 @@ public final class KtlsContextBuilder {
     boolean keyLogFromEnvironment = true;
     java.util.Map<String, String> environment = System.getenv();
     long keyUpdateAfterRecords;
+    boolean resumption = true;
+    int ticketCount = 2;
+    Duration ticketLifetime = Duration.ofHours(2);
+    java.time.Clock clock = java.time.Clock.systemUTC();
 
     KtlsContextBuilder(boolean client, IoSupplier<Credentials> credentials) {
         this.client = client;
@@ -92,7 +101,12 @@ public final class KtlsContextBuilder {
         return this;
     }
 
-    /** Key exchange groups in order of preference: "X25519", "P-256", "P-384", "P-521", "X448". */
+    /**
+     * Key exchange groups in order of preference: "X25519MLKEM768", "SecP256r1MLKEM768" (TLS 1.3 only), "X25519",
+     * "P-256", "P-384", "P-521", "X448". A client sends a key share for the first, and for the first classical one
+     * when the first is a hybrid (a server without the hybrid picks that one, or asks for another with a
+     * HelloRetryRequest); a server selects by this order among the client's groups.
+     */
     public KtlsContextBuilder groups(String... names) {
         return groups(Arrays.stream(names).map(TlsGroup::of).toArray(TlsGroup[]::new));
     }
@@ -254,6 +268,38 @@ public final class KtlsContextBuilder {
             throw new IllegalArgumentException("records must be positive");
         }
         this.keyUpdateAfterRecords = records;
+        return this;
+    }
+
+    /**
+     * TLS 1.3 session resumption (default on). A server sends NewSessionTickets after each handshake (stateless:
+     * the session's PSK sealed under ticket keys held in memory and renewed every ticket lifetime) and resumes the
+     * tickets it issued with a psk_dhe_ke handshake; a client keeps the tickets it receives in
+     * {@link KtlsContext#sessionCache()} and offers one on its next connection to the same server. No 0-RTT data
+     * either way. A server with client authentication issues no tickets.
+     */
+    public KtlsContextBuilder sessionResumption(boolean enabled) {
+        this.resumption = enabled;
+        return this;
+    }
+
+    /** Server: send {@code count} tickets (1..8) after a full handshake, each valid for {@code lifetime} (at most 7 days). */
+    public KtlsContextBuilder sessionTickets(int count, Duration lifetime) {
+        if (count < 1 || count > 8) {
+            throw new IllegalArgumentException("ticket count must be 1..8");
+        }
+        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(Duration.ofDays(7)) > 0) {
+            throw new IllegalArgumentException("ticket lifetime must be positive and at most 7 days (RFC 8446 §4.6.1)");
+        }
+        this.ticketCount = count;
+        this.ticketLifetime = lifetime;
+        this.resumption = true;
+        return this;
+    }
+
+    /** For tests: the clock of ticket lifetimes and key rotation. */
+    KtlsContextBuilder clock(java.time.Clock clock) {
+        this.clock = clock;
         return this;
     }
 

@@ -17,8 +17,8 @@ import java.util.concurrent.locks.Lock;
  * <ul>
  * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
  * else is fatal and becomes a {@link TlsAlertException};
- * <li>handshake: NewSessionTicket (client: counted and handed to the {@link PostHandshakeDuties}, which keep
- * nothing in this process, since resumption is not offered); KeyUpdate (TLS 1.3: next RX key, answer if requested); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a
+ * <li>handshake: NewSessionTicket (client: counted, kept in the session cache when resumption is on, and handed to
+ * the {@link PostHandshakeDuties}); KeyUpdate (TLS 1.3: next RX key, answer if requested); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a
  * no_renegotiation warning); anything else is an unexpected_message.
  * </ul>
  */
@@ -44,6 +44,8 @@ final class PostHandshakeProcessor {
     /** The control record being processed: a {@link RecordBuffers#plaintext()} only during {@link #processNext}. */
     private ByteBuffer record;
     private volatile long ticketsReceived;
+    /** Client with resumption: where tickets go; null otherwise. */
+    private volatile ClientTickets tickets;
 
     PostHandshakeProcessor(KtlsSocket socket, boolean client, TlsVersion version, KeyUpdater keyUpdater,
             PostHandshakeDuties duties, AlertSender alerts, Lock writeLock) {
@@ -58,6 +60,18 @@ final class PostHandshakeProcessor {
 
     long ticketsReceived() {
         return ticketsReceived;
+    }
+
+    void keepTickets(ClientTickets t) {
+        this.tickets = t;
+    }
+
+    /** Zeroes the resumption secret held for tickets. */
+    void destroy() {
+        ClientTickets t = tickets;
+        if (t != null) {
+            t.destroy();
+        }
     }
 
     /**
@@ -131,6 +145,14 @@ final class PostHandshakeProcessor {
                     }
                     ticketsReceived++;
                     if (version == TlsVersion.TLS_1_3) {
+                        ClientTickets keep = tickets;
+                        if (keep != null) {
+                            try {
+                                keep.onNewSessionTicket(m.body());
+                            } catch (IllegalArgumentException e) {
+                                throw fatal(Alerts.DECODE_ERROR, e.getMessage());
+                            }
+                        }
                         duties.sessionTicket(m.encoded());
                     }
                 }

@@ -6,17 +6,29 @@ import java.util.List;
 
 /**
  * What was negotiated: version, suite, ALPN protocol, the server name (SNI) the client asked for, the certificates
- * of both ends and the external PSK identity when one was used. Immutable.
+ * of both ends, the external PSK identity when one was used, whether the session was resumed from a ticket, and the
+ * key exchange group. Immutable.
  *
  * @param applicationProtocol the ALPN protocol, or null when none was negotiated
  * @param serverName the SNI host name the client sent (both ends see it), or null
  * @param peerCertificates the peer's chain, end entity first; empty when the peer was not authenticated by certificate
  * @param localCertificates our chain as sent; empty when we sent none
  * @param pskIdentity the external PSK identity used, or null
+ * @param resumed true when the handshake resumed an earlier session from a TLS 1.3 ticket (psk_dhe_ke): no
+ *     certificate was sent, and the certificates are those of the session resumed
+ * @param group the key exchange group (ECDHE or hybrid), or null when unknown (a connection adopted from elsewhere)
  */
 public record SessionInfo(TlsVersion version, TlsCipherSuite cipherSuite, String applicationProtocol,
         String serverName, List<X509Certificate> peerCertificates, List<X509Certificate> localCertificates,
-        byte[] pskIdentity) {
+        byte[] pskIdentity, boolean resumed, TlsGroup group) {
+
+    /** A full handshake whose group is not known. */
+    public SessionInfo(TlsVersion version, TlsCipherSuite cipherSuite, String applicationProtocol,
+            String serverName, List<X509Certificate> peerCertificates, List<X509Certificate> localCertificates,
+            byte[] pskIdentity) {
+        this(version, cipherSuite, applicationProtocol, serverName, peerCertificates, localCertificates, pskIdentity,
+                false, null);
+    }
 
     public SessionInfo {
         peerCertificates = List.copyOf(peerCertificates);
@@ -34,6 +46,7 @@ public record SessionInfo(TlsVersion version, TlsCipherSuite cipherSuite, String
         return "SessionInfo[" + version + ", " + cipherSuite + (applicationProtocol == null ? "" : ", alpn="
                 + applicationProtocol) + (serverName == null ? "" : ", sni=" + serverName)
                 + (peerCertificates.isEmpty() ? "" : ", peer=" + peerCertificates.get(0).getSubjectX500Principal())
-                + (pskIdentity == null ? "" : ", psk") + "]";
+                + (pskIdentity == null ? "" : ", psk") + (group == null ? "" : ", " + group)
+                + (resumed ? ", resumed" : "") + "]";
     }
 }

@@ -16,20 +16,28 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.TlsCrypto;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 /** Picks the signature scheme for our credentials from what the peer accepts, and builds BouncyCastle's signer. */
 final class Signers {
     private Signers() {
     }
 
-    static TlsCredentialedSigner create(TlsContext context, BcTlsCrypto crypto, Credentials credentials,
+    static TlsCredentialedSigner create(TlsContext context, TlsCrypto crypto, Credentials credentials,
             Vector<?> peerSigAlgs, boolean tls13, byte[] certificateRequestContext) throws IOException {
         int scheme = choose(credentials, peerSigAlgs, tls13);
         Certificate certificate = certificateMessage(crypto, credentials.certificateChain(), tls13,
                 certificateRequestContext);
-        return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto, credentials.privateKey(),
-                certificate, SignatureScheme.getSignatureAndHashAlgorithm(scheme));
+        SignatureAndHashAlgorithm algorithm = SignatureScheme.getSignatureAndHashAlgorithm(scheme);
+        if (HandshakeCrypto.signsWithBouncyCastle(crypto)) {
+            return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context),
+                    HandshakeCrypto.lightweight(crypto), credentials.privateKey(), certificate, algorithm);
+        }
+        return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), (JcaTlsCrypto) crypto,
+                credentials.jcaPrivateKey(), certificate, algorithm);
     }
 
     static int choose(Credentials credentials, Vector<?> peerSigAlgs, boolean tls13) throws IOException {
@@ -73,7 +81,7 @@ final class Signers {
         };
     }
 
-    private static Certificate certificateMessage(BcTlsCrypto crypto, List<X509Certificate> chain, boolean tls13,
+    private static Certificate certificateMessage(TlsCrypto crypto, List<X509Certificate> chain, boolean tls13,
             byte[] certificateRequestContext) throws IOException {
         TlsCertificate[] certs = new TlsCertificate[chain.size()];
         for (int i = 0; i < certs.length; i++) {

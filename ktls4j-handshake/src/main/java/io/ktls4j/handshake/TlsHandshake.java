@@ -56,7 +56,11 @@ public final class TlsHandshake implements AutoCloseable {
                 }
                 started = true;
                 deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
-                engine.peer(String.valueOf(channel.getRemoteAddress()));
+                java.net.SocketAddress remote = channel.getRemoteAddress();
+                engine.peer(String.valueOf(remote));
+                if (remote instanceof java.net.InetSocketAddress inet) {
+                    engine.peerPort(inet.getPort());
+                }
                 engine.start();
             }
             while (true) {

@@ -56,7 +56,8 @@ class UnitsTest {
         assertThat(TlsGroup.of("x25519")).isEqualTo(TlsGroup.X25519);
         KtlsContext ctx = KtlsContext.forClient().environment(java.util.Map.of()).build();
         assertThat(ctx.protocols()).hasSize(2);
-        assertThat(ctx.groups()).containsExactly(TlsGroup.X25519, TlsGroup.P_256, TlsGroup.P_384);
+        assertThat(ctx.groups()).containsExactly(TlsGroup.X25519_MLKEM768, TlsGroup.X25519, TlsGroup.SECP256R1_MLKEM768,
+                TlsGroup.P_256, TlsGroup.P_384);
         assertThat(ctx.keyLogFile()).as("no key log unless asked for").isNull();
         assertThat(ctx.backend().name()).as("the kernel per direction, else software").isEqualTo("auto");
         assertThat(ctx.handshakeTimeout()).isPositive();

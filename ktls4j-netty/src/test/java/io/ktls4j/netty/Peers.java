@@ -1,7 +1,6 @@
 package io.ktls4j.netty;
 
 import io.netty.channel.EventLoopGroup;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

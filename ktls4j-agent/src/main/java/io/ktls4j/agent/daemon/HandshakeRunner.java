@@ -71,6 +71,7 @@ final class HandshakeRunner {
             b.externalPsk(c.psk());
         }
         b.keyLogFromEnvironment(false).keyLogFile(keyLog); // only --keylog: the agent exists to keep keys in
+        b.sessionResumption(false); // the handoff socket sends no records: no session tickets through the agent yet
         return b.protocols(protocols.toArray(TlsVersion[]::new)).cipherSuites(suites.toArray(TlsCipherSuite[]::new))
                 .applicationProtocols(r.alpn().toArray(String[]::new)).handshakeTimeout(timeout).backend(layer)
                 .build();

@@ -75,6 +75,16 @@ public interface HandshakeEngine extends AutoCloseable {
      */
     EstablishedKeys takeKeys();
 
+    /**
+     * Server with session tickets: the NewSessionTicket handshake messages owed to the client (RFC 8446 §4.6.1),
+     * for a caller that took the keys with {@link #takeKeys()}: send them as one handshake record (type 22) under
+     * the new TX key before any application data. Null when there are none; taken once. ({@link #handoff} sends
+     * them itself.)
+     */
+    default byte[] takeSessionTickets() {
+        return null;
+    }
+
     /** Aborts an unfinished handshake and zeroes its secrets; no effect on keys already taken. */
     @Override
     void close();

@@ -75,6 +75,18 @@ public final class PostHandshakeMessages {
         return out;
     }
 
+    /** How many whole handshake messages {@code messages} (whole messages, back to back) holds. */
+    public static int count(byte[] messages) {
+        int n = 0;
+        int pos = 0;
+        while (messages.length - pos >= 4) {
+            pos += 4 + (((messages[pos + 1] & 0xff) << 16) | ((messages[pos + 2] & 0xff) << 8)
+                    | (messages[pos + 3] & 0xff));
+            n++;
+        }
+        return n;
+    }
+
     /** True while part of a message is buffered (a key change must not happen then). */
     public boolean hasPartial() {
         return pending.length > 0;

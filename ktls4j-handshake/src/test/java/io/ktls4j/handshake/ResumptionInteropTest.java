@@ -1,0 +1,232 @@
+package io.ktls4j.handshake;
+
+import io.ktls4j.testkit.PeerProcess;
+import io.ktls4j.testkit.Tools;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TLS 1.3 resumption against other implementations: OpenSSL's s_server (issuing tickets, and offering 0-RTT that we
+ * must not use) and s_client ({@code -sess_out}/{@code -sess_in}, and {@code -early_data} that our tickets do not
+ * allow), curl (which resumes within one run) and the JDK's JSSE both ways. These check the parts that two ktls4j
+ * ends would agree on even if wrong: the "res binder" label, {@code resumption_master_secret} over the right
+ * transcript, and the ClientHello whose ticket ages BouncyCastle does not accept.
+ */
+class ResumptionInteropTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private final Closer closer = new Closer();
+
+    @AfterEach
+    void tearDown() {
+        closer.closeAll();
+    }
+
+    private static KtlsContext server() throws Exception {
+        return KtlsContext.forServer(TestPki.get().ecServer.credentials()).build();
+    }
+
+    private static KtlsContext client() throws Exception {
+        return KtlsContext.forClient().trustManager(TestPki.get().caPem).build();
+    }
+
+    private ServerSocketChannel listen() throws Exception {
+        return closer.add(ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+    }
+
+    /** Serves {@code n} connections: greets, then echoes one line; returns whether each was resumed. */
+    private CompletableFuture<List<Boolean>> greetAndEcho(ServerSocketChannel listener, KtlsContext ctx, int n) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<Boolean> resumed = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    try (KtlsConnection c = ctx.accept(listener.accept())) {
+                        resumed.add(c.isResumed());
+                        c.write(ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII)));
+                        ByteBuffer b = ByteBuffer.allocate(256);
+                        while (c.read(b) > 0 && b.get(b.position() - 1) != '\n') {
+                            // one line
+                        }
+                        c.write(b.flip());
+                    } catch (java.io.IOException e) {
+                        resumed.add(null);
+                    }
+                }
+                return resumed;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
+    @Test
+    void ktls4jClientResumesWithOpensslServer() throws Exception {
+        Tools.require("openssl");
+        TestPki pki = TestPki.get();
+        int port = PeerProcess.freePort();
+        PeerProcess server = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_server", "-accept",
+                "127.0.0.1:" + port, "-naccept", "2", "-cert", pki.ecServer.certPem().toString(), "-key",
+                pki.ecServer.keyPem().toString(), "-tls1_3", "-early_data")));
+        server.awaitOutput("ACCEPT", WAIT);
+        KtlsContext ctx = client();
+        for (int i = 0; i < 2; i++) {
+            try (KtlsConnection c = ctx.connect("localhost", port)) {
+                assertThat(c.isResumed()).as("connection " + i).isEqualTo(i == 1);
+                c.write(ByteBuffer.wrap(("line-" + i + "\n").getBytes(StandardCharsets.US_ASCII)));
+                server.awaitOutput("line-" + i, WAIT);
+                server.stdin().write(("reply-" + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                server.stdin().flush();
+                ByteBuffer b = ByteBuffer.allocate(64);
+                while (!new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).contains("reply-" + i)) {
+                    assertThat(c.read(b)).isNotNegative();
+                }
+                assertThat(c.sessionTicketsReceived()).as("OpenSSL's tickets").isPositive();
+            }
+        }
+        assertThat(server.output()).as("no early data from us").doesNotContain("Early data received")
+                .doesNotContain("ERROR");
+    }
+
+    @Test
+    void opensslClientResumesWithKtls4jServerAndSendsNoEarlyData() throws Exception {
+        Tools.require("openssl");
+        TestPki pki = TestPki.get();
+        ServerSocketChannel listener = listen();
+        int port = listener.socket().getLocalPort();
+        CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 3);
+        Path sess = pki.dir.resolve("s_client-" + port + ".sess");
+        Path early = Files.writeString(pki.dir.resolve("early-" + port + ".txt"), "early\n");
+        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
+                "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_3", "-ign_eof");
+        String first = runSClient(pki, base, List.of("-sess_out", sess.toString()));
+        assertThat(first).contains("New, TLSv1.3");
+        String second = runSClient(pki, base, List.of("-sess_in", sess.toString()));
+        assertThat(second).contains("Reused, TLSv1.3");
+        String third = runSClient(pki, base, List.of("-sess_in", sess.toString(), "-early_data", early.toString()));
+        assertThat(third).as("our tickets allow no early data (max_early_data_size absent)")
+                .doesNotContain("Early data was accepted");
+        assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true, true);
+    }
+
+    private String runSClient(TestPki pki, List<String> base, List<String> extra) throws Exception {
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(extra);
+        PeerProcess p = closer.add(PeerProcess.start(pki.dir, cmd));
+        p.awaitOutput("hello", WAIT);
+        p.stdin().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+        p.stdin().flush();
+        p.awaitOutput("ping", WAIT);
+        p.stdin().close();
+        p.waitFor(WAIT);
+        return p.output();
+    }
+
+    @Test
+    void curlResumesWithKtls4jServerWithinOneRun() throws Exception {
+        Tools.require("curl");
+        TestPki pki = TestPki.get();
+        ServerSocketChannel listener = listen();
+        int port = listener.socket().getLocalPort();
+        KtlsContext ctx = server();
+        CompletableFuture<List<Boolean>> served = CompletableFuture.supplyAsync(() -> {
+            List<Boolean> resumed = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    try (KtlsConnection c = ctx.accept(listener.accept())) {
+                        resumed.add(c.isResumed());
+                        ByteBuffer b = ByteBuffer.allocate(4096);
+                        while (!new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).contains("\r\n\r\n")) {
+                            if (c.read(b) < 0) {
+                                break;
+                            }
+                        }
+                        c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+                                .getBytes(StandardCharsets.US_ASCII)));
+                    }
+                }
+                return resumed;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        String url = "https://localhost:" + port + "/";
+        PeerProcess curl = closer.add(PeerProcess.start(pki.dir, List.of("curl", "--silent", "--show-error",
+                "--verbose", "--tlsv1.3", "--cacert", pki.caPem.toString(), url, url)));
+        assertThat(curl.waitFor(WAIT)).as(curl.describe()).isZero();
+        assertThat(served.get(30, TimeUnit.SECONDS)).containsExactly(false, true);
+        assertThat(curl.output()).contains("ok");
+    }
+
+    @Test
+    void jsseClientResumesWithKtls4jServer() throws Exception {
+        TestPki pki = TestPki.get();
+        ServerSocketChannel listener = listen();
+        int port = listener.socket().getLocalPort();
+        CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 2);
+        SSLContext jsse = JsseInteropTest.jsseContext(null, pki);
+        for (int i = 0; i < 2; i++) {
+            try (SSLSocket s = (SSLSocket) jsse.getSocketFactory().createSocket("localhost", port)) {
+                s.setEnabledProtocols(new String[] {"TLSv1.3"});
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                assertThat(new String(in.readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("hello\n");
+                out.write("x\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(new String(in.readNBytes(2), StandardCharsets.US_ASCII)).isEqualTo("x\n");
+            }
+        }
+        assertThat(served.get(30, TimeUnit.SECONDS)).containsExactly(false, true);
+    }
+
+    @Test
+    void ktls4jClientResumesWithJsseServer() throws Exception {
+        TestPki pki = TestPki.get();
+        SSLContext jsse = JsseInteropTest.jsseContext(pki.ecServer, pki);
+        SSLServerSocket ss = closer.add((SSLServerSocket) jsse.getServerSocketFactory()
+                .createServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+        ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+        CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 2; i++) {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.getInputStream().readNBytes(2);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        KtlsContext ctx = client();
+        List<Boolean> resumed = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (KtlsConnection c = ctx.connect("localhost", ss.getLocalPort())) {
+                ByteBuffer b = ByteBuffer.allocate(16);
+                while (b.position() < 6) {
+                    assertThat(c.read(b)).isNotNegative();
+                }
+                c.write(ByteBuffer.wrap("x\n".getBytes(StandardCharsets.US_ASCII)));
+                resumed.add(c.isResumed());
+            }
+        }
+        server.get(30, TimeUnit.SECONDS);
+        assertThat(resumed).containsExactly(false, true);
+    }
+}
