@@ -16,6 +16,7 @@ import io.ktls4j.handshake.TlsTruncationException;
 import io.ktls4j.handshake.spi.EstablishedKeys;
 import io.ktls4j.handshake.spi.HandshakeEngine;
 import io.ktls4j.handshake.spi.Handshakes;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.linux.BackendPolicy;
 import io.ktls4j.records.Opened;
 import io.netty.buffer.ByteBuf;
@@ -100,6 +101,7 @@ public final class KtlsHandler extends ChannelDuplexHandler {
     private ByteBuf cumulation;
     private RecordOpener rx;
     private TxPath tx;
+    private volatile long ticketsSent; // written on the event loop, read anywhere
     private volatile TrafficKeys keys;
     private volatile ControlRecords control;
     private volatile KtlsSession session;
@@ -196,10 +198,18 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         return k == null ? 0 : k.updatesReceived();
     }
 
-    /** NewSessionTickets received (client). Resumption is not offered, so none is kept. */
+    /**
+     * NewSessionTickets received (client). They are counted, not kept: a Netty client does not resume with them
+     * (see docs/NETTY.md).
+     */
     public long sessionTicketsReceived() {
         ControlRecords c = control;
         return c == null ? 0 : c.ticketsReceived();
+    }
+
+    /** NewSessionTickets sent (server, TLS 1.3 with session resumption on in its context). */
+    public long sessionTicketsSent() {
+        return ticketsSent;
     }
 
     /**
@@ -678,7 +688,11 @@ public final class KtlsHandler extends ChannelDuplexHandler {
             established.destroy();
         }
         state = State.ESTABLISHED;
+        byte[] tickets = engine.takeSessionTickets();
         engine.close();
+        if (tickets != null) {
+            sendSessionTickets(tickets);
+        }
         handshakePromise.trySuccess(ctx.channel());
         ctx.fireUserEventTriggered(KtlsHandshakeCompletionEvent.success(session));
         while (state == State.ESTABLISHED && early.current() != null) {
@@ -690,6 +704,23 @@ public final class KtlsHandler extends ChannelDuplexHandler {
             tx.flush();
         }
         drive(); // records that arrived with or after the handshake's last one
+    }
+
+    /**
+     * Server: the NewSessionTickets the handshake owes the client, as one handshake record under the new TX key
+     * ahead of any application data (RFC 8446 §4.6.1), through the record layer like every control record. Best
+     * effort, as {@code KtlsConnection} sends them: if the record does not go out, the client has nothing to resume
+     * with, and a broken connection shows at the next write.
+     */
+    private void sendSessionTickets(byte[] messages) {
+        ChannelPromise sent = ctx.newPromise();
+        sent.addListener(f -> {
+            if (f.isSuccess()) {
+                ticketsSent += PostHandshakeMessages.count(messages);
+            }
+        });
+        tx.writeControl(RecordType.HANDSHAKE, messages, sent);
+        tx.flush(); // the client may wait for them before it writes anything
     }
 
     /** Ends an unfinished handshake: the alert the engine raised goes out, then the channel closes. */

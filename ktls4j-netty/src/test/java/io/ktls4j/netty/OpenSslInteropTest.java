@@ -71,12 +71,13 @@ class OpenSslInteropTest {
         return p;
     }
 
-    private PeerProcess sClient(int port, TlsCipherSuite suite, boolean quiet) throws Exception {
+    private PeerProcess sClient(int port, TlsCipherSuite suite, boolean quiet, String... extra) throws Exception {
         pki = TestPki.get();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
                 "-servername", "localhost", "-verify_hostname", "localhost", "-verify_return_error",
                 "-CAfile", pki.caPem.toString()));
         cmd.addAll(OpenSslNames.pin(suite));
+        cmd.addAll(List.of(extra));
         if (quiet) {
             cmd.add("-quiet"); // binary data on stdin; the server side ends the connection
         }
@@ -160,6 +161,48 @@ class OpenSslInteropTest {
                 assertThat(s.exceptions).as("a close_notify is not a truncation").isEmpty();
             }
             assertThat(client.waitFor(Peers.WAIT)).as(client.describe()).isZero();
+        }
+    }
+
+    /**
+     * A server whose context issues session tickets sends them through the pipeline's record layer right after the
+     * handshake, and resumes them: s_client saves the session from the first connection and is resumed on the second.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void opensslResumesWithTheTicketsTheHandlerSent(Transport t) throws Exception {
+        TlsCipherSuite suite = TlsCipherSuite.TLS_AES_128_GCM_SHA256;
+        pki = TestPki.get();
+        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite)
+                .sessionTickets(2, java.time.Duration.ofHours(1)).build();
+        java.nio.file.Path sess = java.nio.file.Files.createTempFile(pki.dir, "session", ".pem");
+        try (Server server = new Server(t, Peers.group(t), ctx, false)) {
+            PeerProcess first = sClient(server.port(), suite, false, "-sess_out", sess.toString());
+            try (Peer s = server.accept()) {
+                assertThat(s.awaitHandshake().info().resumed()).isFalse();
+                first.awaitOutput("Verify return code: 0", Peers.WAIT);
+                first.write("before the ticket check\n");
+                assertThat(line(s, first)).isEqualTo("before the ticket check");
+                assertThat(s.tls.sessionTicketsSent()).isEqualTo(2);
+                first.write("Q\n");
+                s.awaitClosed();
+                assertThat(s.exceptions).isEmpty();
+            }
+            assertThat(first.waitFor(Peers.WAIT)).as(first.describe()).isZero();
+            assertThat(first.output()).as(first.describe()).contains("New, TLSv1.3");
+            assertThat(java.nio.file.Files.size(sess)).as("s_client saved a session from a ticket").isPositive();
+
+            PeerProcess second = sClient(server.port(), suite, false, "-sess_in", sess.toString());
+            try (Peer s = server.accept()) {
+                assertThat(s.awaitHandshake().info().resumed()).as("the server resumed the ticket").isTrue();
+                second.awaitOutput("Reused, TLSv1.3", Peers.WAIT);
+                second.write("resumed\n");
+                assertThat(line(s, second)).isEqualTo("resumed");
+                second.write("Q\n");
+                s.awaitClosed();
+                assertThat(s.exceptions).isEmpty();
+            }
+            assertThat(second.waitFor(Peers.WAIT)).as(second.describe()).isZero();
         }
     }
 
