@@ -43,7 +43,7 @@ class UnitsTest {
         assertThat(m.hasPartial()).isFalse();
         assertThat(PostHandshakeMessages.keyUpdate(false)).containsExactly(24, 0, 0, 1, 0);
         assertThatThrownBy(() -> new PostHandshakeMessages().add(java.nio.ByteBuffer.wrap(new byte[] {4, 0x7f, 0, 0})))
-                .isInstanceOf(PostHandshakeMessages.MalformedMessageException.class);
+                .isInstanceOf(PostHandshakeMessages.ProtocolViolationException.class);
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.ktls4j.handshake.TlsAlertException;
 import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
 
@@ -16,9 +15,10 @@ import org.bouncycastle.tls.AlertLevel;
  * <ul>
  * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
  * else is fatal: a {@link TlsAlertException} received from the peer;
- * <li>handshake: NewSessionTicket (client: counted; resumption is not offered, so nothing is kept); KeyUpdate
- * (TLS 1.3: the next RX key, and this end's own KeyUpdate when the peer asks); HelloRequest / ClientHello (TLS 1.2
- * renegotiation: refused with a no_renegotiation warning); anything else is an unexpected_message.
+ * <li>handshake ({@link PostHandshakeMessages#receive} checks each): NewSessionTicket (client: counted, not
+ * kept); KeyUpdate (TLS 1.3: the next RX key, and this end's own KeyUpdate when the peer asks); HelloRequest /
+ * ClientHello (TLS 1.2 renegotiation: refused with a no_renegotiation warning); anything else is an
+ * unexpected_message.
  * </ul>
  * A problem this end detects is thrown as a {@link TlsAlertException} this end is to send (the caller sends it).
  */
@@ -37,14 +37,30 @@ final class ControlRecords {
 
     private final boolean client;
     private final TlsVersion version;
-    private final Actions actions;
+    private final PostHandshakeMessages.Receiver receiver;
     private final PostHandshakeMessages messages = new PostHandshakeMessages();
     private volatile long ticketsReceived; // written on the event loop, read anywhere
 
     ControlRecords(boolean client, TlsVersion version, Actions actions) {
         this.client = client;
         this.version = version;
-        this.actions = actions;
+        this.receiver = new PostHandshakeMessages.Receiver() {
+            @Override
+            public void newSessionTicket(PostHandshakeMessages.Message ticket) {
+                ticketsReceived++;
+            }
+
+            @Override
+            public void keyUpdate(PostHandshakeMessages.Message keyUpdate, boolean updateRequested)
+                    throws IOException {
+                actions.peerKeyUpdate(updateRequested);
+            }
+
+            @Override
+            public void renegotiationRequested() {
+                actions.refuseRenegotiation();
+            }
+        };
     }
 
     long ticketsReceived() {
@@ -83,44 +99,10 @@ final class ControlRecords {
     }
 
     private void onHandshake(ByteBuffer body) throws IOException {
-        List<PostHandshakeMessages.Message> complete;
         try {
-            complete = messages.add(body);
-        } catch (PostHandshakeMessages.MalformedMessageException e) {
-            throw fatal(AlertDescription.decode_error, e.getMessage());
-        }
-        for (int i = 0; i < complete.size(); i++) {
-            PostHandshakeMessages.Message m = complete.get(i);
-            switch (m.type()) {
-                case PostHandshakeMessages.NEW_SESSION_TICKET -> {
-                    if (!client) {
-                        throw fatal(AlertDescription.unexpected_message, "a client sent a NewSessionTicket");
-                    }
-                    ticketsReceived++;
-                }
-                case PostHandshakeMessages.KEY_UPDATE -> {
-                    if (version != TlsVersion.TLS_1_3) {
-                        throw fatal(AlertDescription.unexpected_message, "KeyUpdate on a TLS 1.2 connection");
-                    }
-                    if (m.body().length != 1 || (m.body()[0] & 0xff) > 1) {
-                        throw fatal(AlertDescription.illegal_parameter, "malformed KeyUpdate");
-                    }
-                    if (i != complete.size() - 1 || messages.hasPartial()) {
-                        throw fatal(AlertDescription.unexpected_message,
-                                "a KeyUpdate did not end its record (RFC 8446 §5.1)");
-                    }
-                    actions.peerKeyUpdate(m.body()[0] == 1);
-                }
-                case PostHandshakeMessages.HELLO_REQUEST, PostHandshakeMessages.CLIENT_HELLO -> {
-                    if (version != TlsVersion.TLS_1_2
-                            || client != (m.type() == PostHandshakeMessages.HELLO_REQUEST)) {
-                        throw fatal(AlertDescription.unexpected_message, "unexpected handshake message " + m.type());
-                    }
-                    actions.refuseRenegotiation();
-                }
-                default -> throw fatal(AlertDescription.unexpected_message,
-                        "unexpected post-handshake message of type " + m.type());
-            }
+            messages.receive(body, client, version, receiver);
+        } catch (PostHandshakeMessages.ProtocolViolationException e) {
+            throw fatal(e.alert(), e.getMessage());
         }
     }
 

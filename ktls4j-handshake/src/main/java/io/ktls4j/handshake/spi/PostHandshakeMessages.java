@@ -1,5 +1,6 @@
 package io.ktls4j.handshake.spi;
 
+import io.ktls4j.TlsVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -10,8 +11,9 @@ import java.util.List;
  * Reassembles the handshake messages that arrive after the handshake ({@code HandshakeType msg_type; uint24 length;
  * body}) from the plaintext of handshake records, which may hold several messages or part of one (RFC 8446 §5.1),
  * for the record layers that read records themselves: the handshake module's own connections and an event-loop
- * integration. What to do with each message is the caller's (NewSessionTicket counted, KeyUpdate changes the key
- * and must end its record, TLS 1.2 renegotiation refused). Not thread-safe.
+ * integration, and checks each against what may come after the handshake ({@link #receive}: RFC 8446 §4.6 and
+ * §5.1, TLS 1.2 renegotiation); what to do with an acceptable one is the caller's ({@link Receiver}). Not
+ * thread-safe.
  */
 public final class PostHandshakeMessages {
     public static final int HELLO_REQUEST = 0;
@@ -37,23 +39,46 @@ public final class PostHandshakeMessages {
         }
     }
 
-    /** A message header that cannot be right (the caller answers with a decode_error alert). */
-    public static final class MalformedMessageException extends IOException {
+    /** A post-handshake message that breaks the protocol: the fatal alert this end answers with, and why. */
+    public static final class ProtocolViolationException extends IOException {
         private static final long serialVersionUID = 1L;
+        private final int alert;
 
-        MalformedMessageException(String message) {
+        ProtocolViolationException(int alert, String message) {
             super(message);
+            this.alert = alert;
+        }
+
+        /** The alert description to send (RFC 8446 §6): decode_error, unexpected_message or illegal_parameter. */
+        public int alert() {
+            return alert;
         }
     }
+
+    /** What the connection does with a message that may come now. */
+    public interface Receiver {
+        /** Client: a NewSessionTicket (TLS 1.3; a TLS 1.2 server does not send them after the handshake). */
+        void newSessionTicket(Message ticket) throws IOException;
+
+        /** TLS 1.3: the peer's KeyUpdate, the last message of its record: switch RX, answer when it asks. */
+        void keyUpdate(Message keyUpdate, boolean updateRequested) throws IOException;
+
+        /** TLS 1.2: the peer asks for renegotiation (HelloRequest to a client, ClientHello to a server). */
+        void renegotiationRequested() throws IOException;
+    }
+
+    private static final int UNEXPECTED_MESSAGE = 10;
+    private static final int ILLEGAL_PARAMETER = 47;
+    private static final int DECODE_ERROR = 50;
 
     private byte[] pending = new byte[0];
 
     /**
      * Adds one handshake record's plaintext (consumed); returns the messages it completes, in order.
      *
-     * @throws MalformedMessageException when a message announces more than {@link #MAX_MESSAGE} bytes
+     * @throws ProtocolViolationException (decode_error) when a message announces more than {@link #MAX_MESSAGE} bytes
      */
-    public List<Message> add(ByteBuffer recordPlaintext) throws MalformedMessageException {
+    public List<Message> add(ByteBuffer recordPlaintext) throws ProtocolViolationException {
         byte[] buf = Arrays.copyOf(pending, pending.length + recordPlaintext.remaining());
         recordPlaintext.get(buf, pending.length, recordPlaintext.remaining());
         List<Message> out = new ArrayList<>();
@@ -62,8 +87,8 @@ public final class PostHandshakeMessages {
             int type = buf[pos] & 0xff;
             int length = ((buf[pos + 1] & 0xff) << 16) | ((buf[pos + 2] & 0xff) << 8) | (buf[pos + 3] & 0xff);
             if (length > MAX_MESSAGE) {
-                throw new MalformedMessageException("handshake message of type " + type + " claims " + length
-                        + " bytes");
+                throw new ProtocolViolationException(DECODE_ERROR, "handshake message of type " + type + " claims "
+                        + length + " bytes");
             }
             if (buf.length - pos - 4 < length) {
                 break;
@@ -85,6 +110,51 @@ public final class PostHandshakeMessages {
             n++;
         }
         return n;
+    }
+
+    /**
+     * Adds one handshake record's plaintext (consumed) and hands each message it completes to {@code receiver}, in
+     * order, after checking that it may come now on a {@code version} connection at this end ({@code client} or
+     * server).
+     *
+     * @throws ProtocolViolationException for a message that breaks the protocol (nothing after it is handed over)
+     */
+    public void receive(ByteBuffer recordPlaintext, boolean client, TlsVersion version, Receiver receiver)
+            throws IOException {
+        List<Message> complete = add(recordPlaintext);
+        for (int i = 0; i < complete.size(); i++) {
+            Message m = complete.get(i);
+            switch (m.type()) {
+                case NEW_SESSION_TICKET -> {
+                    if (!client) {
+                        throw new ProtocolViolationException(UNEXPECTED_MESSAGE, "a client sent a NewSessionTicket");
+                    }
+                    receiver.newSessionTicket(m);
+                }
+                case KEY_UPDATE -> {
+                    if (version != TlsVersion.TLS_1_3) {
+                        throw new ProtocolViolationException(UNEXPECTED_MESSAGE, "KeyUpdate on a TLS 1.2 connection");
+                    }
+                    if (m.body().length != 1 || (m.body()[0] & 0xff) > 1) {
+                        throw new ProtocolViolationException(ILLEGAL_PARAMETER, "malformed KeyUpdate");
+                    }
+                    if (i != complete.size() - 1 || hasPartial()) {
+                        throw new ProtocolViolationException(UNEXPECTED_MESSAGE,
+                                "a KeyUpdate did not end its record (RFC 8446 §5.1)");
+                    }
+                    receiver.keyUpdate(m, m.body()[0] == 1);
+                }
+                case HELLO_REQUEST, CLIENT_HELLO -> {
+                    if (version != TlsVersion.TLS_1_2 || client != (m.type() == HELLO_REQUEST)) {
+                        throw new ProtocolViolationException(UNEXPECTED_MESSAGE,
+                                "unexpected handshake message " + m.type());
+                    }
+                    receiver.renegotiationRequested();
+                }
+                default -> throw new ProtocolViolationException(UNEXPECTED_MESSAGE,
+                        "unexpected post-handshake message of type " + m.type());
+            }
+        }
     }
 
     /** True while part of a message is buffered (a key change must not happen then). */
