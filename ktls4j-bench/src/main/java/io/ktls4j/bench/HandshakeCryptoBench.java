@@ -16,7 +16,6 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -114,34 +113,12 @@ public final class HandshakeCryptoBench {
         // warm-up: both sides until C2 has compiled them (about 3 s each)
         slice(p.a, 3_000_000_000L);
         slice(p.b, 3_000_000_000L);
-        List<Double> ratios = new ArrayList<>();
-        List<Double> aUs = new ArrayList<>();
-        List<Double> bUs = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-            double a1;
-            double b1;
-            double b2;
-            double a2;
-            if (r % 2 == 0) {
-                a1 = slice(p.a, sliceNanos);
-                b1 = slice(p.b, sliceNanos);
-                b2 = slice(p.b, sliceNanos);
-                a2 = slice(p.a, sliceNanos);
-            } else {
-                b1 = slice(p.b, sliceNanos);
-                a1 = slice(p.a, sliceNanos);
-                a2 = slice(p.a, sliceNanos);
-                b2 = slice(p.b, sliceNanos);
-            }
-            double a = (a1 + a2) / 2;
-            double b = (b1 + b2) / 2;
-            aUs.add(a);
-            bUs.add(b);
-            ratios.add(a / b); // time a / time b: > 1 means b is faster
-        }
+        // time a / time b: > 1 means b is faster
+        AbbaRounds.Result r = AbbaRounds.run(() -> slice(p.a, sliceNanos), () -> slice(p.b, sliceNanos), rounds);
         System.out.printf(Locale.ROOT, "%-70s %s %9.1f us  %s %9.1f us  %s/%s time ratio %.2f (quartiles %.2f..%.2f)%n",
-                p.name, p.aName, median(aUs), p.bName, median(bUs), p.aName, p.bName, median(ratios),
-                quantile(ratios, 0.25), quantile(ratios, 0.75));
+                p.name, p.aName, AbbaRounds.median(r.a()), p.bName, AbbaRounds.median(r.b()), p.aName, p.bName,
+                AbbaRounds.median(r.ratios()), AbbaRounds.quantile(r.ratios(), 0.25),
+                AbbaRounds.quantile(r.ratios(), 0.75));
     }
 
     /** Runs {@code op} for about {@code nanos}; returns microseconds per operation. */
@@ -156,16 +133,6 @@ public final class HandshakeCryptoBench {
             now = System.nanoTime();
         } while (now < end);
         return (now - start) / 1000.0 / n;
-    }
-
-    private static double median(List<Double> v) {
-        return quantile(v, 0.5);
-    }
-
-    private static double quantile(List<Double> v, double q) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        return s.get((int) Math.min(s.size() - 1, Math.round(q * (s.size() - 1))));
     }
 
     private static Op agreement(TlsCrypto crypto, int group) throws Exception {

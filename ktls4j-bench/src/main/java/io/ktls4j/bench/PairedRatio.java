@@ -2,9 +2,6 @@ package io.ktls4j.bench;
 
 import io.ktls4j.RecordType;
 import io.ktls4j.records.RecordCipher;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -83,34 +80,11 @@ public final class PairedRatio {
 
     private static void report(String what, Batch record, Batch raw, int rounds, long sliceNanos, int size)
             throws Exception {
-        List<Double> ratios = new ArrayList<>();
-        List<Double> recordRates = new ArrayList<>();
-        List<Double> rawRates = new ArrayList<>();
-        for (int round = 0; round < rounds; round++) {
-            double a1;
-            double b1;
-            double b2;
-            double a2;
-            if (round % 2 == 0) {
-                a1 = rate(record, sliceNanos);
-                b1 = rate(raw, sliceNanos);
-                b2 = rate(raw, sliceNanos);
-                a2 = rate(record, sliceNanos);
-            } else {
-                b1 = rate(raw, sliceNanos);
-                a1 = rate(record, sliceNanos);
-                a2 = rate(record, sliceNanos);
-                b2 = rate(raw, sliceNanos);
-            }
-            recordRates.add((a1 + a2) / 2);
-            rawRates.add((b1 + b2) / 2);
-            ratios.add((a1 + a2) / (b1 + b2));
-        }
-        Collections.sort(ratios);
+        AbbaRounds.Result r = AbbaRounds.run(() -> rate(record, sliceNanos), () -> rate(raw, sliceNanos), rounds);
         System.out.printf(Locale.ROOT, "%s: record %.0f MB/s, raw %.0f MB/s (medians); ratio record/raw median %.3f,"
-                        + " quartiles %.3f..%.3f%n", what, median(recordRates) * size / 1e6,
-                median(rawRates) * size / 1e6, median(ratios), ratios.get(ratios.size() / 4),
-                ratios.get(ratios.size() * 3 / 4));
+                        + " quartiles %.3f..%.3f%n", what, AbbaRounds.median(r.a()) * size / 1e6,
+                AbbaRounds.median(r.b()) * size / 1e6, AbbaRounds.median(r.ratios()),
+                AbbaRounds.quantile(r.ratios(), 0.25), AbbaRounds.quantile(r.ratios(), 0.75));
     }
 
     /** Records per second over batches that together take about {@code sliceNanos} of timed work. */
@@ -122,11 +96,5 @@ public final class PairedRatio {
             records += RecordCipherBench.BATCH;
         }
         return records / (timed / 1e9);
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
     }
 }

@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
  * arbitrary replies to its ClientHello. The contract on every input: only {@link TlsAlertException} or
  * {@link TlsHandshakeException} come out (never a runtime exception); input is consumed in whole records only and
  * never beyond what was offered; a failed engine stays failed, wants no more input and holds a bounded output.
- * Regression inputs in src/test/resources/io/ktls4j/handshake/EngineFuzzTestInputs; {@code JAZZER_FUZZ=1} fuzzes.
+ * Regression inputs in src/test/resources/io/ktls4j/handshake/ServerEngineFuzzTestInputs and
+ * ClientEngineFuzzTestInputs; {@code JAZZER_FUZZ=1} fuzzes.
  */
 final class EngineFuzzing {
     private EngineFuzzing() {

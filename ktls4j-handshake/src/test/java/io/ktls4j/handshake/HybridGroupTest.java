@@ -10,18 +10,14 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 import org.junit.jupiter.api.AfterEach;
@@ -120,25 +116,8 @@ class HybridGroupTest {
     // --- BouncyCastle's JSSE provider as the other end ---
 
     private static SSLContext bcjsse(TestPki.Issued identity) throws Exception {
-        TestPki pki = TestPki.get();
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", pki.ca.cert());
-        BouncyCastleJsseProvider provider = new BouncyCastleJsseProvider(new BouncyCastleProvider());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", provider);
-        tmf.init(trust);
-        KeyManagerFactory kmf = null;
-        if (identity != null) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("id", identity.key(), "pw".toCharArray(),
-                    new X509Certificate[] {identity.cert(), pki.ca.cert()});
-            kmf = KeyManagerFactory.getInstance("PKIX", provider);
-            kmf.init(ks, "pw".toCharArray());
-        }
-        SSLContext sc = SSLContext.getInstance("TLSv1.3", provider);
-        sc.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return sc;
+        return JsseInteropTest.jsseContext(identity, TestPki.get(),
+                new BouncyCastleJsseProvider(new BouncyCastleProvider()), "TLSv1.3");
     }
 
     private static void tls13Only(SSLSocket s) {

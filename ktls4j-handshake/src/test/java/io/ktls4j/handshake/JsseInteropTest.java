@@ -152,10 +152,20 @@ class JsseInteropTest {
     }
 
     static SSLContext jsseContext(TestPki.Issued identity, TestPki pki) throws Exception {
+        return jsseContext(identity, pki, null, "TLS");
+    }
+
+    /**
+     * An {@link SSLContext} trusting the test CA, with {@code identity}'s key when not null; from {@code provider}
+     * (the JDK's when null).
+     */
+    static SSLContext jsseContext(TestPki.Issued identity, TestPki pki, java.security.Provider provider,
+            String protocol) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", pki.ca.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        TrustManagerFactory tmf = provider == null ? TrustManagerFactory.getInstance("PKIX")
+                : TrustManagerFactory.getInstance("PKIX", provider);
         tmf.init(trust);
         KeyManagerFactory kmf = null;
         if (identity != null) {
@@ -163,10 +173,12 @@ class JsseInteropTest {
             ks.load(null, null);
             ks.setKeyEntry("id", identity.key(), "pw".toCharArray(),
                     new X509Certificate[] {identity.cert(), pki.ca.cert()});
-            kmf = KeyManagerFactory.getInstance("PKIX");
+            kmf = provider == null ? KeyManagerFactory.getInstance("PKIX")
+                    : KeyManagerFactory.getInstance("PKIX", provider);
             kmf.init(ks, "pw".toCharArray());
         }
-        SSLContext sc = SSLContext.getInstance("TLS");
+        SSLContext sc = provider == null ? SSLContext.getInstance(protocol)
+                : SSLContext.getInstance(protocol, provider);
         sc.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return sc;
     }

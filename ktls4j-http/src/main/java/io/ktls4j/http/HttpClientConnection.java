@@ -66,7 +66,8 @@ public final class HttpClientConnection {
                     }
                     headers.add(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
                 }
-                return parseStatus(lines[0], headers);
+                // a head of empty lines only splits into no lines at all: no status line
+                return parseStatus(lines.length == 0 ? "" : lines[0], headers);
             }
             scanned = end - start;
             if (!fill()) {
@@ -86,18 +87,23 @@ public final class HttpClientConnection {
         return -1;
     }
 
+    /** {@code HTTP/1.x SP 3DIGIT [SP reason]} (RFC 9112 4), x a digit; nothing looser. */
     private static ResponseHead parseStatus(String line, HttpHeaders headers) throws IOException {
-        if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' ') {
+        if (!line.startsWith("HTTP/1.") || line.length() < 12 || !isDigit(line.charAt(7)) || line.charAt(8) != ' '
+                || (line.length() > 12 && line.charAt(12) != ' ')) {
             throw new IOException("not an HTTP/1.x status line: "
                     + line.substring(0, Math.min(line.length(), 40)));
         }
-        try {
-            int status = Integer.parseInt(line.substring(9, 12));
-            String reason = line.length() > 13 ? line.substring(13) : "";
-            return new ResponseHead(line.charAt(7) - '0', status, reason, headers);
-        } catch (NumberFormatException e) {
-            throw new IOException("malformed status code in: " + line);
+        if (!isDigit(line.charAt(9)) || !isDigit(line.charAt(10)) || !isDigit(line.charAt(11))) {
+            throw new IOException("malformed status code in: " + line.substring(0, Math.min(line.length(), 40)));
         }
+        int status = Integer.parseInt(line.substring(9, 12));
+        String reason = line.length() > 13 ? line.substring(13) : "";
+        return new ResponseHead(line.charAt(7) - '0', status, reason, headers);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private boolean fill() throws IOException {
@@ -176,6 +182,9 @@ public final class HttpClientConnection {
         while (true) {
             for (int i = start + scanned; i < end; i++) {
                 if (buf[i] == '\n') {
+                    if (i - start > 4096) { // the limit below, for a line that came in whole
+                        throw new IOException("a chunk line is longer than 4096 bytes");
+                    }
                     int e = i > start && buf[i - 1] == '\r' ? i - 1 : i;
                     String line = new String(buf, start, e - start, StandardCharsets.ISO_8859_1);
                     start = i + 1;

@@ -7,10 +7,11 @@ final class RequestHead {
 
     static HttpRequest parse(byte[] b, int from, int to, HttpLimits limits) throws HttpException {
         int lineEnd = indexOf(b, from, to, (byte) '\n');
-        String requestLine = line(b, from, lineEnd);
-        if (requestLine.length() > limits.maxRequestLine()) {
+        // the length first, as RequestReader checks it before the head is complete: one answer however it arrives
+        if (withoutCr(b, from, lineEnd) - from > limits.maxRequestLine()) {
             throw new HttpException(414, "the request line is longer than " + limits.maxRequestLine() + " bytes");
         }
+        String requestLine = line(b, from, lineEnd);
         String[] parts = requestLine.split(" ", -1);
         if (parts.length != 3) {
             throw new HttpException(400, "the request line is not 'METHOD target HTTP/1.x'");
@@ -160,12 +161,17 @@ final class RequestHead {
 
     /** The line [from, lfIndex) without its CR; a bare CR inside a line is a 400. */
     private static String line(byte[] b, int from, int lf) throws HttpException {
-        int e = lf > from && b[lf - 1] == '\r' ? lf - 1 : lf;
+        int e = withoutCr(b, from, lf);
         for (int i = from; i < e; i++) {
             if (b[i] == '\r' || b[i] == 0) {
                 throw new HttpException(400, "a bare CR or NUL in the request head");
             }
         }
         return RequestReader.latin1(b, from, e);
+    }
+
+    /** The end of the line [from, lf) without the CR of its CRLF. */
+    private static int withoutCr(byte[] b, int from, int lf) {
+        return lf > from && b[lf - 1] == '\r' ? lf - 1 : lf;
     }
 }

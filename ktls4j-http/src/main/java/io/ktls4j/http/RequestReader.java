@@ -11,14 +11,15 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Memory: the buffer starts at {@value #INITIAL} bytes (most request heads fit), grows up to the head limit only
  * for a head that needs it, and goes back to the small size once drained, so an idle keep-alive connection holds
- * {@value #INITIAL} bytes, not the limit.
+ * {@value #INITIAL} bytes, not the limit. The buffer is never larger than the head limit (a smaller limit makes a
+ * smaller first buffer): the head limit is enforced by the buffer filling up, so a read must not bring in more.
  */
 final class RequestReader {
     private final ReadableByteChannel channel;
     private final HttpLimits limits;
     static final int INITIAL = 1024;
-    private final byte[] small = new byte[INITIAL];
-    private byte[] buf = small;
+    private final byte[] small;
+    private byte[] buf;
     private int start;
     private int end;
     private long bytesRead;
@@ -26,7 +27,8 @@ final class RequestReader {
     RequestReader(ReadableByteChannel channel, HttpLimits limits) {
         this.channel = channel;
         this.limits = limits;
-
+        this.small = new byte[Math.min(INITIAL, limits.maxHeaderBytes())];
+        this.buf = small;
     }
 
     /** Plaintext bytes read from the channel so far. */
@@ -47,8 +49,8 @@ final class RequestReader {
         while (true) {
             if (!started) {
                 skipLeadingEmptyLines();
-                if (end > start) {
-                    started = true;
+                if (end > start && !(end - start == 1 && buf[start] == '\r')) {
+                    started = true; // a lone CR may be the first half of an empty line: wait for what follows
                     onFirstByte.run();
                 }
             }
@@ -102,7 +104,10 @@ final class RequestReader {
         }
     }
 
-    /** RFC 9112 2.2: a server SHOULD ignore at least one empty line received before the request-line. */
+    /**
+     * RFC 9112 2.2: a server SHOULD ignore at least one empty line received before the request-line (a client may send
+     * CRLF after a body). Its CR and LF may arrive in different reads: a CR alone at the end is left for the next call.
+     */
     private void skipLeadingEmptyLines() {
         while (start < end && (buf[start] == '\n' || (buf[start] == '\r' && start + 1 < end && buf[start + 1] == '\n'))) {
             start += buf[start] == '\r' ? 2 : 1;

@@ -3,7 +3,8 @@ package io.ktls4j.http;
 /**
  * A parsed response status line and header fields, as a client sees them.
  *
- * @param minorVersion 0 or 1 (HTTP/1.x)
+ * @param minorVersion the digit x of HTTP/1.x (0 or 1 from servers today)
+ * @param status the three digits of the status line, 100..999 for a final or interim response
  */
 public record ResponseHead(int minorVersion, int status, String reason, HttpHeaders headers) {
 

@@ -108,7 +108,7 @@ public abstract sealed class AgentReply implements Destroyable permits Handshake
             return true;
         }
 
-        /** The status; a missing one, or keys on a failure, is malformed. */
+        /** The status; a missing one, keys on a failure, or an OK whose socket is not established, is malformed. */
         AgentStatus status() throws WireException {
             if (status == null) {
                 throw Wire.bad("STATUS (0x01) is missing");
@@ -116,6 +116,9 @@ public abstract sealed class AgentReply implements Destroyable permits Handshake
             AgentStatus s = AgentStatus.of(status);
             if (s != AgentStatus.OK && !keys.isEmpty()) {
                 throw Wire.bad("a failed reply carries keys");
+            }
+            if (s == AgentStatus.OK && state != null && state != SocketState.ESTABLISHED) {
+                throw Wire.bad("an OK reply's SOCKET_STATE must be 2 (established), got " + state.code());
             }
             return s;
         }

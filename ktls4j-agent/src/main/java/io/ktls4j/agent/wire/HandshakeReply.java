@@ -159,7 +159,7 @@ public final class HandshakeReply extends AgentReply {
     /**
      * Parses the fields of a HANDSHAKE_REPLY body. The caller zeroes the body afterwards (it may hold keys).
      *
-     * @throws WireException for a malformed reply
+     * @throws WireException for a malformed reply (its key fields, and any keys already parsed, are zeroed)
      */
     public static HandshakeReply decode(List<Wire.Field> fields) throws WireException {
         Fields f = new Fields();
@@ -169,6 +169,7 @@ public final class HandshakeReply extends AgentReply {
             }
             return f.build();
         } catch (WireException | RuntimeException e) {
+            KeyFields.wipe(fields);
             KeyFields.destroy(f.keys);
             throw e;
         }

@@ -73,7 +73,7 @@ public final class HandshakeRequestFrame {
                 }
                 case ALPN -> {
                     String p = Wire.string(f);
-                    if (p.length() > 255) {
+                    if (f.value().length > 255) { // bytes, as TLS counts them, not chars
                         throw Wire.bad("an ALPN protocol name is at most 255 bytes");
                     }
                     alpn.add(p);

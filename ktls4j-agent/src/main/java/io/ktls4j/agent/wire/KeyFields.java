@@ -4,6 +4,7 @@ import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
 import io.ktls4j.KtlsException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +41,18 @@ final class KeyFields {
             throw Wire.bad(d + " crypto_info: " + e.getMessage());
         } finally {
             Arrays.fill(f.value(), (byte) 0);
+        }
+    }
+
+    /**
+     * Zeroes the bytes of every key field in {@code fields}: a reply refused before its key fields were parsed must
+     * not leave their keys in the fields (the caller's zeroing of the body does not reach them: fields are copies).
+     */
+    static void wipe(List<Wire.Field> fields) {
+        for (Wire.Field f : fields) {
+            if (f.tag() == TX_CRYPTO_INFO || f.tag() == RX_CRYPTO_INFO) {
+                Arrays.fill(f.value(), (byte) 0);
+            }
         }
     }
 

@@ -27,7 +27,7 @@ public record Pong(String agentVersion, boolean ktls, int maxVersion) {
                 .string(AGENT_VERSION, agentVersion).u8(KTLS, ktls ? 1 : 0).u8(MAX_VERSION, maxVersion).toBytes();
     }
 
-    /** Parses a PONG body; other fields (STATUS) are skipped. */
+    /** Parses a PONG body; other fields (STATUS) are skipped; a MAX_VERSION of 0 is malformed. */
     public static Pong decode(List<Wire.Field> fields) throws WireException {
         String version = null;
         boolean ktls = false;
@@ -38,7 +38,12 @@ public record Pong(String agentVersion, boolean ktls, int maxVersion) {
             } else if (f.tag() == KTLS) {
                 ktls = Wire.u8(f) == 1;
             } else if (f.tag() == MAX_VERSION) {
-                protocol = Math.min(Wire.MAX_VERSION, Wire.u8(f));
+                int v = Wire.u8(f);
+                if (v < Wire.VERSION) {
+                    // a consumer would ask in version 0, which no agent speaks
+                    throw Wire.bad("MAX_VERSION must be at least " + Wire.VERSION + ", got " + v);
+                }
+                protocol = Math.min(Wire.MAX_VERSION, v);
             }
         }
         return new Pong(version, ktls, protocol);

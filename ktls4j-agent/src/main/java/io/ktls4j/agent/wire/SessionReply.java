@@ -94,7 +94,7 @@ public final class SessionReply extends AgentReply {
     /**
      * Parses the fields of a SESSION_REPLY body; the caller zeroes the body afterwards.
      *
-     * @throws WireException for a malformed reply (any keys already parsed are zeroed)
+     * @throws WireException for a malformed reply (its key fields, and any keys already parsed, are zeroed)
      */
     public static SessionReply decode(List<Wire.Field> fields) throws WireException {
         Common c = new Common();
@@ -139,6 +139,7 @@ public final class SessionReply extends AgentReply {
             }
             return new SessionReply(s, c.message, SocketState.ESTABLISHED, tx, rx, updated == 1, count, c.keys);
         } catch (WireException | RuntimeException e) {
+            KeyFields.wipe(fields);
             KeyFields.destroy(c.keys);
             throw e;
         }

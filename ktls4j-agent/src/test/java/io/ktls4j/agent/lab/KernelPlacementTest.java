@@ -2,6 +2,7 @@ package io.ktls4j.agent.lab;
 
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +30,13 @@ class KernelPlacementTest {
 
     @BeforeAll
     static void agent() throws Exception {
-        fixture = AgentFixture.withDefaults();
+        fixture = AgentFixture.withConfig("""
+                [credential default]
+                certificate = $CERT
+                key = $KEY
+                trust = $CERT
+                timeout-ms = %d
+                """.formatted(Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
     }
 
     @AfterAll

@@ -3,6 +3,8 @@ package io.ktls4j.agent.lab;
 import io.ktls4j.testkit.PeerProcess;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
+import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,12 +41,14 @@ class LabAccessTest {
                 certificate = $CERT
                 key = $KEY
                 trust = $CERT
+                timeout-ms = %2$d
                 [credential for-nogroup]
                 certificate = $CERT
                 key = $KEY
                 trust = $CERT
-                allow-gid = %d
-                """.formatted(NOBODY));
+                allow-gid = %1$d
+                timeout-ms = %2$d
+                """.formatted(NOBODY, Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
         agent = AgentProcess.start(dir, "--config", conf.toString(), "--socket-group", "nogroup");
     }
 
@@ -70,7 +74,7 @@ class LabAccessTest {
             assertThat(consumer.value("SESSION")).endsWith("KERNEL KERNEL KERNEL_SW KERNEL_SW");
             assertThat(consumer.value("REPLY")).isEqualTo("puorg eht ni");
         }
-        String decision = agent.awaitLog("credential for-nogroup: allowed: gid " + NOBODY + " in allow-gid", 5000);
+        String decision = agent.awaitLog("credential for-nogroup: allowed: gid " + NOBODY + " in allow-gid", Patience.millis(5000));
         assertThat(agent.log()).anyMatch(l -> l.contains("uid=" + NOBODY + " gid=" + NOBODY)
                 && l.contains("credential=for-nogroup"));
         assertThat(decision).isNotEmpty();
@@ -85,7 +89,7 @@ class LabAccessTest {
             assertThat(consumer.value("AGENT_ERROR")).startsWith("DENIED UNTOUCHED")
                     .contains("uid " + NOBODY + " may not use credential default");
         }
-        agent.awaitLog("credential default: denied: uid " + NOBODY + " gid " + NOBODY, 5000);
+        agent.awaitLog("credential default: denied: uid " + NOBODY + " gid " + NOBODY, Patience.millis(5000));
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.ktls4j.agent.lab;
 
 import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
+import io.ktls4j.agent.HandshakeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.agent.AgentProcess;
@@ -39,12 +41,14 @@ class LabPolicyTest {
                 certificate = $CERT
                 key = $KEY
                 trust = $CERT
+                timeout-ms = %1$d
                 [credential returns]
                 certificate = $CERT
                 key = $KEY
                 trust = $CERT
                 allow-software-return = true
-                """);
+                timeout-ms = %1$d
+                """.formatted(Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
         agent = AgentProcess.start(dir, "--config", conf.toString());
     }
 
@@ -64,7 +68,7 @@ class LabPolicyTest {
             assertThat(consumer.value("AGENT_ERROR")).startsWith("KTLS_UNAVAILABLE UNTOUCHED")
                     .contains("allow-software-return");
         }
-        agent.awaitLog("KTLS_UNAVAILABLE: the kernel has no kTLS", 5000);
+        agent.awaitLog("KTLS_UNAVAILABLE: the kernel has no kTLS", Patience.millis(5000));
     }
 
     @Test

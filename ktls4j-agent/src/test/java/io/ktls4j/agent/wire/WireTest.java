@@ -164,6 +164,79 @@ class WireTest {
                 .hasMessageContaining("crypto_info");
     }
 
+    /**
+     * A reply refused at a field before its key fields leaves no key in them (found by WireFuzzTest: only the key
+     * fields parsed before the refusal were zeroed, and the fields are copies that the caller's zeroing of the body
+     * does not reach).
+     */
+    @Test
+    void aRefusedReplyZeroesTheKeyFieldsItDidNotReach() throws Exception {
+        byte[] struct = CryptoInfo.of(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, bytes(16, 9), bytes(8, 8),
+                bytes(4, 7), CryptoInfo.seqBytes(0)).toBytes();
+        ByteBuffer body = ByteBuffer.allocate(100);
+        // an unknown required tag (0x007f) first, then RX_CRYPTO_INFO and TX_CRYPTO_INFO
+        body.put(hex("00 7F 00 00 00 00")).putShort((short) 0x0D).putInt(struct.length).put(struct)
+                .putShort((short) 0x0C).putInt(struct.length).put(struct).flip();
+        byte[] b = Arrays.copyOf(body.array(), body.limit());
+        List<Wire.Field> forHandshake = Wire.fields(b);
+        assertThatThrownBy(() -> HandshakeReply.decode(forHandshake)).isInstanceOf(WireException.class);
+        List<Wire.Field> forSession = Wire.fields(b);
+        assertThatThrownBy(() -> SessionReply.decode(forSession)).isInstanceOf(WireException.class);
+        for (List<Wire.Field> fields : List.of(forHandshake, forSession)) {
+            assertThat(fields.subList(1, 3)).allSatisfy(f -> assertThat(f.value()).containsOnly(0));
+        }
+    }
+
+    /**
+     * An OK reply says its socket is established (docs/AGENT.md): one that says untouched or unusable is malformed
+     * (found by WireFuzzTest: it decoded, and the consumer took over a session its agent called unusable).
+     */
+    @Test
+    void anOkReplyWhoseSocketIsNotEstablishedIsRefused() {
+        String ok = "00 01 00 00 00 02 00 00 00 03 00 00 00 02 03 04 00 04 00 00 00 02 13 01"
+                + " 00 0A 00 00 00 01 01 00 0B 00 00 00 01 01";
+        for (String state : List.of("01", "03")) {
+            assertThatThrownBy(() -> HandshakeReply.decode(Wire.fields(hex(ok + " 00 0E 00 00 00 01 " + state))))
+                    .isInstanceOf(WireException.class).hasMessageContaining("SOCKET_STATE must be 2");
+            assertThatThrownBy(() -> SessionReply.decode(Wire.fields(hex("00 01 00 00 00 02 00 00"
+                    + " 00 24 00 00 00 04 00 00 00 01 00 25 00 00 00 04 00 00 00 00 00 26 00 00 00 01 00"
+                    + " 00 27 00 00 00 04 00 00 00 00 00 0E 00 00 00 01 " + state))))
+                    .isInstanceOf(WireException.class).hasMessageContaining("SOCKET_STATE must be 2");
+        }
+    }
+
+    /**
+     * A PONG whose MAX_VERSION is 0 is malformed (found by WireFuzzTest: it decoded as version 0, and the consumer
+     * would have asked every handshake in a version no agent speaks); higher versions than this code's are capped.
+     */
+    @Test
+    void aPongWithMaxVersion0IsRefused() throws Exception {
+        assertThatThrownBy(() -> Pong.decode(Wire.fields(hex("00 10 00 00 00 01 61 80 01 00 00 00 01 00"))))
+                .isInstanceOf(WireException.class).hasMessageContaining("MAX_VERSION");
+        assertThat(Pong.decode(Wire.fields(hex("00 10 00 00 00 01 61 80 01 00 00 00 01 09"))).maxVersion())
+                .isEqualTo(Wire.MAX_VERSION);
+    }
+
+    /**
+     * An ALPN name is at most 255 bytes of UTF-8, as TLS counts it (found while writing WireFuzzTest's property: 128
+     * two-byte characters passed as 128 chars and failed later, in the handshake).
+     */
+    @Test
+    void anAlpnNameOver255BytesIsRefusedEvenIn255Chars() throws Exception {
+        byte[] name = "\u00e9".repeat(128).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(300);
+        body.put(hex("00 01 00 00 00 01 02 00 04 00 00 00 01 01")).putShort((short) 0x03).putInt(name.length).put(name)
+                .flip();
+        byte[] b = Arrays.copyOf(body.array(), body.limit());
+        assertThatThrownBy(() -> HandshakeRequestFrame.decode(Wire.fields(b))).isInstanceOf(WireException.class)
+                .hasMessageContaining("255 bytes");
+        byte[] fits = Arrays.copyOf(b, b.length - 1);
+        ByteBuffer.wrap(fits).putInt(16, 255); // the same name cut to 255 bytes: its last character cut in half
+        assertThatThrownBy(() -> HandshakeRequestFrame.decode(Wire.fields(fits))).hasMessageContaining("not UTF-8");
+        assertThat(HandshakeRequestFrame.decode(Wire.fields(hex("00 01 00 00 00 01 02 00 04 00 00 00 01 01"
+                + " 00 03 00 00 00 04 C3 A9 C3 A9"))).alpn()).containsExactly("\u00e9\u00e9");
+    }
+
     @Test
     void theDocumentedKeyUpdateTxExampleHasExactlyTheseBytes() {
         byte[] handle = HEX.parseHex("00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");

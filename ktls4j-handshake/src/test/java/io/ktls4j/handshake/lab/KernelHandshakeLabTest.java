@@ -1,7 +1,9 @@
 package io.ktls4j.handshake.lab;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -101,7 +103,8 @@ class KernelHandshakeLabTest {
     void openssl_s_client_reads_a_file_sent_with_sendfile_from_a_kernel_tls_server(Case c) throws Exception {
         TlsStatistics before = KernelTls.statistics();
         KtlsContext server = KtlsContext.forServer(cert, key).protocols(c.suite.version()).cipherSuites(c.suite)
-                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
+                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
@@ -147,7 +150,8 @@ class KernelHandshakeLabTest {
         start(cmd);
         awaitListening(port);
         KtlsContext client = KtlsContext.forClient().protocols(c.suite.version()).cipherSuites(c.suite)
-                .trustManager(cert).backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
+                .trustManager(cert).backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
         ByteArrayOutputStream response = new ByteArrayOutputStream();
         try (KtlsConnection conn = client.connect("localhost", port)) {
             assertThat(conn.backend(Direction.TX).isKernel()).isTrue();

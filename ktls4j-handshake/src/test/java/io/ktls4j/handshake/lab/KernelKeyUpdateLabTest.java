@@ -1,7 +1,9 @@
 package io.ktls4j.handshake.lab;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -83,7 +85,8 @@ class KernelKeyUpdateLabTest {
     void keyUpdatesBothWaysInstallTheNextKeysInTheKernel() throws Exception {
         TlsStatistics before = KernelTls.statistics();
         KtlsContext server = KtlsContext.forServer(cert, key).cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256)
-                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
+                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();

@@ -1,6 +1,8 @@
 package io.ktls4j.handshake.lab;
 
+import java.time.Duration;
 import io.ktls4j.testkit.LabTags;
+import io.ktls4j.testkit.Patience;
 import org.junit.jupiter.api.Tag;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -57,9 +59,11 @@ class KernelResumptionLabTest {
         p.getInputStream().readAllBytes();
         assertThat(p.waitFor()).isZero();
         KtlsContext server = KtlsContext.forServer(cert, key).cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256)
-                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
+                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
         KtlsContext client = KtlsContext.forClient().trustManager(cert)
-                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
+                .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int port = listener.socket().getLocalPort();
