@@ -2,6 +2,10 @@
 # Side-by-side HTTPS file serving on loopback: nginx (Debian, OpenSSL), `ktls serve --backend software` and a
 # JSSE server (Netty with the JDK's SSLEngine, io.ktls4j.bench.http.JsseFileServer). Same P-256 certificate, TLS 1.3
 # with TLS_AES_128_GCM_SHA256 only on all three, same files.
+# SERVERS picks others: netty-ktls, netty-jdk and netty-openssl are ktls4j-netty's example server
+# (io.ktls4j.netty.example.StaticFileServer, epoll) with KtlsHandler (--backend from NETTY_BACKEND, default auto), or
+# with SslHandler on the JDK's or netty-tcnative's OpenSSL (BoringSSL) engine (netty-ktls-region: KtlsHandler with
+# --bodies region, FileRegions even where it seals in software); RATIOS says which ratios to print.
 #
 # Figures, per round, the three servers interleaved (the first server rotates each round, so a load change hits
 # all alike):
@@ -24,7 +28,9 @@
 #        KEEP=1 keeps the temp dir; JAVA_TOOL_OPTIONS reaches both JVMs; JSSE_JAVA_OPTS only the JSSE server;
 #        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close);
 #        BASELINE_JAR=old/ktls.jar adds a fourth server, `java -jar old/ktls.jar serve` with the same options, for a
-#        before/after comparison in the same run)
+#        before/after comparison in the same run;
+#        SERVERS="netty-ktls netty-jdk netty-openssl" RATIOS="netty-ktls/netty-jdk netty-ktls/netty-openssl" runs
+#        the Netty comparison; NETTY_JAVA_OPTS reaches the Netty servers' JVMs)
 set -euo pipefail
 
 ROUNDS="${1:-${ROUNDS:-3}}"
@@ -35,6 +41,13 @@ NGINX_PORT="${NGINX_PORT:-9443}"
 KTLS_PORT="${KTLS_PORT:-9444}"
 JSSE_PORT="${JSSE_PORT:-9445}"
 BASE_PORT="${BASE_PORT:-9446}"
+NETTY_PORT="${NETTY_PORT:-9447}" # netty-ktls; netty-jdk and netty-openssl take the next two
+read -r -a names <<< "${SERVERS:-nginx ktls jsse}"
+if [ -n "${BASELINE_JAR:-}" ]; then
+  names+=(base)
+fi
+read -r -a ratios <<< "${RATIOS:-ktls/nginx ktls/jsse${BASELINE_JAR:+ ktls/base}}"
+has() { [[ " ${names[*]} " == *" $1 "* ]]; }
 SUITE=TLS_AES_128_GCM_SHA256
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -44,7 +57,9 @@ jdk="$(ktls4j_find_jdk)" || { echo "http-compare: no JDK >= 22 found" >&2; exit 
 OUT="${OUT:-$repo/ktls4j-bench/target/http-compare}"
 
 missing=""
-for tool in nginx wrk curl openssl; do
+tools="wrk curl openssl"
+if has nginx; then tools="nginx $tools"; fi
+for tool in $tools; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -52,7 +67,7 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 bench_jar="$repo/ktls4j-bench/target/benchmarks.jar"
-if [ ! -f "$bench_jar" ] || [ ! -f "$repo/ktls4j-cli/target/ktls.jar" ]; then
+if [ ! -f "$bench_jar" ] || { has ktls && [ ! -f "$repo/ktls4j-cli/target/ktls.jar" ]; }; then
   echo "http-compare: build first: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am" >&2
   exit 1
 fi
@@ -122,32 +137,57 @@ http {
 }
 EOF
 
-log "starting nginx :$NGINX_PORT, ktls serve :$KTLS_PORT, JsseFileServer :$JSSE_PORT"
-nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 &
-pids+=($!)
-nginx_pid=$!
-"$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
-  --tls 1.3 --ciphers "$SUITE" --quiet > "$tmp/ktls.out" 2>&1 &
-pids+=($!)
-ktls_pid=$! # the launcher execs java: this is the server JVM
-# shellcheck disable=SC2086
-"$jdk/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${JSSE_JAVA_OPTS:-} \
-  -cp "$bench_jar" io.ktls4j.bench.http.JsseFileServer --port "$JSSE_PORT" --cert "$tmp/cert.pem" \
-  --key "$tmp/key.pem" --root "$tmp/www" > "$tmp/jsse.out" 2>&1 &
-pids+=($!)
-jsse_pid=$!
-names=(nginx ktls jsse)
-if [ -n "${BASELINE_JAR:-}" ]; then
-  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$BASELINE_JAR" serve "$tmp/www" --port "$BASE_PORT" \
-    --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet \
-    > "$tmp/base.out" 2>&1 &
+declare -A port=([nginx]=$NGINX_PORT [ktls]=$KTLS_PORT [jsse]=$JSSE_PORT [base]=$BASE_PORT
+  [netty-ktls]=$NETTY_PORT [netty-jdk]=$((NETTY_PORT + 1)) [netty-openssl]=$((NETTY_PORT + 2))
+  [netty-ktls-region]=$((NETTY_PORT + 3)))
+declare -A pid=()
+log "starting ${names[*]}"
+for s in "${names[@]}"; do
+  case "$s" in
+    nginx)
+      nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 & ;;
+    ktls) # the launcher execs java: its pid is the server JVM's
+      "$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" \
+        --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet > "$tmp/ktls.out" 2>&1 & ;;
+    jsse)
+      # shellcheck disable=SC2086
+      "$jdk/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${JSSE_JAVA_OPTS:-} \
+        -cp "$bench_jar" io.ktls4j.bench.http.JsseFileServer --port "$JSSE_PORT" --cert "$tmp/cert.pem" \
+        --key "$tmp/key.pem" --root "$tmp/www" > "$tmp/jsse.out" 2>&1 & ;;
+    base)
+      "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$BASELINE_JAR" serve "$tmp/www" --port "$BASE_PORT" \
+        --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet \
+        > "$tmp/base.out" 2>&1 & ;;
+    netty-ktls|netty-jdk|netty-openssl|netty-ktls-region)
+      tls="${s#netty-}"
+      bodies=auto
+      if [ "$s" = netty-ktls-region ]; then tls=ktls; bodies=region; fi
+      # shellcheck disable=SC2086
+      "$jdk/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${NETTY_JAVA_OPTS:-} \
+        -cp "$bench_jar" io.ktls4j.netty.example.StaticFileServer --port "${port[$s]}" --cert "$tmp/cert.pem" \
+        --key "$tmp/key.pem" --root "$tmp/www" --transport epoll --tls "$tls" --bodies "$bodies" \
+        --backend "${NETTY_BACKEND:-auto}" --protocols TLSv1.3 --suites "$SUITE" > "$tmp/$s.out" 2>&1 & ;;
+    *) echo "http-compare: unknown server $s (nginx ktls jsse netty-ktls netty-jdk netty-openssl" \
+         "netty-ktls-region)" >&2; exit 2 ;;
+  esac
   pids+=($!)
-  base_pid=$!
-  names+=(base)
-fi
-declare -A port=([nginx]=$NGINX_PORT [ktls]=$KTLS_PORT [jsse]=$JSSE_PORT [base]=$BASE_PORT)
+  pid[$s]=$!
+done
 
 url() { echo "https://localhost:${port[$1]}/$2"; }
+
+# The clients (curl, wrk, s_time) offer TLS_AES_128_GCM_SHA256 only: BoringSSL (netty-openssl) cannot restrict TLS
+# 1.3 suites on the server side and would follow wrk's preference for AES-256-GCM.
+cat > "$tmp/openssl-client.cnf" <<EOF
+openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Ciphersuites = $SUITE
+EOF
+export OPENSSL_CONF="$tmp/openssl-client.cnf"
 
 for s in "${names[@]}"; do
   ok=""
@@ -169,10 +209,8 @@ hz="$(getconf CLK_TCK)"
 server_cpu() {
   local p list
   case "$1" in
-    nginx) list="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')" ;;
-    ktls) list="$ktls_pid" ;;
-    jsse) list="$jsse_pid" ;;
-    base) list="$base_pid" ;;
+    nginx) list="${pid[nginx]} $(pgrep -P "${pid[nginx]}" | tr '\n' ' ')" ;;
+    *) list="${pid[$1]}" ;;
   esac
   for p in $list; do
     sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true
@@ -306,20 +344,29 @@ declare -A title=(
 )
 declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [stime_reuse]="µs/conn" [wrk_close]="µs/conn")
 declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [stime_reuse]=1000000 [wrk_close]=1000000)
+declare -A label=([nginx]="nginx" [ktls]="ktls serve (software)" [jsse]="JSSE (Netty)"
+  [base]="ktls before (BASELINE_JAR)" [netty-ktls]="Netty + KtlsHandler" [netty-jdk]="Netty + SslHandler (JDK)"
+  [netty-openssl]="Netty + SslHandler (OpenSSL)" [netty-ktls-region]="Netty + KtlsHandler, FileRegion bodies")
+declare -A short=([nginx]=nginx [ktls]=ktls [jsse]=JSSE [base]=before [netty-ktls]=KtlsHandler [netty-jdk]=JDK
+  [netty-openssl]=OpenSSL [netty-ktls-region]=KtlsHandler-region)
 table="$OUT/table.md"
 {
-  hb=""; hr=""; al=""
-  if [ -n "${BASELINE_JAR:-}" ]; then hb=" ktls before (BASELINE_JAR) |"; hr=" ktls/before |"; al="---:|"; fi
-  echo "| figure | nginx | ktls serve (software) | JSSE (Netty) |$hb ktls/nginx | ktls/JSSE |$hr"
-  echo "|---|---:|---:|---:|$al---:|---:|$al"
+  printf '| figure |'
+  for s in "${names[@]}"; do printf ' %s |' "${label[$s]}"; done
+  for r in "${ratios[@]}"; do printf ' %s/%s |' "${short[${r%/*}]}" "${short[${r#*/}]}"; done
+  echo
+  printf '|---|'
+  for _ in "${names[@]}" "${ratios[@]}"; do printf -- '---:|'; done
+  echo
   for fig in "${figures[@]}"; do
-    n="$(median "$fig" nginx)"; k="$(median "$fig" ktls)"; j="$(median "$fig" jsse)"
-    vb=""; rb=""
-    if [ -n "${BASELINE_JAR:-}" ]; then
-      b="$(median "$fig" base)"
-      vb=" $(fmt "$b" 0) |"; rb=" $(ratio "$k" "$b") ($(fmt "$(round_ratio "$fig" ktls base)" 2)) |"
-    fi
-    echo "| ${title[$fig]} | $(fmt "$n" 0) | $(fmt "$k" 0) | $(fmt "$j" 0) |$vb $(ratio "$k" "$n") ($(fmt "$(round_ratio "$fig" ktls nginx)" 2)) | $(ratio "$k" "$j") ($(fmt "$(round_ratio "$fig" ktls jsse)" 2)) |$rb"
+    printf '| %s |' "${title[$fig]}"
+    for s in "${names[@]}"; do printf ' %s |' "$(fmt "$(median "$fig" "$s")" 0)"; done
+    for r in "${ratios[@]}"; do
+      a="${r%/*}"; b="${r#*/}"
+      printf ' %s (%s) |' "$(ratio "$(median "$fig" "$a")" "$(median "$fig" "$b")")" \
+        "$(fmt "$(round_ratio "$fig" "$a" "$b")" 2)"
+    done
+    echo
   done
   echo
   echo "Medians of $ROUNDS rounds, ${DURATION} s per wrk/s_time run; ratios: of the medians (in brackets: the median of"

@@ -2,10 +2,7 @@ package io.ktls4j.sw;
 
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
-import io.ktls4j.TlsStatisticsMBean;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
+import io.ktls4j.records.SoftwareCounters;
 
 /**
  * The software backend's {@code tls_stat} counters for this process, with the kernel's names and meanings
@@ -13,30 +10,19 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code io.ktls4j:type=TlsStatistics,source="software"}.
  */
 public final class SoftwareTlsStats {
-    private static final Map<TlsStat, LongAdder> COUNTERS = new EnumMap<>(TlsStat.class);
-
-    static {
-        for (TlsStat s : TlsStat.values()) {
-            COUNTERS.put(s, new LongAdder());
-        }
-        TlsStatisticsMBean.register("software", SoftwareTlsStats::snapshot);
-    }
-
     private SoftwareTlsStats() {
     }
 
     /** A snapshot of every counter (source "software"). */
     public static TlsStatistics snapshot() {
-        Map<TlsStat, Long> m = new EnumMap<>(TlsStat.class);
-        COUNTERS.forEach((k, v) -> m.put(k, v.sum()));
-        return new TlsStatistics("software", m);
+        return SoftwareCounters.snapshot();
     }
 
     static void increment(TlsStat stat) {
-        COUNTERS.get(stat).increment();
+        SoftwareCounters.increment(stat);
     }
 
     static void decrement(TlsStat stat) {
-        COUNTERS.get(stat).decrement();
+        SoftwareCounters.decrement(stat);
     }
 }

@@ -7,6 +7,7 @@ import io.ktls4j.KtlsSocket;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,13 +37,13 @@ final class InProcessDuties implements PostHandshakeDuties {
 
     @Override
     public void updateTxKey(KtlsSocket socket, boolean requestPeerUpdate) throws IOException {
-        socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(HandshakeMessages.keyUpdate(requestPeerUpdate)));
+        socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(PostHandshakeMessages.keyUpdate(requestPeerUpdate)));
         install(socket, Direction.TX, "sending a TLS 1.3 KeyUpdate");
     }
 
     @Override
     public boolean peerKeyUpdate(KtlsSocket socket, byte[] message, boolean mayAnswer) throws IOException {
-        boolean requested = HandshakeMessages.parseKeyUpdate(message);
+        boolean requested = PostHandshakeMessages.parseKeyUpdate(message);
         install(socket, Direction.RX, "the peer sent a TLS 1.3 KeyUpdate");
         if (!requested || !mayAnswer) {
             return false;

@@ -10,6 +10,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -160,7 +161,7 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         try {
             socket.sendControl(RecordType.HANDSHAKE, ByteBuffer.wrap(messages));
             keyUpdater.afterSend(messages.length);
-            ticketsSent += HandshakeMessages.count(messages);
+            ticketsSent += PostHandshakeMessages.count(messages);
         } catch (IOException e) {
             // the client simply has no ticket to resume with
         } finally {

@@ -6,6 +6,7 @@ import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.records.RecordBuffers;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ final class PostHandshakeProcessor {
     private final PostHandshakeDuties duties;
     private final AlertSender alerts;
     private final Lock writeLock;
-    private final HandshakeMessages messages = new HandshakeMessages();
+    private final PostHandshakeMessages messages = new PostHandshakeMessages();
     /** The control record being processed: a {@link RecordBuffers#plaintext()} only during {@link #processNext}. */
     private ByteBuffer record;
     private volatile long ticketsReceived;
@@ -129,57 +130,40 @@ final class PostHandshakeProcessor {
     }
 
     private void onHandshake() throws IOException {
-        byte[] body = new byte[record.remaining()];
-        record.get(body);
-        java.util.List<HandshakeMessages.Message> complete;
         try {
-            complete = messages.add(body, 0, body.length);
-        } catch (HandshakeMessages.MalformedMessageException e) {
-            throw fatal(Alerts.DECODE_ERROR, e.getMessage());
-        }
-        for (int i = 0; i < complete.size(); i++) {
-            HandshakeMessages.Message m = complete.get(i);
-            switch (m.type()) {
-                case HandshakeMessages.NEW_SESSION_TICKET -> {
-                    if (!client) {
-                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "a client sent a NewSessionTicket");
-                    }
-                    ticketsReceived++;
-                    if (version == TlsVersion.TLS_1_3) {
-                        ClientTickets keep = tickets;
-                        if (keep != null) {
-                            try {
-                                keep.onNewSessionTicket(m.body());
-                            } catch (IllegalArgumentException e) {
-                                throw fatal(Alerts.DECODE_ERROR, e.getMessage());
-                            }
-                        }
-                        duties.sessionTicket(m.encoded());
-                    }
-                }
-                case HandshakeMessages.KEY_UPDATE -> {
-                    if (version != TlsVersion.TLS_1_3) {
-                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "KeyUpdate on a TLS 1.2 connection");
-                    }
-                    if (m.body().length != 1 || (m.body()[0] & 0xff) > 1) {
-                        throw fatal(Alerts.ILLEGAL_PARAMETER, "malformed KeyUpdate");
-                    }
-                    if (i != complete.size() - 1 || messages.hasPartial()) {
-                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "a KeyUpdate did not end its record (RFC 8446 §5.1)");
-                    }
-                    keyUpdater.onPeerKeyUpdate(m.encoded(), m.body()[0] == 1, writeLock);
-                }
-                case HandshakeMessages.HELLO_REQUEST, HandshakeMessages.CLIENT_HELLO -> {
-                    if (version != TlsVersion.TLS_1_2 || client != (m.type() == HandshakeMessages.HELLO_REQUEST)) {
-                        throw fatal(Alerts.UNEXPECTED_MESSAGE, "unexpected handshake message " + m.type());
-                    }
-                    alerts.send(Alerts.LEVEL_WARNING, Alerts.NO_RENEGOTIATION);
-                }
-                default -> throw fatal(Alerts.UNEXPECTED_MESSAGE,
-                        "unexpected post-handshake message of type " + m.type());
-            }
+            messages.receive(record, client, version, receiver);
+        } catch (PostHandshakeMessages.ProtocolViolationException e) {
+            throw fatal(e.alert(), e.getMessage());
         }
     }
+
+    private final PostHandshakeMessages.Receiver receiver = new PostHandshakeMessages.Receiver() {
+        @Override
+        public void newSessionTicket(PostHandshakeMessages.Message ticket) throws IOException {
+            ticketsReceived++;
+            if (version == TlsVersion.TLS_1_3) {
+                ClientTickets keep = tickets;
+                if (keep != null) {
+                    try {
+                        keep.onNewSessionTicket(ticket.body());
+                    } catch (IllegalArgumentException e) {
+                        throw fatal(Alerts.DECODE_ERROR, e.getMessage());
+                    }
+                }
+                duties.sessionTicket(ticket.encoded());
+            }
+        }
+
+        @Override
+        public void keyUpdate(PostHandshakeMessages.Message keyUpdate, boolean updateRequested) throws IOException {
+            keyUpdater.onPeerKeyUpdate(keyUpdate.encoded(), updateRequested, writeLock);
+        }
+
+        @Override
+        public void renegotiationRequested() {
+            alerts.send(Alerts.LEVEL_WARNING, Alerts.NO_RENEGOTIATION);
+        }
+    };
 
     /** Sends a fatal alert and returns the exception that reports it. */
     TlsAlertException fatal(int description, String detail) {

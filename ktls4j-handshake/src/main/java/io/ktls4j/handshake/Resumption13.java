@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.util.Arrays;
 import org.bouncycastle.tls.crypto.TlsCrypto;
@@ -67,7 +68,7 @@ final class Resumption13 {
             int len = 4 + 4 + 1 + nonce.length + 2 + ticket.length + 2;
             byte[] m = new byte[4 + len];
             int p = 0;
-            m[p++] = HandshakeMessages.NEW_SESSION_TICKET;
+            m[p++] = PostHandshakeMessages.NEW_SESSION_TICKET;
             m[p++] = (byte) (len >>> 16);
             m[p++] = (byte) (len >>> 8);
             m[p++] = (byte) len;

@@ -1,9 +1,11 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.CipherType;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.handshake.spi.HandshakeEngine;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.io.IOException;
 import java.util.Optional;
@@ -45,12 +47,18 @@ final class SpiInternals implements Handshakes.Internals {
     }
 
     @Override
+    public long keyUpdateRecordLimit(KtlsContext context, CipherType cipher) {
+        long configured = context.keyUpdateAfterRecords();
+        return configured > 0 ? configured : KeyUpdater.defaultLimit(cipher);
+    }
+
+    @Override
     public byte[] keyUpdateMessage(boolean requestPeerUpdate) {
-        return HandshakeMessages.keyUpdate(requestPeerUpdate);
+        return PostHandshakeMessages.keyUpdate(requestPeerUpdate);
     }
 
     @Override
     public boolean updateRequested(byte[] message) {
-        return HandshakeMessages.parseKeyUpdate(message);
+        return PostHandshakeMessages.parseKeyUpdate(message);
     }
 }

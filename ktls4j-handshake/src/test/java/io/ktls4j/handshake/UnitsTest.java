@@ -3,6 +3,7 @@ package io.ktls4j.handshake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,24 +26,24 @@ class UnitsTest {
 
     @Test
     void handshakeMessagesSpanningAndSharingRecords() throws Exception {
-        HandshakeMessages m = new HandshakeMessages();
+        PostHandshakeMessages m = new PostHandshakeMessages();
         byte[] ticket = {4, 0, 0, 3, 'a', 'b', 'c'};
-        byte[] keyUpdate = HandshakeMessages.keyUpdate(true);
-        assertThat(m.add(ticket, 0, 2)).isEmpty();
+        byte[] keyUpdate = PostHandshakeMessages.keyUpdate(true);
+        assertThat(m.add(java.nio.ByteBuffer.wrap(ticket, 0, 2))).isEmpty();
         assertThat(m.hasPartial()).isTrue();
         byte[] rest = new byte[5 + keyUpdate.length];
         System.arraycopy(ticket, 2, rest, 0, 5);
         System.arraycopy(keyUpdate, 0, rest, 5, keyUpdate.length);
-        List<HandshakeMessages.Message> got = m.add(rest, 0, rest.length);
+        List<PostHandshakeMessages.Message> got = m.add(java.nio.ByteBuffer.wrap(rest));
         assertThat(got).hasSize(2);
-        assertThat(got.get(0).type()).isEqualTo(HandshakeMessages.NEW_SESSION_TICKET);
+        assertThat(got.get(0).type()).isEqualTo(PostHandshakeMessages.NEW_SESSION_TICKET);
         assertThat(got.get(0).body()).containsExactly('a', 'b', 'c');
-        assertThat(got.get(1).type()).isEqualTo(HandshakeMessages.KEY_UPDATE);
+        assertThat(got.get(1).type()).isEqualTo(PostHandshakeMessages.KEY_UPDATE);
         assertThat(got.get(1).body()).containsExactly(1);
         assertThat(m.hasPartial()).isFalse();
-        assertThat(HandshakeMessages.keyUpdate(false)).containsExactly(24, 0, 0, 1, 0);
-        assertThatThrownBy(() -> new HandshakeMessages().add(new byte[] {4, 0x7f, 0, 0}, 0, 4))
-                .isInstanceOf(HandshakeMessages.MalformedMessageException.class);
+        assertThat(PostHandshakeMessages.keyUpdate(false)).containsExactly(24, 0, 0, 1, 0);
+        assertThatThrownBy(() -> new PostHandshakeMessages().add(java.nio.ByteBuffer.wrap(new byte[] {4, 0x7f, 0, 0})))
+                .isInstanceOf(PostHandshakeMessages.ProtocolViolationException.class);
     }
 
     @Test

@@ -1,10 +1,7 @@
 package io.ktls4j.linux;
 
-import io.ktls4j.Direction;
+import io.ktls4j.linux.internal.FallbackCounters;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Process-wide counts of the decisions {@link Ktls#attach} made: directions placed in the kernel, directions that
@@ -12,11 +9,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link KernelTls#statistics()}; these complete them with what never reached the kernel.
  */
 public final class FallbackStatistics {
-    private static final AtomicLongArray KERNEL = new AtomicLongArray(2);
-    private static final AtomicLongArray SOFTWARE = new AtomicLongArray(2);
-    private static final AtomicLongArray FALLBACKS = new AtomicLongArray(2);
-    private static final Map<String, Long> REASONS = new ConcurrentHashMap<>();
-
     private FallbackStatistics() {
     }
 
@@ -26,18 +18,10 @@ public final class FallbackStatistics {
     }
 
     static void record(FallbackDecision d, String reasonKey) {
-        int i = d.direction().ordinal();
-        (d.isKernel() ? KERNEL : SOFTWARE).incrementAndGet(i);
-        if (d.fellBack()) {
-            FALLBACKS.incrementAndGet(i);
-            REASONS.merge(reasonKey, 1L, Long::sum);
-        }
+        FallbackCounters.record(d, reasonKey);
     }
 
     public static Snapshot snapshot() {
-        int tx = Direction.TX.ordinal();
-        int rx = Direction.RX.ordinal();
-        return new Snapshot(KERNEL.get(tx), KERNEL.get(rx), SOFTWARE.get(tx), SOFTWARE.get(rx), FALLBACKS.get(tx),
-                FALLBACKS.get(rx), new TreeMap<>(REASONS));
+        return FallbackCounters.snapshot();
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.StraceLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package io.ktls4j.handshake.spi;
 
+import io.ktls4j.CipherType;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
@@ -67,6 +68,16 @@ public final class Handshakes {
         return internals().newEngine(Objects.requireNonNull(context, "context"), peerHost);
     }
 
+    /**
+     * The records a record layer keyed from {@code context} sends under one TX key before it sends a TLS 1.3
+     * KeyUpdate: the builder's {@code keyUpdateAfterRecords}, or by default the AEAD usage limit of RFC 8446 §5.5
+     * for {@code cipher} with a margin ({@link Long#MAX_VALUE} where there is none), as {@code KtlsConnection} uses.
+     */
+    public static long keyUpdateRecordLimit(KtlsContext context, CipherType cipher) {
+        return internals().keyUpdateRecordLimit(Objects.requireNonNull(context, "context"),
+                Objects.requireNonNull(cipher, "cipher"));
+    }
+
     /** The KeyUpdate handshake message: {@code key_update(24)}, length 1, {@code request_update}. */
     public static byte[] keyUpdateMessage(boolean requestPeerUpdate) {
         return internals().keyUpdateMessage(requestPeerUpdate);
@@ -93,6 +104,8 @@ public final class Handshakes {
         PostHandshakeDuties noDuties();
 
         HandshakeEngine newEngine(KtlsContext context, String peerHost);
+
+        long keyUpdateRecordLimit(KtlsContext context, CipherType cipher);
 
         byte[] keyUpdateMessage(boolean requestPeerUpdate);
 

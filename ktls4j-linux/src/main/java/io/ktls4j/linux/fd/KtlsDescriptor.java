@@ -7,8 +7,10 @@ import io.ktls4j.KtlsException;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.linux.FallbackDecision;
 import io.ktls4j.linux.KernelTls;
 import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.FallbackCounters;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
 import io.ktls4j.linux.internal.Sockopt;
@@ -28,6 +30,18 @@ import java.util.Arrays;
  */
 public final class KtlsDescriptor {
     private KtlsDescriptor() {
+    }
+
+    /**
+     * Counts a direction the caller placed on a descriptor itself in {@link io.ktls4j.linux.FallbackStatistics}, as
+     * {@link io.ktls4j.linux.Ktls#attach} counts its own, so an application sees one set of counters whichever layer
+     * placed its connections.
+     *
+     * @param reasonKey what a fallback is counted under: the same keys {@code Ktls.attach} uses (the missing
+     *     feature's title, the errno's name, or "no kTLS"); ignored unless {@code d} fell back
+     */
+    public static void countPlacement(FallbackDecision d, String reasonKey) {
+        FallbackCounters.record(d, reasonKey);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.ktls4j.cli.lab;
+package io.ktls4j.testkit;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The calls in an {@code strace -f -o FILE} log: name, result and, for sendfile, the file offset it started at. */
-final class StraceLog {
+/**
+ * The calls in an {@code strace -f -o FILE} log: name, result and, for sendfile, the file offset it started at (the
+ * kernel lab's tests that watch a server under strace: which calls carried the bytes).
+ */
+public final class StraceLog {
     private static final Pattern CALL = Pattern.compile("^(\\d+)\\s+(?:(\\w+)\\(|<\\.\\.\\. (\\w+) resumed>)");
     private static final Pattern RESULT = Pattern.compile("\\)\\s+=\\s+(-?\\d+|\\?)(?:\\s+E\\w+ \\(.*\\))?$");
     private static final Pattern SENDFILE_OFFSET = Pattern.compile("^\\d+\\s+sendfile\\(\\d+, \\d+, \\[(\\d+)\\]");
@@ -20,14 +23,14 @@ final class StraceLog {
      * One finished call. {@code result} is -1 for an error and for "?" (the thread ended inside the call);
      * {@code offset} is sendfile's starting file offset, -1 for other calls or when strace did not show one.
      */
-    record Call(String name, long result, long offset, String line) {
+    public record Call(String name, long result, long offset, String line) {
     }
 
     /**
      * The finished calls in {@code lines}; a call split by another thread ({@code <unfinished ...>} and
      * {@code <... NAME resumed>}) counts once, when it resumes. Signal and exit lines are skipped.
      */
-    static List<Call> parse(List<String> lines) {
+    public static List<Call> parse(List<String> lines) {
         List<Call> calls = new ArrayList<>();
         Map<String, Long> offsets = new HashMap<>();
         for (String line : lines) {

@@ -1,4 +1,4 @@
-package io.ktls4j.cli.lab;
+package io.ktls4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** ServeKernelLabTest's reading of strace logs, on lines as strace 6.1 writes them for {@code ktls serve}. */
+/** The lab tests' reading of strace logs, on lines as strace 6.1 writes them for {@code ktls serve}. */
 class StraceLogTest {
 
     @Test
