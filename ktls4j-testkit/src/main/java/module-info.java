@@ -7,6 +7,9 @@ module io.ktls4j.testkit {
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.jupiter.params;
     requires transitive org.assertj.core;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
+    requires org.bouncycastle.util;
 
     exports io.ktls4j.conformance;
     exports io.ktls4j.testkit;

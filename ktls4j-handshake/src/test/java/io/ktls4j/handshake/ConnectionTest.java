@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +28,7 @@ class ConnectionTest {
     }
 
     private static KtlsContextBuilder server() throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials());
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem));
     }
 
     private static KtlsContextBuilder client() throws Exception {
@@ -272,7 +273,7 @@ class ConnectionTest {
         KtlsContextBuilder srv = server().trustManager(pki.caPem).clientAuth(ClientAuth.OPTIONAL);
         Loopback without = pair(srv, client());
         assertThat(without.server.get().peerCertificates()).isEmpty();
-        Loopback with = pair(srv, client().keyManager(pki.client.credentials()));
+        Loopback with = pair(srv, client().keyManager(pki.client.loadWith(Credentials::fromPem)));
         assertThat(with.server.get().peerCertificates()).first().isEqualTo(pki.client.cert());
         write(with.client.get(), "mtls");
         assertThat(read(with.server.get(), 4)).isEqualTo("mtls");

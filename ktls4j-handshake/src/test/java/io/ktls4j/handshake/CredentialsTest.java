@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.OpenSslNames;
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.Tools;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +50,8 @@ class CurlInteropTest {
     @EnumSource(TlsCipherSuite.class)
     void curlPostsToKtls4jServer(TlsCipherSuite suite) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite).credentials())
+        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite)
+                .loadWith(Credentials::fromPem))
                 .cipherSuites(suite).applicationProtocols("http/1.1").build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -66,7 +69,7 @@ class CurlInteropTest {
         if (suite.version() == TlsVersion.TLS_1_3) {
             cmd.addAll(List.of("--tlsv1.3", "--tls-max", "1.3", "--tls13-ciphers", suite.name()));
         } else {
-            cmd.addAll(List.of("--tlsv1.2", "--tls-max", "1.2", "--ciphers", OpenSslNames.name(suite)));
+            cmd.addAll(List.of("--tlsv1.2", "--tls-max", "1.2", "--ciphers", OpenSslNames.name(suite.name())));
         }
         cmd.add("https://localhost:" + port + "/echo");
         PeerProcess curl = closer.add(PeerProcess.start(dir, cmd));
@@ -87,7 +90,7 @@ class CurlInteropTest {
     }
 
     private static String suiteInCurlLog(TlsCipherSuite suite) {
-        return ("SSL connection using " + suite.version() + " / " + OpenSslNames.name(suite)).toLowerCase(Locale.ROOT);
+        return ("SSL connection using " + suite.version() + " / " + OpenSslNames.name(suite.name())).toLowerCase(Locale.ROOT);
     }
 
     /** The smallest HTTP/1.1 server that answers one POST with its own body. */

@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.handshake.spi.HandshakeEngine;
@@ -27,7 +28,7 @@ final class EngineFuzzing {
 
     static synchronized void setUp() throws Exception {
         if (server == null) {
-            server = KtlsContext.forServer(TestPki.get().ecServer.credentials()).build();
+            server = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem)).build();
             client = KtlsContext.forClient().trustManager(TestPki.get().caPem).build();
             try (HandshakeEngine c = Handshakes.newEngine(client, "localhost")) {
                 c.start();

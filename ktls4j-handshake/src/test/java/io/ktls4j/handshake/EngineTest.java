@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class EngineTest {
 
     private static KtlsContext server(TlsVersion v) throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials()).protocols(v).build();
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem)).protocols(v).build();
     }
 
     private static KtlsContext client(TlsVersion v) throws Exception {

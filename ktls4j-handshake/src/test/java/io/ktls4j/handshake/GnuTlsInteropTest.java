@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.Tools;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,7 +102,8 @@ class GnuTlsInteropTest {
     @EnumSource(TlsCipherSuite.class)
     void gnutlsClientToKtls4jServer(TlsCipherSuite suite) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite).credentials())
+        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite)
+                .loadWith(Credentials::fromPem))
                 .cipherSuites(suite).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -127,7 +129,7 @@ class GnuTlsInteropTest {
     @Test
     void gnutlsClientInitiatedKeyUpdates() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.credentials()).build();
+        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         PeerProcess client = gnutlsClient(listener.socket().getLocalPort(), "NORMAL:-VERS-ALL:+VERS-TLS1.3",
@@ -160,7 +162,8 @@ class GnuTlsInteropTest {
         int port = PeerProcess.freePort();
         PeerProcess server = gnutlsServer(port, pki.rsaServer, "NORMAL", "-r", "--x509cafile", pki.caPem.toString(),
                 "--alpn", "h2", "--alpn", "http/1.1");
-        KtlsContext ctx = KtlsContext.forClient().trustManager(pki.caPem).keyManager(pki.client.credentials())
+        KtlsContext ctx = KtlsContext.forClient().trustManager(pki.caPem)
+                .keyManager(pki.client.loadWith(Credentials::fromPem))
                 .applicationProtocols("http/1.1").build();
         try (KtlsConnection c = ctx.connect("localhost", port)) {
             assertThat(c.applicationProtocol()).isEqualTo("http/1.1");
@@ -169,7 +172,7 @@ class GnuTlsInteropTest {
         }
         server.awaitOutput("ktls4j test client", WAIT);
 
-        KtlsContext srv = KtlsContext.forServer(pki.ecServer.credentials()).trustManager(pki.caPem)
+        KtlsContext srv = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).trustManager(pki.caPem)
                 .clientAuth(ClientAuth.REQUIRE).applicationProtocols("h2", "http/1.1").build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));

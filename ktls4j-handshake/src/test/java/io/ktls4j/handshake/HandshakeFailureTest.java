@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,7 +38,7 @@ class HandshakeFailureTest {
     @Test
     void noCommonCipherSuite() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext server = KtlsContext.forServer(pki.ecServer.credentials())
+        KtlsContext server = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem))
                 .cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256).build();
         KtlsContext client = KtlsContext.forClient().trustManager(pki.caPem)
                 .cipherSuites(TlsCipherSuite.TLS_AES_256_GCM_SHA384).build();
@@ -59,7 +60,8 @@ class HandshakeFailureTest {
     @Test
     void noCommonVersion() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext server = KtlsContext.forServer(pki.ecServer.credentials()).protocols("TLSv1.2").build();
+        KtlsContext server = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).protocols("TLSv1.2")
+                .build();
         KtlsContext client = KtlsContext.forClient().trustManager(pki.caPem).protocols("TLSv1.3").build();
         try (Loopback l = closer.add(Loopback.handshake(server, client, "localhost"))) {
             assertThat(l.client.error()).isInstanceOfSatisfying(TlsAlertException.class,
@@ -110,7 +112,7 @@ class HandshakeFailureTest {
     @Test
     void requiredClientCertificateMissingOrUntrusted() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext server = KtlsContext.forServer(pki.ecServer.credentials()).trustManager(pki.caPem)
+        KtlsContext server = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).trustManager(pki.caPem)
                 .clientAuth(ClientAuth.REQUIRE).build();
         KtlsContext noCert = KtlsContext.forClient().trustManager(pki.caPem).build();
         try (Loopback l = closer.add(Loopback.handshake(server, noCert, "localhost"))) {
@@ -126,7 +128,7 @@ class HandshakeFailureTest {
             assertThat(l.client.get().isOpen()).isFalse();
         }
         KtlsContext untrusted = KtlsContext.forClient().trustManager(pki.caPem)
-                .keyManager(pki.untrustedClient.credentials()).build();
+                .keyManager(pki.untrustedClient.loadWith(Credentials::fromPem)).build();
         try (Loopback l = closer.add(Loopback.handshake(server, untrusted, "localhost"))) {
             assertThat(l.server.error()).isInstanceOfSatisfying(TlsAlertException.class,
                     e -> assertThat(e.alertDescription()).isEqualTo(AlertDescription.unknown_ca));
@@ -218,7 +220,8 @@ class HandshakeFailureTest {
         TestPki pki = TestPki.get();
         RecordingBackend serverBackend = new RecordingBackend();
         RecordingBackend clientBackend = new RecordingBackend();
-        KtlsContext server = KtlsContext.forServer(pki.ecServer.credentials()).backend(serverBackend).build();
+        KtlsContext server = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).backend(serverBackend)
+                .build();
         KtlsContext client = KtlsContext.forClient().trustManager(pki.caPem).backend(clientBackend).build();
         try (Loopback l = closer.add(Loopback.handshake(server, client, "localhost"))) {
             l.client.get().keyUpdate(true);
@@ -239,7 +242,7 @@ class HandshakeFailureTest {
         RecordingBackend failing = new RecordingBackend((dir, info, n) -> dir == Direction.RX
                 ? new KernelFeatureException(Errno.ENOPROTOOPT, "TLS_RX for " + info.cipher(), "4.17", "test")
                 : null);
-        KtlsContext server = KtlsContext.forServer(pki.ecServer.credentials()).build();
+        KtlsContext server = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).build();
         KtlsContext client = KtlsContext.forClient().trustManager(pki.caPem).backend(failing).build();
         try (Loopback l = closer.add(Loopback.handshake(server, client, "localhost"))) {
             assertThat(l.client.error()).isInstanceOf(KernelFeatureException.class).hasMessageContaining("4.17");

@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +40,7 @@ class HybridGroupTest {
     }
 
     private static KtlsContextBuilder server() throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials());
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem));
     }
 
     private static KtlsContextBuilder client() throws Exception {

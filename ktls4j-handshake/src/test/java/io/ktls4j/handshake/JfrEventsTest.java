@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.linux.BackendPolicy;
@@ -32,7 +33,7 @@ class JfrEventsTest {
                 recording.enable(name);
             }
             recording.start();
-            KtlsContext server = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+            KtlsContext server = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
                     .backend(Ktls.backend(BackendPolicy.AUTO)).build();
             KtlsContext client = KtlsContext.forClient().trustManager(TestPki.get().caPem)
                     .backend(Ktls.backend(BackendPolicy.AUTO)).build();

@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.BackendKind;
@@ -82,7 +83,8 @@ class JsseInteropTest {
     @MethodSource("jsseSuites")
     void jsseClientToKtls4jServer(TlsCipherSuite suite) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(serverCertFor(pki, suite).credentials()).cipherSuites(suite).build();
+        KtlsContext ctx = KtlsContext.forServer(serverCertFor(pki, suite).loadWith(Credentials::fromPem))
+                .cipherSuites(suite).build();
         ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         closer.add(listener);

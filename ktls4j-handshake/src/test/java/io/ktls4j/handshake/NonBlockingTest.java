@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -25,7 +26,7 @@ class NonBlockingTest {
     @Test
     void oneThreadOneSelectorDrivesBothEnds() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext serverCtx = KtlsContext.forServer(pki.ecServer.credentials()).build();
+        KtlsContext serverCtx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).build();
         KtlsContext clientCtx = KtlsContext.forClient().trustManager(pki.caPem).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.OpenSslNames;
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.Tools;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +46,7 @@ class OpenSslInteropTest {
         pki = TestPki.get();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-naccept", "1", "-cert", cert.certPem().toString(), "-key", cert.keyPem().toString()));
-        cmd.addAll(OpenSslNames.pin(suite));
+        cmd.addAll(OpenSslNames.pin(suite.name(), suite.version()));
         cmd.addAll(List.of(extra));
         PeerProcess p = closer.add(PeerProcess.start(pki.dir, cmd));
         p.awaitOutput("ACCEPT", WAIT);
@@ -80,7 +82,8 @@ class OpenSslInteropTest {
     @EnumSource(TlsCipherSuite.class)
     void opensslClientToKtls4jServer(TlsCipherSuite suite) throws Exception {
         pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite).credentials())
+        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite)
+                .loadWith(Credentials::fromPem))
                 .cipherSuites(suite).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -93,7 +96,7 @@ class OpenSslInteropTest {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
                 "-servername", "localhost", "-verify_hostname", "localhost", "-verify_return_error",
                 "-CAfile", pki.caPem.toString(), "-quiet"));
-        cmd.addAll(OpenSslNames.pin(suite));
+        cmd.addAll(OpenSslNames.pin(suite.name(), suite.version()));
         PeerProcess sClient = closer.add(PeerProcess.startWithDataStdout(pki.dir, cmd));
         CompletableFuture<Void> writer = Traffic.async(() -> {
             Traffic.send(sClient.stdin(), 22, Traffic.INTEROP_BYTES);
@@ -166,7 +169,7 @@ class OpenSslInteropTest {
     @Test
     void opensslClientInitiatedKeyUpdates() throws Exception {
         pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.credentials()).build();
+        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         PeerProcess sClient = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_client", "-connect",
@@ -238,7 +241,8 @@ class OpenSslInteropTest {
         int port = PeerProcess.freePort();
         PeerProcess server = sServer(port, pki.ecServer, TlsCipherSuite.TLS_AES_128_GCM_SHA256, "-rev",
                 "-Verify", "2", "-CAfile", pki.caPem.toString(), "-alpn", "h2,http/1.1");
-        KtlsContext ctx = client().keyManager(pki.client.credentials()).applicationProtocols("h2", "http/1.1")
+        KtlsContext ctx = client().keyManager(pki.client.loadWith(Credentials::fromPem))
+                .applicationProtocols("h2", "http/1.1")
                 .build();
         try (KtlsConnection c = ctx.connect("localhost", port)) {
             assertThat(c.applicationProtocol()).isEqualTo("h2");
@@ -253,7 +257,7 @@ class OpenSslInteropTest {
     @Test
     void mutualTlsAndAlpnWithOpensslClient() throws Exception {
         pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.rsaServer.credentials()).trustManager(pki.caPem)
+        KtlsContext ctx = KtlsContext.forServer(pki.rsaServer.loadWith(Credentials::fromPem)).trustManager(pki.caPem)
                 .clientAuth(ClientAuth.REQUIRE).applicationProtocols("http/1.1", "h2").build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -287,7 +291,7 @@ class OpenSslInteropTest {
         pki = TestPki.get();
         String flag = version.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2";
         // OpenSSL client offering these groups, ktls4j server with its defaults: it takes the client's first
-        KtlsContext srv = KtlsContext.forServer(pki.ecServer.credentials()).protocols(version).build();
+        KtlsContext srv = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).protocols(version).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
         PeerProcess sClient = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_client", "-connect",

@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.OpenSslNames;
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.Tools;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,7 +58,7 @@ class PythonSslInteropTest {
     private List<String> python(String mode, TlsCipherSuite suite, String... extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("python3", script.toString(), mode, "--ca",
                 TestPki.get().caPem.toString(), "--version", suite.version().toString(), "--cipher",
-                OpenSslNames.name(suite)));
+                OpenSslNames.name(suite.name())));
         cmd.addAll(List.of(extra));
         return cmd;
     }
@@ -100,14 +102,15 @@ class PythonSslInteropTest {
         }
         server.awaitOutput("ECHOED " + Traffic.INTEROP_BYTES, WAIT);
         assertThat(server.waitFor(WAIT)).as(server.describe()).isZero();
-        assertThat(server.output()).contains("NEGOTIATED " + suite.version() + " " + OpenSslNames.name(suite));
+        assertThat(server.output()).contains("NEGOTIATED " + suite.version() + " " + OpenSslNames.name(suite.name()));
     }
 
     @ParameterizedTest
     @MethodSource("suites")
     void pythonClientToKtls4jServer(TlsCipherSuite suite) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite).credentials())
+        KtlsContext ctx = KtlsContext.forServer(JsseInteropTest.serverCertFor(pki, suite)
+                .loadWith(Credentials::fromPem))
                 .cipherSuites(suite).build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -130,7 +133,8 @@ class PythonSslInteropTest {
                 pki.ecServer.chainPem().toString(), "--key", pki.ecServer.keyPem().toString(),
                 "--require-client-cert", "--alpn", "h2,http/1.1")));
         int port = listeningPort(server);
-        KtlsContext ctx = KtlsContext.forClient().trustManager(pki.caPem).keyManager(pki.client.credentials())
+        KtlsContext ctx = KtlsContext.forClient().trustManager(pki.caPem)
+                .keyManager(pki.client.loadWith(Credentials::fromPem))
                 .applicationProtocols("http/1.1").build();
         try (KtlsConnection c = ctx.connect("localhost", port)) {
             assertThat(c.applicationProtocol()).isEqualTo("http/1.1");
@@ -139,7 +143,7 @@ class PythonSslInteropTest {
         }
         server.awaitOutput("commonName=ktls4j_test_client", WAIT);
 
-        KtlsContext srv = KtlsContext.forServer(pki.ecServer.credentials()).trustManager(pki.caPem)
+        KtlsContext srv = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).trustManager(pki.caPem)
                 .clientAuth(ClientAuth.REQUIRE).applicationProtocols("h2").build();
         ServerSocketChannel listener = closer.add(ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));

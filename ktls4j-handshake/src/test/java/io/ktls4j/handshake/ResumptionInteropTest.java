@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +42,7 @@ class ResumptionInteropTest {
     }
 
     private static KtlsContext server() throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials()).build();
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem)).build();
     }
 
     private static KtlsContext client() throws Exception {

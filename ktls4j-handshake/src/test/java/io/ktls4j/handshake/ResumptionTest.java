@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsVersion;
@@ -70,7 +71,7 @@ class ResumptionTest {
     }
 
     private static KtlsContextBuilder serverBuilder() throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials());
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem));
     }
 
     private static KtlsContextBuilder clientBuilder() throws Exception {

@@ -1,5 +1,6 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -69,10 +70,11 @@ class UnitsTest {
     @Test
     void serverSuitesFollowTheKeyType() throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext rsa = KtlsContext.forServer(pki.rsaServer.credentials()).build();
+        KtlsContext rsa = KtlsContext.forServer(pki.rsaServer.loadWith(Credentials::fromPem)).build();
         assertThat(rsa.cipherSuites()).allMatch(s -> s.version() == io.ktls4j.TlsVersion.TLS_1_3
                 || s.name().contains("_RSA_"));
-        KtlsContext ec = KtlsContext.forServer(pki.ecServer.credentials()).protocols("TLSv1.2").build();
+        KtlsContext ec = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).protocols("TLSv1.2")
+                .build();
         assertThat(ec.cipherSuites()).allMatch(s -> s.name().contains("_ECDSA_")).hasSize(3);
     }
 }

@@ -1,5 +1,7 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.Errno;
@@ -64,7 +66,8 @@ class BadInputTest {
     }
 
     private static KtlsContext server() throws Exception {
-        return KtlsContext.forServer(pki.ecServer.credentials()).handshakeTimeout(Duration.ofSeconds(30)).build();
+        return KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem))
+                .handshakeTimeout(Duration.ofSeconds(30)).build();
     }
 
     private static KtlsContext client() throws Exception {
@@ -162,7 +165,8 @@ class BadInputTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void silenceEndsAtTheHandshakeTimeout(Transport t) throws Exception {
-        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.credentials()).handshakeTimeout(Duration.ofMillis(500))
+        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem))
+                .handshakeTimeout(Duration.ofMillis(500))
                 .build();
         try (Server server = new Server(t, group(t), ctx, false);
                 Socket raw = new Socket("127.0.0.1", server.port());
@@ -205,7 +209,7 @@ class BadInputTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void kernelRequiredWithoutKernelTlsFailsTypedBeforeTheHandshake(Transport t) throws Exception {
-        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.credentials())
+        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem))
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED)).build();
         org.junit.jupiter.api.Assumptions.assumeFalse(t == Transport.EPOLL && io.ktls4j.linux.KernelTls.isAvailable(),
                 "this kernel has kTLS: KERNEL_REQUIRED succeeds on epoll (the lab tests it)");

@@ -1,5 +1,7 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.BackendKind;
@@ -39,7 +41,7 @@ class FileRegionTest {
     Path dir;
 
     private static KtlsContext server() throws Exception {
-        return KtlsContext.forServer(TestPki.get().ecServer.credentials()).build();
+        return KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem)).build();
     }
 
     private static KtlsContext client() throws Exception {
@@ -116,17 +118,18 @@ class FileRegionTest {
     @Test
     void theContextsBackendNamesThePolicy() throws Exception {
         for (BackendPolicy p : BackendPolicy.values()) {
-            KtlsContext ctx = KtlsContext.forServer(TestPki.get().ecServer.credentials()).backend(Ktls.backend(p))
+            KtlsContext ctx = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
+                    .backend(Ktls.backend(p))
                     .build();
             assertThat(new KtlsHandler(ctx).backendPolicy()).isEqualTo(p);
         }
-        KtlsContext sw = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+        KtlsContext sw = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
                 .backend(new io.ktls4j.sw.SoftwareBackend()).build();
         assertThat(new KtlsHandler(sw).backendPolicy()).isEqualTo(BackendPolicy.SOFTWARE);
-        KtlsContext kernel = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+        KtlsContext kernel = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
                 .backend(new io.ktls4j.linux.KernelBackend()).build();
         assertThat(new KtlsHandler(kernel).backendPolicy()).isEqualTo(BackendPolicy.KERNEL_REQUIRED);
-        KtlsContext other = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+        KtlsContext other = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
                 .backend(new io.ktls4j.TlsBackend() {
                     @Override
                     public String name() {
@@ -140,7 +143,7 @@ class FileRegionTest {
                 }).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KtlsHandler(other))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("custom");
-        KtlsContext any = KtlsContext.forServer(TestPki.get().ecServer.credentials())
+        KtlsContext any = KtlsContext.forServer(TestPki.get().ecServer.loadWith(Credentials::fromPem))
                 .backend(new io.ktls4j.sw.SoftwareBackend()).build();
         assertThat(new KtlsHandler(any, null, BackendPolicy.AUTO).backendPolicy()).isEqualTo(BackendPolicy.AUTO);
     }

@@ -1,5 +1,7 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsVersion;
@@ -95,7 +97,8 @@ class GnuTlsInteropTest {
     @MethodSource("suitesAndTransports")
     void gnutlsClientToNettyServer(TlsCipherSuite suite, Transport t) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite).build();
+        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem))
+                .cipherSuites(suite).build();
         try (Server server = new Server(t, Peers.group(t), ctx, false)) {
             PeerProcess client = gnutlsClient(server.port(), priority(suite));
             try (Peer s = server.accept()) {
@@ -124,7 +127,7 @@ class GnuTlsInteropTest {
     void nettyClientToGnutlsServer(TlsCipherSuite suite, Transport t) throws Exception {
         TestPki pki = TestPki.get();
         int port = PeerProcess.freePort();
-        PeerProcess server = gnutlsServer(port, pki.serverFor(suite), priority(suite), "-a");
+        PeerProcess server = gnutlsServer(port, pki.serverFor(suite.name()), priority(suite), "-a");
         KtlsContext ctx = KtlsContext.forClient().trustManager(pki.caPem).cipherSuites(suite).build();
         try (Peer c = Peer.connect(t, Peers.group(t), ctx, "localhost", port, false)) {
             assertThat(c.awaitHandshake().cipherSuite()).isEqualTo(suite);
@@ -141,7 +144,7 @@ class GnuTlsInteropTest {
     @EnumSource(Transport.class)
     void gnutlsClientInitiatedKeyUpdates(Transport t) throws Exception {
         TestPki pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.credentials()).build();
+        KtlsContext ctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).build();
         try (Server server = new Server(t, Peers.group(t), ctx, false)) {
             PeerProcess client = gnutlsClient(server.port(), "NORMAL:-VERS-ALL:+VERS-TLS1.3", "--inline-commands");
             try (Peer s = server.accept()) {
@@ -186,7 +189,8 @@ class GnuTlsInteropTest {
         int port = PeerProcess.freePort();
         PeerProcess gnutlsServer = gnutlsServer(port, pki.rsaServer, "NORMAL", "-r", "--x509cafile",
                 pki.caPem.toString(), "--alpn", "h2", "--alpn", "http/1.1");
-        KtlsContext cctx = KtlsContext.forClient().trustManager(pki.caPem).keyManager(pki.client.credentials())
+        KtlsContext cctx = KtlsContext.forClient().trustManager(pki.caPem)
+                .keyManager(pki.client.loadWith(Credentials::fromPem))
                 .applicationProtocols("http/1.1").build();
         try (Peer c = Peer.connect(t, Peers.group(t), cctx, "localhost", port, false)) {
             assertThat(c.awaitHandshake().applicationProtocol()).isEqualTo("http/1.1");
@@ -195,7 +199,7 @@ class GnuTlsInteropTest {
         }
         gnutlsServer.awaitOutput("ktls4j test client", Peers.WAIT);
 
-        KtlsContext sctx = KtlsContext.forServer(pki.ecServer.credentials()).trustManager(pki.caPem)
+        KtlsContext sctx = KtlsContext.forServer(pki.ecServer.loadWith(Credentials::fromPem)).trustManager(pki.caPem)
                 .clientAuth(ClientAuth.REQUIRE).applicationProtocols("h2", "http/1.1").build();
         try (Server server = new Server(t, Peers.group(t), sctx, false)) {
             gnutlsClient(server.port(), "NORMAL", "--x509certfile", pki.client.chainPem().toString(),

@@ -1,5 +1,7 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.handshake.KtlsContext;
@@ -63,7 +65,8 @@ class JsseInteropTest {
     void jsseClientToNettyServer(TlsCipherSuite suite, Transport t) throws Exception {
         TestPki pki = TestPki.get();
         long bytes = bytesFor(suite);
-        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite).build();
+        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem))
+                .cipherSuites(suite).build();
         try (Server server = new Server(t, Peers.group(t), ctx, false);
                 SSLSocket client = (SSLSocket) jsse(null, pki).getSocketFactory().createSocket("localhost",
                         server.port())) {
@@ -93,7 +96,7 @@ class JsseInteropTest {
     void nettyClientToJsseServer(TlsCipherSuite suite, Transport t) throws Exception {
         TestPki pki = TestPki.get();
         long bytes = bytesFor(suite);
-        try (SSLServerSocket listener = (SSLServerSocket) jsse(pki.serverFor(suite), pki).getServerSocketFactory()
+        try (SSLServerSocket listener = (SSLServerSocket) jsse(pki.serverFor(suite.name()), pki).getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             listener.setEnabledProtocols(new String[] {suite.version().toString()});
             listener.setEnabledCipherSuites(new String[] {suite.name()});

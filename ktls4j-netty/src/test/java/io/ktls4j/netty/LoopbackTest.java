@@ -1,5 +1,7 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.BackendKind;
@@ -38,7 +40,8 @@ class LoopbackTest {
     }
 
     private static KtlsContext server(TlsCipherSuite suite) throws Exception {
-        return KtlsContext.forServer(pki.serverFor(suite).credentials()).protocols(suite.version().toString())
+        return KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem))
+                .protocols(suite.version().toString())
                 .cipherSuites(suite).applicationProtocols("h2", "http/1.1").build();
     }
 
@@ -66,7 +69,7 @@ class LoopbackTest {
             assertThat(cs.cipherSuite()).isEqualTo(suite);
             assertThat(ss.cipherSuite()).isEqualTo(suite);
             assertThat(cs.applicationProtocol()).isEqualTo("http/1.1");
-            assertThat(cs.peerCertificates()).first().isEqualTo(pki.serverFor(suite).cert());
+            assertThat(cs.peerCertificates()).first().isEqualTo(pki.serverFor(suite.name()).cert());
             assertThat(ss.serverName()).isEqualTo("localhost");
             for (KtlsSession k : new KtlsSession[] {cs, ss}) {
                 assertThat(k.backend(Direction.RX)).isEqualTo(BackendKind.SOFTWARE);
@@ -175,7 +178,8 @@ class LoopbackTest {
     void aConnectionThatEndsWithoutCloseNotifyIsATruncation() throws Exception {
         TlsCipherSuite suite = TlsCipherSuite.TLS_AES_128_GCM_SHA256;
         // no session tickets: a client closing with tickets still unread in its socket sends a RST, not a FIN
-        KtlsContext noTickets = KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite)
+        KtlsContext noTickets = KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem))
+                .cipherSuites(suite)
                 .sessionResumption(false).build();
         try (Server server = new Server(Transport.EPOLL, group(Transport.EPOLL), noTickets, false);
                 Peer c = Peer.connect(Transport.EPOLL, group(Transport.EPOLL), client(suite), "localhost",

@@ -1,5 +1,8 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.testkit.OpenSslNames;
+import io.ktls4j.handshake.Credentials;
+import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.TlsVersion;
@@ -59,10 +62,10 @@ class OpenSslInteropTest {
 
     private PeerProcess sServer(int port, TlsCipherSuite suite, boolean quiet) throws Exception {
         pki = TestPki.get();
-        TestPki.Issued cert = pki.serverFor(suite);
+        TestPki.Issued cert = pki.serverFor(suite.name());
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-naccept", "1", "-cert", cert.certPem().toString(), "-key", cert.keyPem().toString()));
-        cmd.addAll(OpenSslNames.pin(suite));
+        cmd.addAll(OpenSslNames.pin(suite.name(), suite.version()));
         if (quiet) {
             cmd.add("-quiet");
         }
@@ -76,7 +79,7 @@ class OpenSslInteropTest {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
                 "-servername", "localhost", "-verify_hostname", "localhost", "-verify_return_error",
                 "-CAfile", pki.caPem.toString()));
-        cmd.addAll(OpenSslNames.pin(suite));
+        cmd.addAll(OpenSslNames.pin(suite.name(), suite.version()));
         cmd.addAll(List.of(extra));
         if (quiet) {
             cmd.add("-quiet"); // binary data on stdin; the server side ends the connection
@@ -86,7 +89,8 @@ class OpenSslInteropTest {
 
     private KtlsContext serverContext(TlsCipherSuite suite) throws Exception {
         pki = TestPki.get();
-        return KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite).build();
+        return KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem)).cipherSuites(suite)
+                .build();
     }
 
     private io.ktls4j.handshake.KtlsContextBuilder clientContext() throws Exception {
@@ -173,7 +177,8 @@ class OpenSslInteropTest {
     void opensslResumesWithTheTicketsTheHandlerSent(Transport t) throws Exception {
         TlsCipherSuite suite = TlsCipherSuite.TLS_AES_128_GCM_SHA256;
         pki = TestPki.get();
-        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite).credentials()).cipherSuites(suite)
+        KtlsContext ctx = KtlsContext.forServer(pki.serverFor(suite.name()).loadWith(Credentials::fromPem))
+                .cipherSuites(suite)
                 .sessionTickets(2, java.time.Duration.ofHours(1)).build();
         java.nio.file.Path sess = java.nio.file.Files.createTempFile(pki.dir, "session", ".pem");
         try (Server server = new Server(t, Peers.group(t), ctx, false)) {

@@ -1,6 +1,4 @@
-package io.ktls4j.netty;
-
-import io.ktls4j.handshake.Credentials;
+package io.ktls4j.testkit;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,27 +41,46 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * Test certificates, generated at test time into a temporary directory (no private key is committed): a P-256 root
- * CA, server certificates with ECDSA P-256 and RSA keys for "localhost" and 127.0.0.1, and a client certificate.
- * (A trimmed copy of ktls4j-handshake's; a shared test kit is planned.)
+ * CA, server certificates with ECDSA P-256, P-384, RSA and Ed25519 keys for "localhost" and 127.0.0.1, a client
+ * certificate, and the ones that must be rejected: expired, issued for another host, and issued by an untrusted CA.
  */
-final class TestPki {
-    record Issued(X509Certificate cert, PrivateKey key, Path certPem, Path keyPem, Path chainPem) {
-        Credentials credentials() throws IOException {
-            return Credentials.fromPem(chainPem, keyPem);
+public final class TestPki {
+    /** What a module's credentials type is made from: the chain's PEM file and the key's. */
+    @FunctionalInterface
+    public interface PemLoader<T> {
+        T load(Path chainPem, Path keyPem) throws IOException;
+    }
+
+    /** A certificate, its key and their PEM files. {@code toString()} leaves the key out. */
+    public record Issued(X509Certificate cert, PrivateKey key, Path certPem, Path keyPem, Path chainPem) {
+        /** E.g. {@code issued.loadWith(Credentials::fromPem)}. */
+        public <T> T loadWith(PemLoader<T> loader) throws IOException {
+            return loader.load(chainPem, keyPem);
+        }
+
+        @Override
+        public String toString() {
+            return "Issued[" + cert.getSubjectX500Principal() + ", " + certPem + "]";
         }
     }
 
-    final Path dir;
-    final Issued ca;
-    final Path caPem;
-    final Issued ecServer;
-    final Issued rsaServer;
-    final Issued client;
+    public final Path dir;
+    public final Issued ca;
+    public final Path caPem;
+    public final Issued ecServer;
+    public final Issued ec384Server;
+    public final Issued rsaServer;
+    public final Issued ed25519Server;
+    public final Issued client;
+    public final Issued expiredServer;
+    public final Issued wrongHostServer;
+    public final Issued untrustedServer;
+    public final Issued untrustedClient;
 
     private static TestPki shared;
 
     /** One PKI for the whole test run (RSA key generation is slow). */
-    static synchronized TestPki get() throws Exception {
+    public static synchronized TestPki get() throws Exception {
         if (shared == null) {
             Path dir = Files.createTempDirectory("ktls4j-pki");
             dir.toFile().deleteOnExit();
@@ -82,13 +99,36 @@ final class TestPki {
         List<GeneralName> local = List.of(new GeneralName(GeneralName.dNSName, "localhost"),
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
         ecServer = issue(ca, "localhost", ec("secp256r1"), local, from, to, "server-ec", true);
+        ec384Server = issue(ca, "localhost", ec("secp384r1"), local, from, to, "server-ec384", false);
         rsaServer = issue(ca, "localhost", rsa(), local, from, to, "server-rsa", false);
+        ed25519Server = issue(ca, "localhost", KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), local, from,
+                to, "server-ed25519", true);
         client = issue(ca, "ktls4j test client", ec("secp256r1"), List.of(), from, to, "client", true);
+        expiredServer = issue(ca, "localhost", ec("secp256r1"), local, now.minus(Duration.ofDays(30)),
+                now.minus(Duration.ofDays(1)), "server-expired", true);
+        wrongHostServer = issue(ca, "other.example", ec("secp256r1"),
+                List.of(new GeneralName(GeneralName.dNSName, "other.example")), from, to, "server-wronghost", true);
+        Issued otherCa = selfSigned("untrusted CA", ec("secp256r1"), from, to, "other-ca");
+        untrustedServer = issue(otherCa, "localhost", ec("secp256r1"), local, from, to, "server-untrusted", true);
+        untrustedClient = issue(otherCa, "untrusted client", ec("secp256r1"), List.of(), from, to,
+                "client-untrusted", true);
     }
 
     /** The server certificate a suite can use: RSA for the TLS 1.2 _RSA_ suites, ECDSA otherwise. */
-    Issued serverFor(io.ktls4j.handshake.TlsCipherSuite suite) {
-        return suite.name().contains("_RSA_") ? rsaServer : ecServer;
+    public Issued serverFor(String suiteName) {
+        return suiteName.contains("_RSA_") ? rsaServer : ecServer;
+    }
+
+    /** A PKCS#12 file holding {@code issued} with its chain. */
+    public Path pkcs12(Issued issued, char[] password) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("key", issued.key(), password, new X509Certificate[] {issued.cert(), ca.cert()});
+        Path p = Files.createTempFile(dir, "cred", ".p12");
+        try (OutputStream out = Files.newOutputStream(p)) {
+            ks.store(out, password);
+        }
+        return p;
     }
 
     private static KeyPair ec(String curve) throws GeneralSecurityException {
