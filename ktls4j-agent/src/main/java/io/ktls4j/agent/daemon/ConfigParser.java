@@ -50,7 +50,13 @@ public final class ConfigParser {
      * @throws IOException naming the file and line of the first problem
      */
     public static AgentConfig load(Path file, int agentUid) throws IOException {
-        return new ConfigParser(file, agentUid).parse(Files.readAllLines(file, StandardCharsets.UTF_8));
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text (save the configuration as UTF-8)", e);
+        }
+        return new ConfigParser(file, agentUid).parse(lines);
     }
 
     /** A parsed section: its header line and its keys with their line numbers. */
@@ -141,7 +147,7 @@ public final class ConfigParser {
             try {
                 certificate = Credentials.fromPem(path(v.get("certificate")), path(v.get("key")));
             } catch (IOException e) {
-                throw error(s.lines().get("certificate"), "credential " + s.name() + ": " + e.getMessage());
+                throw error(s.lines().get("certificate"), "credential " + s.name() + ": " + reason(e));
             }
         }
         ExternalPsk psk = psk(s);
@@ -150,7 +156,7 @@ public final class ConfigParser {
         try {
             tm = trust.equals("system") ? Trust.system() : Trust.pemBundle(path(trust));
         } catch (IOException e) {
-            throw error(s.lines().get("trust"), "credential " + s.name() + ": " + e.getMessage());
+            throw error(s.lines().get("trust"), "credential " + s.name() + ": " + reason(e));
         }
         ClientAuth clientAuth = switch (v.getOrDefault("client-auth", "none").toLowerCase(Locale.ROOT)) {
             case "none" -> ClientAuth.NONE;
@@ -216,7 +222,12 @@ public final class ConfigParser {
             throw error(s.line(), "credential " + s.name() + ": psk-identity and psk-key go together");
         }
         int line = s.lines().get("psk-key");
-        String hex = Files.readString(path(v.get("psk-key")), StandardCharsets.US_ASCII).strip();
+        String hex;
+        try {
+            hex = Files.readString(path(v.get("psk-key")), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            throw error(line, "credential " + s.name() + ": the PSK file: " + reason(e));
+        }
         byte[] key;
         try {
             key = HexFormat.of().parseHex(hex);
@@ -278,10 +289,36 @@ public final class ConfigParser {
         }
     }
 
-    private Path path(String value) {
-        Path p = Path.of(value);
+    private Path path(String value) throws IOException {
+        Path p;
+        try {
+            p = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException("not a file name: " + printable(value));
+        }
         Path dir = file.toAbsolutePath().getParent();
         return p.isAbsolute() || dir == null ? p : dir.resolve(p);
+    }
+
+    private static String printable(String value) {
+        StringBuilder sb = new StringBuilder();
+        value.codePoints().forEach(c -> sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c)
+                : Character.toString(c)));
+        return sb.toString();
+    }
+
+    /** What went wrong with a file the configuration names, for its error line (the JDK's messages are bare paths). */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "the file is not text in the expected encoding";
+        }
+        return e.getMessage();
     }
 
     private static List<String> list(String value) {
