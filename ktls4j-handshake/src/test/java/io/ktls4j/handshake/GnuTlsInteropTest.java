@@ -1,12 +1,12 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.testkit.GnuTlsPriority;
 import io.ktls4j.testkit.TestPki;
 import io.ktls4j.testkit.Tools;
 import io.ktls4j.testkit.PeerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.ktls4j.TlsVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -45,18 +45,7 @@ class GnuTlsInteropTest {
     }
 
     static String priority(TlsCipherSuite s) {
-        String cipher = switch (s.cipher()) {
-            case AES_GCM_128 -> "AES-128-GCM";
-            case AES_GCM_256 -> "AES-256-GCM";
-            case AES_CCM_128 -> "AES-128-CCM";
-            default -> "CHACHA20-POLY1305";
-        };
-        String p = "NORMAL:-VERS-ALL:+VERS-" + (s.version() == TlsVersion.TLS_1_3 ? "TLS1.3" : "TLS1.2")
-                + ":-CIPHER-ALL:+" + cipher;
-        if (s.version() == TlsVersion.TLS_1_2) {
-            p += ":-KX-ALL:+" + (s.name().contains("_RSA_") ? "ECDHE-RSA" : "ECDHE-ECDSA");
-        }
-        return p;
+        return GnuTlsPriority.of(s.name(), s.version(), s.cipher());
     }
 
     private PeerProcess gnutlsServer(int port, TestPki.Issued cert, String priority, String... extra)

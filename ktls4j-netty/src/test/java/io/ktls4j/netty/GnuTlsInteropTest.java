@@ -1,10 +1,10 @@
 package io.ktls4j.netty;
 
+import io.ktls4j.testkit.GnuTlsPriority;
 import io.ktls4j.handshake.Credentials;
 import io.ktls4j.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.ClientAuth;
 import io.ktls4j.handshake.ExternalPsk;
 import io.ktls4j.handshake.KtlsContext;
@@ -54,18 +54,7 @@ class GnuTlsInteropTest {
     }
 
     static String priority(TlsCipherSuite s) {
-        String cipher = switch (s.cipher()) {
-            case AES_GCM_128 -> "AES-128-GCM";
-            case AES_GCM_256 -> "AES-256-GCM";
-            case AES_CCM_128 -> "AES-128-CCM";
-            default -> "CHACHA20-POLY1305";
-        };
-        String p = "NORMAL:-VERS-ALL:+VERS-" + (s.version() == TlsVersion.TLS_1_3 ? "TLS1.3" : "TLS1.2")
-                + ":-CIPHER-ALL:+" + cipher;
-        if (s.version() == TlsVersion.TLS_1_2) {
-            p += ":-KX-ALL:+" + (s.name().contains("_RSA_") ? "ECDHE-RSA" : "ECDHE-ECDSA");
-        }
-        return p;
+        return GnuTlsPriority.of(s.name(), s.version(), s.cipher());
     }
 
     private PeerProcess gnutlsServer(int port, TestPki.Issued cert, String priority, String... extra)
