@@ -10,6 +10,10 @@ import java.util.Locale;
  * pure-Java workload against the time it takes on an idle reference host, never below 1.
  * {@code KTLS4J_PATIENCE=N} sets the factor instead (e.g. to reproduce a failure quickly).
  *
+ * <p>What the factor does not see: under the lab's emulation this compiled integer loop measures about 3x, while
+ * crypto-heavy code (a handshake) runs about 100x slower than on the host; lab tests therefore state bases that are
+ * ample for a handshake on a busy host (60 s), and the factor adds what a busier guest needs on top.
+ *
  * <p>Only for waits that end as soon as their condition holds (a handshake, a log line, a process exit), so a longer
  * timeout costs time only when something is already wrong.
  */

@@ -36,7 +36,7 @@ class KernelPlacementTest {
                 key = $KEY
                 trust = $CERT
                 timeout-ms = %d
-                """.formatted(Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
+                """.formatted(Math.min(Patience.millis(60_000), HandshakeRequest.MAX_TIMEOUT_MS)));
     }
 
     @AfterAll

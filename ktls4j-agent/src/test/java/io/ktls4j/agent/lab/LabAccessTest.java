@@ -48,7 +48,7 @@ class LabAccessTest {
                 trust = $CERT
                 allow-gid = %1$d
                 timeout-ms = %2$d
-                """.formatted(NOBODY, Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
+                """.formatted(NOBODY, Math.min(Patience.millis(60_000), HandshakeRequest.MAX_TIMEOUT_MS)));
         agent = AgentProcess.start(dir, "--config", conf.toString(), "--socket-group", "nogroup");
     }
 

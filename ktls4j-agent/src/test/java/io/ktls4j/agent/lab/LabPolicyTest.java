@@ -48,7 +48,7 @@ class LabPolicyTest {
                 trust = $CERT
                 allow-software-return = true
                 timeout-ms = %1$d
-                """.formatted(Math.min(Patience.millis(10_000), HandshakeRequest.MAX_TIMEOUT_MS)));
+                """.formatted(Math.min(Patience.millis(60_000), HandshakeRequest.MAX_TIMEOUT_MS)));
         agent = AgentProcess.start(dir, "--config", conf.toString());
     }
 

@@ -104,7 +104,7 @@ class KernelHandshakeLabTest {
         TlsStatistics before = KernelTls.statistics();
         KtlsContext server = KtlsContext.forServer(cert, key).protocols(c.suite.version()).cipherSuites(c.suite)
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
@@ -151,7 +151,7 @@ class KernelHandshakeLabTest {
         awaitListening(port);
         KtlsContext client = KtlsContext.forClient().protocols(c.suite.version()).cipherSuites(c.suite)
                 .trustManager(cert).backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         ByteArrayOutputStream response = new ByteArrayOutputStream();
         try (KtlsConnection conn = client.connect("localhost", port)) {
             assertThat(conn.backend(Direction.TX).isKernel()).isTrue();

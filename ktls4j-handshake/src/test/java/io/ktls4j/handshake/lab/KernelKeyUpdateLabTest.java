@@ -86,7 +86,7 @@ class KernelKeyUpdateLabTest {
         TlsStatistics before = KernelTls.statistics();
         KtlsContext server = KtlsContext.forServer(cert, key).cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256)
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();

@@ -60,10 +60,10 @@ class KernelResumptionLabTest {
         assertThat(p.waitFor()).isZero();
         KtlsContext server = KtlsContext.forServer(cert, key).cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256)
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         KtlsContext client = KtlsContext.forClient().trustManager(cert)
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
-                .handshakeTimeout(Patience.of(Duration.ofSeconds(10))).build();
+                .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             int port = listener.socket().getLocalPort();
