@@ -186,10 +186,20 @@ class KernelLabTest {
                     + tail(run.labOutput()));
         }
         assertThat(reports.files).as("JUnit XML reports in " + run.reports()).isPositive();
-        assertThat(reports.failures.size()).as("failed tests in the lab, listed above (console log: "
-                + run.out() + ".console.log)").isZero();
+        assertThat(reports.failures.size()).as("failed tests in the lab (console log: " + run.out()
+                + ".console.log):\n" + failureHeadlines(reports)).isZero();
         assertThat(exit).as("console launcher exit code in the guest:\n"
                 + tail(run.labOutput())).isZero();
+    }
+
+    /** The failed tests with the first line of each reason: Surefire's summary shows this message, not the log. */
+    private static String failureHeadlines(LabReports reports) {
+        StringBuilder out = new StringBuilder();
+        for (String f : reports.failures) {
+            String first = f.lines().findFirst().orElse(f);
+            out.append("  ").append(first.length() > 400 ? first.substring(0, 400) + "..." : first).append('\n');
+        }
+        return out.toString();
     }
 
     private static String tail(String text) {
