@@ -9,6 +9,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.tls.NamedGroup;
@@ -77,9 +78,13 @@ final class HandshakeCrypto extends JcaTlsCrypto {
     static TlsCrypto create(Kind kind) {
         SecureRandom random = new SecureRandom();
         return switch (kind) {
-            case FASTEST -> new HandshakeCrypto(random, true).initialiseJca();
-            case JDK -> new HandshakeCrypto(random, false).initialiseJca();
-            case BOUNCY_CASTLE -> new BcTlsCrypto(random);
+            case FASTEST -> initialiseJca(new HandshakeCrypto(random, true));
+            case JDK -> initialiseJca(new HandshakeCrypto(random, false));
+            // the handshake's crypto is BouncyCastle's own, but the session tickets still seal with the JDK's AES-GCM
+            case BOUNCY_CASTLE -> {
+                initialiseJca(new DefaultJcaJceHelper());
+                yield new BcTlsCrypto(random);
+            }
         };
     }
 
@@ -88,9 +93,13 @@ final class HandshakeCrypto extends JcaTlsCrypto {
      * JCA reads its policy files on first use, and a process that first uses it while out of file descriptors (a
      * flood of connections) is left with {@code javax.crypto} unusable for good (a failed class initialisation).
      */
-    private HandshakeCrypto initialiseJca() {
+    private static HandshakeCrypto initialiseJca(HandshakeCrypto crypto) {
+        initialiseJca(crypto.getHelper());
+        return crypto;
+    }
+
+    private static void initialiseJca(JcaJceHelper jca) {
         try {
-            JcaJceHelper jca = getHelper();
             for (String digest : new String[] {"SHA-256", "SHA-384"}) {
                 jca.createMessageDigest(digest).digest(new byte[1]);
             }
@@ -107,7 +116,6 @@ final class HandshakeCrypto extends JcaTlsCrypto {
             chacha.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "ChaCha20"),
                     new IvParameterSpec(new byte[12]));
             chacha.doFinal();
-            return this;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK's crypto providers cannot run the TLS handshake ("
                     + e.getMessage() + "); check the JDK's java.security configuration", e);
