@@ -1,6 +1,7 @@
 package io.ktls4j.agent;
 
 import io.ktls4j.agent.daemon.AgentMain;
+import io.ktls4j.testkit.Patience;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,7 +52,7 @@ public final class AgentProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(environment);
         AgentProcess p = new AgentProcess(pb.start(), socket);
-        p.awaitLog("listening on", 60_000);
+        p.awaitLog("listening on", Patience.millis(120_000));
         return p;
     }
 

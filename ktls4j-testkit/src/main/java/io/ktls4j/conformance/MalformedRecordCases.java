@@ -18,6 +18,7 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.testkit.Patience;
 import java.io.ByteArrayOutputStream;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ciphertext, fd2 writes the stream, cfd2 has RX keys.
  */
 public abstract class MalformedRecordCases extends ConformanceCases {
-    static final Duration NO_HANG = Duration.ofSeconds(20);
+    static final Duration NO_HANG = Patience.of(Duration.ofSeconds(20));
 
     /** How the raw peer cuts the stream into writes. */
     public enum Chunking { ONE_BYTE, RANDOM, LARGE }

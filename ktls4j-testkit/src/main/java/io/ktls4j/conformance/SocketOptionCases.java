@@ -23,6 +23,7 @@ import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.testkit.Patience;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -208,7 +209,7 @@ public abstract class SocketOptionCases extends ConformanceCases {
         Pair p = ulpSockPair();
         Future<byte[]> child = background(() -> recv(p.cfd(), 10001, WAITALL));
         assertThat(send(p.fd(), buf, 0, 1)).isEqualTo(1);
-        Throwable last = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+        Throwable last = assertTimeoutPreemptively(Patience.of(Duration.ofSeconds(10)), () -> {
             Throwable t;
             do {
                 SocketIo.sleep(Duration.ofNanos(500_000));
@@ -219,7 +220,7 @@ public abstract class SocketOptionCases extends ConformanceCases {
         assertThat(last).as("the sync byte was taken by the blocked reader").isInstanceOf(WouldBlockException.class);
         assertThat(child.isDone()).as("the reader still waits for its 10001 bytes (MSG_WAITALL)").isFalse();
         p.fd().install(Direction.TX, keys);
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> p.cfd().install(Direction.RX, keys),
+        assertTimeoutPreemptively(Patience.of(Duration.ofSeconds(10)), () -> p.cfd().install(Direction.RX, keys),
                 "installing TLS_RX must not wait for a reader blocked in the keyless path");
         assertThat(send(p.fd(), buf)).isEqualTo(20000);
         byte[] stolen = join(child);

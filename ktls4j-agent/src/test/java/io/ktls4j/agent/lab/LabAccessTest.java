@@ -1,9 +1,9 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.PeerProcess;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
-import io.ktls4j.testkit.Patience;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.testkit.KernelRequired;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,7 +70,7 @@ class LabAccessTest {
         Path run = runDir("allowed");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
              PeerProcess consumer = consumerAs(run, NOBODY, NOBODY, "for-nogroup", server.port)) {
-            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isZero();
             assertThat(consumer.value("SESSION")).endsWith("KERNEL KERNEL KERNEL_SW KERNEL_SW");
             assertThat(consumer.value("REPLY")).isEqualTo("puorg eht ni");
         }
@@ -85,7 +85,7 @@ class LabAccessTest {
         Path run = runDir("denied");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
              PeerProcess consumer = consumerAs(run, NOBODY, NOBODY, "default", server.port)) {
-            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(3);
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isEqualTo(3);
             assertThat(consumer.value("AGENT_ERROR")).startsWith("DENIED UNTOUCHED")
                     .contains("uid " + NOBODY + " may not use credential default");
         }
@@ -96,7 +96,7 @@ class LabAccessTest {
     void aConsumerOutsideTheSocketsGroupCannotConnect() throws Exception {
         Path run = runDir("outside");
         try (PeerProcess consumer = consumerAs(run, NOBODY, 12345, "default", 9)) {
-            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(4);
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isEqualTo(4);
             assertThat(consumer.value("CONNECT_ERROR")).contains("EACCES");
         }
     }

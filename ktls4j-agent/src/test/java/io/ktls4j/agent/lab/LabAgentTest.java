@@ -1,5 +1,6 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.PeerProcess;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
@@ -85,7 +86,7 @@ class LabAgentTest {
         long okBefore = agent.log().stream().filter(l -> l.contains(" OK TLSv1.3")).count();
         try (PeerProcess consumer = PeerProcess.java(dir, List.of(), List.of("-Xmx512m"), LabConsumer.class, agent.socket().toString(),
                 "pairs", Integer.toString(n), "psk")) {
-            assertThat(consumer.waitFor(java.time.Duration.ofMillis(500_000))).as(consumer.describe()).isZero();
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(500_000)))).as(consumer.describe()).isZero();
             String[] pairs = consumer.value("PAIRS").split(" ");
             System.out.println("LabAgentTest: " + 2 * n + " handshakes (" + n + " connections, both ends through the"
                     + " agent) in " + pairs[1] + " ms");
@@ -113,7 +114,7 @@ class LabAgentTest {
         Path portFile = run.resolve("port");
         try (PeerProcess consumer = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, agent.socket().toString(), "server",
                 portFile.toString())) {
-            long end = System.currentTimeMillis() + 120_000;
+            long end = System.currentTimeMillis() + Patience.millis(120_000);
             while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
                 assertThat(System.currentTimeMillis()).as(consumer.describe()).isLessThan(end);
                 Thread.sleep(50);
@@ -124,9 +125,9 @@ class LabAgentTest {
                     "-keylogfile", run.resolve("keylog").toString()));
             cmd.addAll(opts);
             try (PeerProcess client = PeerProcess.start(run, "served through the agent\n", cmd)) {
-                client.awaitOutput("SERVED THROUGH THE AGENT", java.time.Duration.ofMillis(120_000));
+                client.awaitOutput("SERVED THROUGH THE AGENT", Patience.of(java.time.Duration.ofMillis(120_000)));
                 client.stdin().close();
-                assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
+                assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isZero();
             }
             assertThat(consumer.value("SESSION")).isEqualTo("TLSv1." + version.charAt(2) + " " + suite
                     + " KERNEL KERNEL KERNEL_SW KERNEL_SW");
@@ -142,7 +143,7 @@ class LabAgentTest {
         List<String> all = new ArrayList<>(List.of(agent.socket().toString()));
         all.addAll(List.of(args));
         PeerProcess p = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, all.toArray(String[]::new));
-        assertThat(p.waitFor(java.time.Duration.ofMillis(300_000))).as(p.describe()).isZero();
+        assertThat(p.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(p.describe()).isZero();
         return new Consumer(p, run);
     }
 

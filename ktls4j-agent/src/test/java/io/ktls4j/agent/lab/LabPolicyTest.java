@@ -1,8 +1,8 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.testkit.LabTags;
-import io.ktls4j.testkit.Patience;
 import io.ktls4j.agent.HandshakeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,7 +64,7 @@ class LabPolicyTest {
         Path run = Files.createTempDirectory(dir, "refused");
         try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13);
              PeerProcess consumer = consumer(run, "default", server.port)) {
-            assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isEqualTo(3);
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isEqualTo(3);
             assertThat(consumer.value("AGENT_ERROR")).startsWith("KTLS_UNAVAILABLE UNTOUCHED")
                     .contains("allow-software-return");
         }
@@ -77,7 +77,7 @@ class LabPolicyTest {
             Path run = Files.createTempDirectory(dir, "returned");
             try (OpenSslServer server = new OpenSslServer(run, version);
                  PeerProcess consumer = consumer(run, "returns", server.port)) {
-                assertThat(consumer.waitFor(java.time.Duration.ofMillis(300_000))).as(consumer.describe()).isZero();
+                assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isZero();
                 assertThat(consumer.value("SESSION")).endsWith("SOFTWARE SOFTWARE SOFTWARE SOFTWARE");
                 assertThat(consumer.value("REPLY")).isEqualTo("erawtfos ni");
                 assertThat(consumer.value("TICKETS")).as("NewSessionTickets openssl sent (dropped by the consumer)")

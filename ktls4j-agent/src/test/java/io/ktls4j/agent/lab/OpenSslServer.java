@@ -1,5 +1,6 @@
 package io.ktls4j.agent.lab;
 
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.PeerProcess;
 import io.ktls4j.agent.TestPki;
 import java.net.ServerSocket;
@@ -23,7 +24,7 @@ final class OpenSslServer implements AutoCloseable {
                 "-naccept", "1", "-keylogfile", keyLog.toString()));
         cmd.addAll(options);
         proc = PeerProcess.start(dir, cmd);
-        proc.awaitOutput("ACCEPT", java.time.Duration.ofMillis(60_000));
+        proc.awaitOutput("ACCEPT", Patience.of(java.time.Duration.ofMillis(60_000)));
     }
 
     static final List<String> TLS13 = List.of("-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256");

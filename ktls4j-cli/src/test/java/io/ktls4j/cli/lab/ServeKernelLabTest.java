@@ -1,5 +1,6 @@
 package io.ktls4j.cli.lab;
 
+import io.ktls4j.testkit.Patience;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -132,7 +133,7 @@ class ServeKernelLabTest {
         long started = System.nanoTime();
         strace = new ProcessBuilder(cmd).redirectOutput(serverOut.toFile()).redirectError(serverErr.toFile()).start();
         strace.getOutputStream().close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(180)).toNanos();
         String banner = "";
         while (!banner.contains("status:")) {
             if (!strace.isAlive() || System.nanoTime() > deadline) {
@@ -277,7 +278,7 @@ class ServeKernelLabTest {
          * server logged no failed handshake.
          */
         void assertSessions(int n) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(30)).toNanos();
             TlsStatistics now = KernelTls.statistics();
             while ((now.get(TlsStat.TlsCurrTxSw) > before.get(TlsStat.TlsCurrTxSw)
                     || now.get(TlsStat.TlsCurrRxSw) > before.get(TlsStat.TlsCurrRxSw)) && System.nanoTime() < deadline) {
@@ -299,7 +300,7 @@ class ServeKernelLabTest {
 
         /** The first of the server's connection log lines since the case began that matches (waits up to 10 s). */
         String awaitServerLog(java.util.function.Predicate<String> match) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(10)).toNanos();
             while (true) {
                 List<String> lines = completeLines(serverErr);
                 lines = lines.subList(Math.min(logLines, lines.size()), lines.size());
@@ -353,7 +354,7 @@ class ServeKernelLabTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread t1 = Thread.ofPlatform().start(() -> copy(p.getInputStream(), out));
         Thread t2 = Thread.ofPlatform().start(() -> copy(p.getErrorStream(), err));
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        if (!p.waitFor(Patience.millis(180_000), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             fail("curl did not finish within 180 s: " + cmd);
         }

@@ -1,9 +1,9 @@
 package io.ktls4j.handshake.lab;
 
+import io.ktls4j.testkit.Patience;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import io.ktls4j.testkit.LabTags;
-import io.ktls4j.testkit.Patience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -125,8 +125,8 @@ class KernelHandshakeLabTest {
             cmd.addAll(c.opensslArgs);
             Process client = start(cmd);
             byte[] got = client.getInputStream().readAllBytes();
-            assertThat(client.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            List<BackendKind> placed = served.get(120, TimeUnit.SECONDS);
+            assertThat(client.waitFor(Patience.millis(120_000), TimeUnit.MILLISECONDS)).isTrue();
+            List<BackendKind> placed = served.get(Patience.millis(120_000), TimeUnit.MILLISECONDS);
             assertThat(placed).as("TX and RX in the kernel").allMatch(BackendKind::isKernel);
             assertThat(got.length).as("bytes openssl received").isEqualTo(SIZE);
             assertThat(Arrays.equals(got, bytes)).as("the file, intact").isTrue();
@@ -186,7 +186,7 @@ class KernelHandshakeLabTest {
     }
 
     private static void awaitListening(int port) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long end = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(60)).toNanos();
         while (System.nanoTime() < end) {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 return;

@@ -6,6 +6,7 @@ import io.ktls4j.linux.KernelTls;
 import io.ktls4j.netty.example.StaticFileServer;
 import io.ktls4j.testkit.JavaProcess;
 import io.ktls4j.testkit.KernelRequired;
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +22,11 @@ import java.util.List;
  */
 final class LabKernel {
     static final boolean REQUIRED = KernelRequired.required();
-    /** Under the lab's emulation everything is ~100x slower: waits poll a condition up to this long. */
-    static final long WAIT_SECONDS = 300;
+    /**
+     * Under the lab's emulation everything is ~100x slower: waits poll a condition up to this long (300 s, scaled by
+     * the guest's measured slowness for a busier host).
+     */
+    static final long WAIT_SECONDS = Patience.of(java.time.Duration.ofSeconds(300)).toSeconds();
 
     private LabKernel() {
     }
