@@ -52,7 +52,7 @@ public final class AgentProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(environment);
         AgentProcess p = new AgentProcess(pb.start(), socket);
-        p.awaitLog("listening on", Patience.millis(120_000));
+        p.awaitLog("listening on", Patience.millis(300_000));
         return p;
     }
 

@@ -114,7 +114,7 @@ class LabAgentTest {
         Path portFile = run.resolve("port");
         try (PeerProcess consumer = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, agent.socket().toString(), "server",
                 portFile.toString())) {
-            long end = System.currentTimeMillis() + Patience.millis(120_000);
+            long end = System.currentTimeMillis() + Patience.millis(300_000);
             while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
                 assertThat(System.currentTimeMillis()).as(consumer.describe()).isLessThan(end);
                 Thread.sleep(50);

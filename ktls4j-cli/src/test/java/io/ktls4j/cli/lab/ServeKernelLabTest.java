@@ -128,17 +128,19 @@ class ServeKernelLabTest {
         cmd.addAll(io.ktls4j.testkit.JavaProcess.command(io.ktls4j.cli.Main.class, "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-Xmx256m"));
         // a cold handshake (first TLS 1.3, first TLS 1.2) takes up to ~10 s under emulation: the default limit
-        cmd.addAll(List.of("serve", www.toString(), "--backend", "kernel", "--port", "0", "--handshake-timeout", "60",
+        cmd.addAll(List.of("serve", www.toString(), "--backend", "kernel", "--port", "0", "--handshake-timeout",
+                Long.toString(Patience.of(java.time.Duration.ofSeconds(60)).toSeconds()),
                 "--state-dir", tmp.resolve("state").toString()));
         long started = System.nanoTime();
         strace = new ProcessBuilder(cmd).redirectOutput(serverOut.toFile()).redirectError(serverErr.toFile()).start();
         strace.getOutputStream().close();
-        long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(180)).toNanos();
+        java.time.Duration patience = Patience.of(java.time.Duration.ofSeconds(300));
+        long deadline = System.nanoTime() + patience.toNanos();
         String banner = "";
         while (!banner.contains("status:")) {
             if (!strace.isAlive() || System.nanoTime() > deadline) {
-                fail("ktls serve did not start within 180 s (alive: " + strace.isAlive() + "):\n" + banner
-                        + Files.readString(serverErr));
+                fail("ktls serve did not start within " + patience.toSeconds() + " s (alive: " + strace.isAlive()
+                        + "):\n" + banner + Files.readString(serverErr));
             }
             Thread.sleep(200);
             banner = Files.readString(serverOut);
@@ -278,7 +280,7 @@ class ServeKernelLabTest {
          * server logged no failed handshake.
          */
         void assertSessions(int n) throws Exception {
-            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(30)).toNanos();
+            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(60)).toNanos();
             TlsStatistics now = KernelTls.statistics();
             while ((now.get(TlsStat.TlsCurrTxSw) > before.get(TlsStat.TlsCurrTxSw)
                     || now.get(TlsStat.TlsCurrRxSw) > before.get(TlsStat.TlsCurrRxSw)) && System.nanoTime() < deadline) {
@@ -298,9 +300,9 @@ class ServeKernelLabTest {
                     .noneMatch(l -> l.contains(" handshake-failed "));
         }
 
-        /** The first of the server's connection log lines since the case began that matches (waits up to 10 s). */
+        /** The first of the server's connection log lines since the case began that matches (waits up to 60 s, scaled). */
         String awaitServerLog(java.util.function.Predicate<String> match) throws Exception {
-            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(10)).toNanos();
+            long deadline = System.nanoTime() + Patience.of(java.time.Duration.ofSeconds(60)).toNanos();
             while (true) {
                 List<String> lines = completeLines(serverErr);
                 lines = lines.subList(Math.min(logLines, lines.size()), lines.size());

@@ -82,19 +82,19 @@ class LabRekeyTest {
             try (PeerProcess consumer = PeerProcess.java(run, List.of(), List.of("-Xmx96m", "-Xlog:class+load=info:file="
                     + run.resolve("classes.log")), LabConsumer.class, agent.socket().toString(), "rekey",
                     "127.0.0.1", Integer.toString(port))) {
-                server.awaitOutput("hello", Patience.of(java.time.Duration.ofMillis(120_000)));
+                server.awaitOutput("hello", Patience.of(java.time.Duration.ofMillis(300_000)));
                 assertThat(consumer.value("PROTOCOL")).isEqualTo("2");
                 assertThat(consumer.value("SESSION")).startsWith("TLSv1.3 TLS_AES_128_GCM_SHA256 KERNEL KERNEL");
                 command(server, "k\n");
                 command(server, "after-k\n");
-                consumer.awaitOutput("GOT after-k", Patience.of(java.time.Duration.ofMillis(120_000)));
+                consumer.awaitOutput("GOT after-k", Patience.of(java.time.Duration.ofMillis(300_000)));
                 command(server, "K\n");
                 command(server, "after-K\n");
-                consumer.awaitOutput("GOT after-K", Patience.of(java.time.Duration.ofMillis(120_000)));
+                consumer.awaitOutput("GOT after-K", Patience.of(java.time.Duration.ofMillis(300_000)));
                 command(server, "do-update\n");
-                server.awaitOutput("after-our-update", Patience.of(java.time.Duration.ofMillis(120_000)));
+                server.awaitOutput("after-our-update", Patience.of(java.time.Duration.ofMillis(300_000)));
                 command(server, "end\n");
-                assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(120_000)))).as(consumer.describe()).isZero();
+                assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe()).isZero();
                 // sent: the answer to K, then ours; received: k, K, and OpenSSL's answer to our update_requested
                 assertThat(consumer.value("COUNTS")).isEqualTo("2 3 2");
                 assertThat(server.output()).doesNotContain("ERROR").doesNotContain("alert");
