@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * descriptors (F5) the server neither spins nor floods its log, and serves again once descriptors come back.
  */
 class ServeUnderAttackTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = Patience.of(Duration.ofSeconds(30));
 
     @TempDir
     Path tmp;
@@ -63,8 +64,9 @@ class ServeUnderAttackTest {
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
                 assertThat(fetch(s, client)).isEqualTo(200);
+                // a second on an idle host, scaled by how slow this machine runs now
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("a normal client's request")
-                        .isLessThan(Duration.ofSeconds(1));
+                        .isLessThan(Patience.of(Duration.ofSeconds(1)));
             }
         }
     }
