@@ -105,9 +105,21 @@ public final class AgentClient {
      * @throws IOException when nothing answers there (the errno of {@code connect}, e.g. ENOENT or ECONNREFUSED)
      */
     public static AgentClient connect(Path socket) throws IOException {
+        return connect(socket, java.time.Duration.ofMillis(SEND_MILLIS));
+    }
+
+    /**
+     * As {@link #connect(Path)}, waiting up to {@code timeout} for the PONG (an agent that has just started, on a slow
+     * or busy machine, may take longer than the default 10 s to answer its first request); at most a day.
+     */
+    public static AgentClient connect(Path socket, java.time.Duration timeout) throws IOException {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the timeout to wait for the agent must be positive, not " + timeout);
+        }
+        long millis = Math.min(timeout.toMillis(), java.util.concurrent.TimeUnit.DAYS.toMillis(1));
         try (FrameStream u = FrameStream.connect(socket)) {
-            u.write(Pong.ping(), new int[0], deadline(SEND_MILLIS));
-            byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(SEND_MILLIS));
+            u.write(Pong.ping(), new int[0], deadline(millis));
+            byte[][] frame = u.readFrame(Wire.MAX_REPLY_BODY, deadline(millis));
             if ((frame[0][3] & 0xff) != Wire.TYPE_PONG) {
                 throw new IOException("the agent at " + socket + " answered a PING with frame type " + (frame[0][3] & 0xff));
             }

@@ -5,6 +5,7 @@ import io.ktls4j.agent.AgentClient;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.agent.Lines;
 import io.ktls4j.handshake.KtlsConnection;
+import io.ktls4j.testkit.Patience;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,7 +53,8 @@ public final class LabConsumer {
     public static void main(String[] args) throws Exception {
         AgentClient agent;
         try {
-            agent = AgentClient.connect(Path.of(args[0]));
+            // the agent's first answer runs cold code; in the guest that is ~100x slower than on the host
+            agent = AgentClient.connect(Path.of(args[0]), Patience.of(java.time.Duration.ofSeconds(60)));
         } catch (java.io.IOException e) {
             System.out.println("CONNECT_ERROR " + e.getMessage());
             System.out.flush();
