@@ -108,7 +108,7 @@ class ServeUnderLoadTest {
     void churnLeavesNoDescriptorsOrMemoryBehind() throws Exception {
         try (ServeProcess s = serve()) {
             KtlsContext client = client();
-            runAll(Math.min(CHURN, 500), i -> fetch(connect(i, s.port), client)); // warm-up: JIT, pools, caches
+            runAll(Math.min(CHURN, 200), i -> fetch(connect(i, s.port), client)); // warm-up: JIT, pools, caches
             long fds0 = settled(s::openDescriptors);
             long rss0 = s.rssKib();
             long t0 = System.nanoTime();
