@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.handshake.KtlsContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.Channels;
@@ -19,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -121,21 +118,18 @@ class ServeUnderAttackTest {
     @Test
     void outOfFileDescriptorsTheServerWaitsQuietlyAndRecovers() throws Exception {
         Tools.require("prlimit");
-        Path err = tmp.resolve("serve.err");
-        List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=256:256"));
-        cmd.addAll(io.ktls4j.testkit.JavaProcess.command(Main.class, "-Xmx256m"));
-        cmd.addAll(List.of("serve", www().toString(), "--port", "0", "--state-dir", tmp.resolve("state").toString(),
-                "--quiet", "--handshake-timeout", "120", "--max-connections-per-ip", "4096"));
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        try {
-            int port = awaitPort(p.getInputStream());
+        try (ServeProcess p = ServeProcess.start(tmp.resolve("serve.err"), List.of("prlimit", "--nofile=256:256"),
+                List.of("-Xmx256m"), List.of(www().toString(), "--port", "0", "--state-dir",
+                        tmp.resolve("state").toString(), "--quiet", "--handshake-timeout", "120",
+                        "--max-connections-per-ip", "4096"))) {
+            Path err = p.err;
+            int port = p.port;
             KtlsContext client = KtlsContext.forClient().trustManager(tmp.resolve("state/localhost-cert.pem"))
                     .build();
             for (int i = 0; i < 400; i++) {
                 idle.add(connect("127.0.0.1", port));
             }
-            State server = () -> (p.isAlive() ? "running, " + openDescriptors(p.pid()) + " descriptors"
-                    : "exited with " + p.exitValue()) + ", log: " + Files.readString(err);
+            State server = p::describe;
             await(() -> Files.readString(err).contains("Too many open files"), server);
             Thread.sleep(1000); // settling (the JIT compiles what the flood just ran): not part of the measure
             long ticks0 = cpuTicks(p.pid());
@@ -171,9 +165,6 @@ class ServeUnderAttackTest {
             await(() -> Files.readString(err).contains("accepting again"), server);
             assertThat(Files.readString(err)).doesNotContain("NoClassDefFoundError")
                     .doesNotContain("\tat ");
-        } finally {
-            p.destroy();
-            p.waitFor();
         }
     }
 
@@ -192,35 +183,6 @@ class ServeUnderAttackTest {
         SocketChannel c = SocketChannel.open().bind(new InetSocketAddress(from, 0));
         c.connect(new InetSocketAddress("127.0.0.1", port));
         return c;
-    }
-
-    private static int awaitPort(InputStream out) throws IOException {
-        Pattern url = Pattern.compile("on https://[^/]+:(\\d+)/");
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = out.read()) >= 0) {
-            sb.append((char) c);
-            Matcher m = url.matcher(sb);
-            if (c == '\n' && m.find()) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        out.transferTo(java.io.OutputStream.nullOutputStream());
-                    } catch (IOException e) {
-                        // the server ended
-                    }
-                });
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new IOException("ktls serve ended before it printed its URL: " + sb);
-    }
-
-    private static long openDescriptors(long pid) {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            return fds.count();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
