@@ -1,7 +1,5 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.KernelFeatureException;
-
 /** The exit codes of every {@code ktls} command, listed in each command's usage footer. */
 public final class ExitCodes {
     public static final int OK = 0;
@@ -18,19 +16,5 @@ public final class ExitCodes {
     };
 
     private ExitCodes() {
-    }
-
-    /** The code for an exception that ended a command. */
-    static int of(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof KernelFeatureException || c instanceof KernelRequiredException) {
-                return KERNEL_FEATURE_MISSING;
-            }
-        }
-        if (t instanceof IllegalArgumentException) {
-            // option values checked where they are used: an unknown cipher suite, TLS version, URL scheme
-            return USAGE;
-        }
-        return FAILURE;
     }
 }

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -47,13 +48,17 @@ final class Fetcher implements AutoCloseable {
             throw new IllegalArgumentException("the URL has no host: " + uri);
         }
         int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        String host = hostForTls(uri.getHost());
         SocketChannel socket = SocketChannel.open();
         try {
-            socket.connect(new InetSocketAddress(uri.getHost(), port));
+            socket.connect(new InetSocketAddress(host, port));
             socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            KtlsConnection tls = scheme.equals("https") ? context.connect(socket, hostForTls(uri.getHost())) : null;
+            KtlsConnection tls = scheme.equals("https") ? context.connect(socket, host) : null;
             return new Fetcher(uri, socket, tls);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | UnresolvedAddressException e) {
+            socket.close();
+            throw new EndpointException(EndpointException.Action.CONNECT, host, port, e);
+        } catch (RuntimeException e) {
             socket.close();
             throw e;
         }

@@ -20,6 +20,7 @@ final class TrustOptions {
         if (insecure) {
             b.insecureTrustAllForTestingOnly();
         } else if (cacert != null) {
+            PemFiles.requireCertificate("--cacert", cacert);
             b.trustManager(cacert);
         }
     }
