@@ -217,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
                 + ", backend "
                 + backend.policy + (backend.policy == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
                 ? " (kTLS available)" : " (no kTLS here, software record layer: "
-                + KernelTls.unavailabilityCause().errno() + ")");
+                + KernelTls.availability().reason() + ")");
         return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned);
     }
 
