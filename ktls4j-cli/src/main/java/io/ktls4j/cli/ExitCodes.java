@@ -6,6 +6,10 @@ public final class ExitCodes {
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
     public static final int KERNEL_FEATURE_MISSING = 3;
+    /** {@code get}: the server answered an HTTP error (curl's {@code --fail} code). */
+    public static final int HTTP_ERROR = 22;
+    /** {@code get -L}: more redirects than {@code --max-redirs} (curl's code). */
+    public static final int TOO_MANY_REDIRECTS = 47;
 
     /** For picocli's {@code exitCodeList}: "code:description". */
     public static final String[] LIST = {

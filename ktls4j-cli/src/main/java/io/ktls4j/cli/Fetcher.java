@@ -81,6 +81,13 @@ final class Fetcher implements AutoCloseable {
     Result exchange(String method, HttpHeaders extra, boolean keepAlive, WritableByteChannel sink,
                     Function<ResponseHead, LongConsumer> progress) throws IOException {
         long t0 = System.nanoTime();
+        ResponseHead head = request(method, extra, keepAlive);
+        long n = body(head, method.equals("HEAD"), sink, progress == null ? null : progress.apply(head));
+        return new Result(head, n, System.nanoTime() - t0, session());
+    }
+
+    /** Sends {@code method} for the URL's path and query and reads the response head; {@link #body} reads the rest. */
+    ResponseHead request(String method, HttpHeaders extra, boolean keepAlive) throws IOException {
         String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             target += "?" + uri.getRawQuery();
@@ -90,9 +97,18 @@ final class Fetcher implements AutoCloseable {
             h.set("Connection", "close");
         }
         http.send(method, target, authority(), h);
-        ResponseHead head = http.readHead();
-        long n = http.readBody(head, method.equals("HEAD"), sink, progress == null ? null : progress.apply(head));
-        return new Result(head, n, System.nanoTime() - t0, session());
+        return http.readHead();
+    }
+
+    /**
+     * Reads the body of {@code head} into {@code sink}.
+     *
+     * @param progress called with the running byte count (may be null)
+     * @return the number of body bytes
+     */
+    long body(ResponseHead head, boolean headRequest, WritableByteChannel sink, LongConsumer progress)
+            throws IOException {
+        return http.readBody(head, headRequest, sink, progress);
     }
 
     private String authority() {
