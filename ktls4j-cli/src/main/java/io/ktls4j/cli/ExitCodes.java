@@ -1,6 +1,6 @@
 package io.ktls4j.cli;
 
-/** The exit codes of every {@code ktls} command, listed in each command's usage footer. */
+/** The exit codes of the {@code ktls} commands, listed in each command's usage footer. */
 public final class ExitCodes {
     public static final int OK = 0;
     public static final int FAILURE = 1;
@@ -10,14 +10,6 @@ public final class ExitCodes {
     public static final int HTTP_ERROR = 22;
     /** {@code get -L}: more redirects than {@code --max-redirs} (curl's code). */
     public static final int TOO_MANY_REDIRECTS = 47;
-
-    /** For picocli's {@code exitCodeList}: "code:description". */
-    public static final String[] LIST = {
-        "0:ok",
-        "1:runtime failure (I/O, TLS handshake, HTTP error)",
-        "2:usage error (unknown option, bad value)",
-        "3:a kernel feature is missing that was required (--backend kernel)",
-    };
 
     private ExitCodes() {
     }

@@ -65,7 +65,9 @@ final class FailureMessages {
             // option values checked where they are used: an unknown cipher suite, TLS version, URL scheme
             return new Failure(clean(describe(cause)), ExitCodes.USAGE);
         }
-        return new Failure(clean(describe(cause)), ExitCodes.FAILURE);
+        // anything else at an endpoint (a handshake that failed without an alert): say where
+        String what = endpoint == null ? "" : endpoint.getMessage() + ": ";
+        return new Failure(what + clean(describe(cause)), ExitCodes.FAILURE);
     }
 
     /** The line for a failure at a known endpoint, or null when the cause is not about reaching it. */
@@ -113,7 +115,9 @@ final class FailureMessages {
     private static String tls(String where, TlsAlertException alert) {
         CertificateException certificate = alert.isReceived() ? null : find(alert, CertificateException.class);
         if (certificate == null) {
-            return "TLS handshake with " + where + " failed: " + clean(alert.getMessage());
+            return "TLS handshake with " + where + " failed: " + clean(alert.getMessage()) + (alert.isReceived()
+                    ? "; check --tls, --ciphers and --groups against what the server accepts"
+                    : "; check that " + where + " speaks TLS (http:// for plain HTTP)");
         }
         if (untrusted(certificate)) {
             return "the server certificate of " + where + " is not trusted (it does not chain to a trusted "
@@ -149,10 +153,10 @@ final class FailureMessages {
         return false;
     }
 
-    /** The message, or for an exception without one, what its type means in words. */
+    /** The message, or for an exception without one (or only a class name), what its type means in words. */
     private static String describe(Throwable t) {
         String m = t.getMessage();
-        if (m != null && !m.isBlank()) {
+        if (m != null && !clean(m).isEmpty()) {
             return m;
         }
         return switch (t) {

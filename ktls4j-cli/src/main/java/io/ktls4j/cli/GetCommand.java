@@ -99,8 +99,8 @@ final class GetCommand implements Callable<Integer> {
                 if (next != null) {
                     // the redirect's own body is not wanted: the connection closes without reading it
                     if (redirects == maxRedirs) {
-                        err.println("ktls get: gave up after " + maxRedirs + " redirects (--max-redirs); the last "
-                                + "one, from " + uri + ", pointed to " + next);
+                        err.println("ktls get: stopped at --max-redirs " + maxRedirs + ": " + uri + " redirects "
+                                + "again, to " + next);
                         err.flush();
                         return ExitCodes.TOO_MANY_REDIRECTS;
                     }

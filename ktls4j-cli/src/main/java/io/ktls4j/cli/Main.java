@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, AgentCommand.class, GetCommand.class, ProbeCommand.class, StatCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-            "0:ok", "1:runtime failure (I/O, TLS handshake, HTTP error)", "2:usage error",
-            "3:a kernel feature is missing that was required (--backend kernel)"})
+            "0:ok", "1:runtime failure (I/O, TLS handshake)", "2:usage error",
+            "3:a kernel feature is missing that was required (--backend kernel)",
+            "22:get: the server answered an HTTP error", "47:get -L: more redirects than --max-redirs"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

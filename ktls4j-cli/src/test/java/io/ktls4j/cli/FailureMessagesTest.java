@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,26 @@ class FailureMessagesTest {
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ktls get: cannot connect to 127.0.0.1:" + port + ": connection refused (no "
                 + "server listens there); check the host and port, or start the server\n");
+    }
+
+    @Test
+    void aServerThatDoesNotSpeakTlsIsNamedWithWhatToCheck() throws Exception {
+        try (ServerSocket plain = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread answer = Thread.ofVirtual().start(() -> {
+                try (var s = plain.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // the client went away: its message is what is tested
+                }
+            });
+            String where = "127.0.0.1:" + plain.getLocalPort();
+            Cli r = Cli.run("get", "https://" + where + "/");
+            answer.join();
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.err()).startsWith("ktls get: TLS handshake with " + where + " failed: ")
+                    .endsWith("; check that " + where + " speaks TLS (http:// for plain HTTP)\n")
+                    .doesNotContain("Exception").hasLineCount(1);
+        }
     }
 
     @Test

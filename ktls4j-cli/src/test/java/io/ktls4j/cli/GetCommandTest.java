@@ -203,12 +203,12 @@ class GetCommandTest {
 
             Cli bounded = Cli.run("get", "-L", "--max-redirs", "1", base + "/a/b");
             assertThat(bounded.exitCode()).isEqualTo(47);
-            assertThat(bounded.err()).isEqualTo("ktls get: gave up after 1 redirects (--max-redirs); the last one, "
-                    + "from " + base + "/a/c?q=1, pointed to " + base + "/done\n");
+            assertThat(bounded.err()).isEqualTo("ktls get: stopped at --max-redirs 1: " + base + "/a/c?q=1 "
+                    + "redirects again, to " + base + "/done\n");
 
             Cli loop = Cli.run("get", "-L", base + "/loop");
             assertThat(loop.exitCode()).isEqualTo(47);
-            assertThat(loop.err()).startsWith("ktls get: gave up after 50 redirects (--max-redirs)");
+            assertThat(loop.err()).startsWith("ktls get: stopped at --max-redirs 50: ");
         }
     }
 
