@@ -90,6 +90,10 @@ public final class KernelTls {
             why += ": the kernel takes " + c + " with " + other + " only";
         } else {
             feature = KernelFeature.of(c);
+            if (!feature.isNewerThanRunningKernel()) {
+                // the version has it, so the refusal is this kernel's build, not its age
+                why += ": this kernel refused " + c + " (mainline has it since " + feature.sinceVersion() + ")";
+            }
         }
         return FeatureProbe.no(name, feature, KernelProbes.errnoOf(raw.errno()), why);
     }
