@@ -29,8 +29,9 @@ public final class KernelFeatureException extends KtlsException {
      */
     public static KernelFeatureException notAvailable(Errno errno, String feature, String sinceVersion, String release,
             String detail) {
+        String why = detail == null || detail.isEmpty() ? "" : ": " + detail;
         return new KernelFeatureException(errno, feature, sinceVersion, feature + " is not available in this kernel "
-                + "(Linux " + release + "; mainline has it since " + sinceVersion + ")" + (detail == null || detail.isEmpty() ? "" : ": " + detail), null);
+                + "(Linux " + release + "; mainline has it since " + sinceVersion + ")" + why, null);
     }
 
     public String feature() {

@@ -35,9 +35,9 @@ class StatCommand implements Callable<Integer> {
     JsonOption output;
 
     @Option(names = "--url", paramLabel = "URL",
-            description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status URL). "
-                    + "Without --cacert or -k, the default certificate that 'ktls serve' made in the state directory "
-                    + "is trusted beside the system trust store.")
+            description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status "
+                    + "URL). Without --cacert or -k, the default certificate that 'ktls serve' made in the state "
+                    + "directory is trusted beside the system trust store.")
     String url;
 
     @Mixin

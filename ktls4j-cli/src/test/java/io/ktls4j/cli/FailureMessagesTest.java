@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each failure is one line on standard error naming what failed, on what, and what to do; the exit code says which kind. */
+/**
+ * Each failure is one line on standard error naming what failed, on what, and what to do; the exit code says which
+ * kind.
+ */
 class FailureMessagesTest {
     @TempDir
     Path tmp;
