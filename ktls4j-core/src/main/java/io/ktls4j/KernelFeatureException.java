@@ -17,6 +17,23 @@ public final class KernelFeatureException extends KtlsException {
         this.sinceVersion = sinceVersion;
     }
 
+    private KernelFeatureException(Errno errno, String feature, String sinceVersion, String message, Void whole) {
+        super(errno, message);
+        this.feature = feature;
+        this.sinceVersion = sinceVersion;
+    }
+
+    /**
+     * The running kernel ({@code release}) is recent enough for the feature but does not offer it: left out of the
+     * build, a module not loaded, or refused. The message says so instead of naming a version to upgrade to.
+     */
+    public static KernelFeatureException notAvailable(Errno errno, String feature, String sinceVersion, String release,
+            String detail) {
+        String why = detail == null || detail.isEmpty() ? "" : ": " + detail;
+        return new KernelFeatureException(errno, feature, sinceVersion, feature + " is not available in this kernel "
+                + "(Linux " + release + "; mainline has it since " + sinceVersion + ")" + why, null);
+    }
+
     public String feature() {
         return feature;
     }

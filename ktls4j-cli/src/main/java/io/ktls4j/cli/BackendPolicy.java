@@ -1,6 +1,7 @@
 package io.ktls4j.cli;
 
 import io.ktls4j.CipherType;
+import io.ktls4j.KtlsException;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.linux.KernelBackend;
@@ -29,13 +30,20 @@ enum BackendPolicy {
     /** For {@code kernel}: fails with exit code 3 unless the kernel can carry {@code version} with {@code cipher}. */
     static void requireKernel(TlsVersion version, CipherType cipher) throws KernelRequiredException {
         if (!KernelTls.isAvailable()) {
-            throw new KernelRequiredException("--backend kernel: " + KernelTls.unavailabilityCause().getMessage(),
+            throw new KernelRequiredException("--backend kernel: " + withoutErrno(KernelTls.unavailabilityCause()),
                     KernelTls.unavailabilityCause());
         }
         if (!KernelTls.supports(version, cipher)) {
             var probe = KernelTls.probe(version, cipher);
             throw new KernelRequiredException("--backend kernel: " + probe, probe.exception());
         }
+    }
+
+    /** The message without the "ENOENT: " it starts with: the sentence after it names the call and its answer. */
+    private static String withoutErrno(KtlsException e) {
+        String m = e.getMessage();
+        String prefix = e.errno().name() + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
     @Override

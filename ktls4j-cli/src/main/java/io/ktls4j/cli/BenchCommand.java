@@ -213,7 +213,7 @@ final class BenchCommand implements Callable<Integer> {
                 t.join();
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;
-            String note = errors.isEmpty() ? null : "error: " + io.ktls4j.http.LogLines.oneLine(errors.get(0));
+            String note = errors.isEmpty() ? null : "error: " + FailureMessages.of(errors.get(0)).message();
             List<String> fellBack = new ArrayList<>();
             FallbackStatistics.snapshot().fallbackReasons().forEach((reason, count) -> {
                 if (count > fallbacksBefore.getOrDefault(reason, 0L)) {

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -47,13 +48,17 @@ final class Fetcher implements AutoCloseable {
             throw new IllegalArgumentException("the URL has no host: " + uri);
         }
         int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        String host = hostForTls(uri.getHost());
         SocketChannel socket = SocketChannel.open();
         try {
-            socket.connect(new InetSocketAddress(uri.getHost(), port));
+            socket.connect(new InetSocketAddress(host, port));
             socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            KtlsConnection tls = scheme.equals("https") ? context.connect(socket, hostForTls(uri.getHost())) : null;
+            KtlsConnection tls = scheme.equals("https") ? context.connect(socket, host) : null;
             return new Fetcher(uri, socket, tls);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | UnresolvedAddressException e) {
+            socket.close();
+            throw new EndpointException(EndpointException.Action.CONNECT, host, port, e);
+        } catch (RuntimeException e) {
             socket.close();
             throw e;
         }
@@ -76,6 +81,13 @@ final class Fetcher implements AutoCloseable {
     Result exchange(String method, HttpHeaders extra, boolean keepAlive, WritableByteChannel sink,
                     Function<ResponseHead, LongConsumer> progress) throws IOException {
         long t0 = System.nanoTime();
+        ResponseHead head = request(method, extra, keepAlive);
+        long n = body(head, method.equals("HEAD"), sink, progress == null ? null : progress.apply(head));
+        return new Result(head, n, System.nanoTime() - t0, session());
+    }
+
+    /** Sends {@code method} for the URL's path and query and reads the response head; {@link #body} reads the rest. */
+    ResponseHead request(String method, HttpHeaders extra, boolean keepAlive) throws IOException {
         String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             target += "?" + uri.getRawQuery();
@@ -85,9 +97,18 @@ final class Fetcher implements AutoCloseable {
             h.set("Connection", "close");
         }
         http.send(method, target, authority(), h);
-        ResponseHead head = http.readHead();
-        long n = http.readBody(head, method.equals("HEAD"), sink, progress == null ? null : progress.apply(head));
-        return new Result(head, n, System.nanoTime() - t0, session());
+        return http.readHead();
+    }
+
+    /**
+     * Reads the body of {@code head} into {@code sink}.
+     *
+     * @param progress called with the running byte count (may be null)
+     * @return the number of body bytes
+     */
+    long body(ResponseHead head, boolean headRequest, WritableByteChannel sink, LongConsumer progress)
+            throws IOException {
+        return http.readBody(head, headRequest, sink, progress);
     }
 
     private String authority() {

@@ -1,6 +1,8 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.http.HttpHeaders;
+import io.ktls4j.http.ResponseHead;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintWriter;
@@ -23,13 +25,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Downloads URL (https://, or http://) to FILE or standard output. The server certificate is "
                 + "verified against the system trust store or --cacert, and its name against the URL's host.",
-            "Shows a progress bar when standard error is a terminal, and the throughput at the end."},
+            "Shows a progress bar when standard error is a terminal (with the total size and the time left when "
+                + "the server sends a Content-Length), and the throughput at the end."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-            "0:ok (HTTP status below 400)",
-            "1:runtime failure: connection, TLS handshake or certificate check failed, truncated body, or an HTTP "
-                + "status of 400 or more",
+            "0:ok (HTTP 2xx; without -o also 3xx)",
+            "1:runtime failure: connection, TLS handshake or certificate check failed, truncated body",
             "2:usage error",
-            "3:--backend kernel and the kernel has no kTLS for the suites"})
+            "3:--backend kernel and the kernel has no kTLS for the suites",
+            "22:the server answered an HTTP error (400 or more; with -o anything but 2xx, and then FILE is not "
+                + "written)",
+            "47:-L and more redirects than --max-redirs"})
 final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,8 +42,19 @@ final class GetCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "https://host[:port]/path")
     String url;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the body to FILE.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Write the body to FILE. A status other than 2xx writes nothing to FILE and exits 22, as "
+                    + "curl --fail does.")
     Path output;
+
+    @Option(names = {"-L", "--location"},
+            description = "Follow redirects (301, 302, 303, 307, 308) to their Location, resolved against the URL "
+                    + "that answered, up to --max-redirs times.")
+    boolean location;
+
+    @Option(names = "--max-redirs", paramLabel = "N", defaultValue = "50",
+            description = "With -L, give up after N redirects, exit 47 (default: ${DEFAULT-VALUE}).")
+    int maxRedirs;
 
     @Option(names = {"-I", "--head"}, description = "Send HEAD and print the response head only.")
     boolean head;
@@ -65,34 +81,76 @@ final class GetCommand implements Callable<Integer> {
         if (uri.getScheme() == null || uri.getHost() == null) {
             throw new ParameterException(spec.commandLine(), "not an http(s) URL with a host: " + url);
         }
+        if (maxRedirs < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-redirs " + maxRedirs + " is negative: use 0 or "
+                    + "more");
+        }
         PrintWriter err = spec.commandLine().getErr();
         var context = client.context();
         if (session != null && context.sessionCache() != null) {
             context.sessionCache().load(session);
         }
-        try (Fetcher f = Fetcher.open(uri, context);
-             WritableByteChannel sink = sink()) {
+        String method = head ? "HEAD" : "GET";
+        for (int redirects = 0; ; redirects++) {
+            try (Fetcher f = Fetcher.open(uri, context)) {
+                long t0 = System.nanoTime();
+                ResponseHead h = f.request(method, new HttpHeaders(), false);
+                URI next = location ? Redirects.next(uri, h) : null;
+                if (next != null) {
+                    // the redirect's own body is not wanted: the connection closes without reading it
+                    if (redirects == maxRedirs) {
+                        err.println("ktls get: stopped at --max-redirs " + maxRedirs + ": " + uri + " redirects "
+                                + "again, to " + next);
+                        err.flush();
+                        return ExitCodes.TOO_MANY_REDIRECTS;
+                    }
+                    uri = next;
+                    continue;
+                }
+                if (output != null && h.status() / 100 != 2) {
+                    err.println("ktls get: " + uri + " answered HTTP " + h.status() + " " + h.reason()
+                            + "; nothing written to " + output + hint(h));
+                    err.flush();
+                    return ExitCodes.HTTP_ERROR;
+                }
+                return received(f, h, t0, context, err);
+            }
+        }
+    }
+
+    /** The final response: its body to FILE or standard output, the summary, the session kept. */
+    private int received(Fetcher f, ResponseHead h, long t0, KtlsContext context, PrintWriter err)
+            throws java.io.IOException {
+        long n;
+        try (WritableByteChannel sink = sink()) {
             Progress progress = !silent && output != null && Progress.isTerminal() ? new Progress(err) : null;
-            Fetcher.Result r = f.exchange(head ? "HEAD" : "GET", new HttpHeaders(), false, sink,
-                    h -> progress == null ? null : progress.tracker(h.contentLength()));
+            n = f.body(h, head, sink, progress == null ? null : progress.tracker(h.contentLength()));
             if (progress != null) {
                 progress.done();
             }
-            if (head) {
-                PrintWriter out = spec.commandLine().getOut();
-                out.println("HTTP/1." + r.head().minorVersion() + " " + r.head().status() + " " + r.head().reason());
-                out.print(r.head().headers());
-                out.flush();
-            }
-            if (!silent) {
-                err.println(summary(r));
-                err.flush();
-            }
-            if (session != null && context.sessionCache() != null) {
-                context.sessionCache().save(session);
-            }
-            return r.head().status() >= 400 ? ExitCodes.FAILURE : ExitCodes.OK;
         }
+        Fetcher.Result r = new Fetcher.Result(h, n, System.nanoTime() - t0, f.session());
+        if (head) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("HTTP/1." + h.minorVersion() + " " + h.status() + " " + h.reason());
+            out.print(h.headers());
+            out.flush();
+        }
+        if (!silent) {
+            err.println(summary(r));
+            err.flush();
+        }
+        if (session != null && context.sessionCache() != null) {
+            context.sessionCache().save(session);
+        }
+        return h.status() >= 400 ? ExitCodes.HTTP_ERROR : ExitCodes.OK;
+    }
+
+    /** What to do about a response that was not written: follow it, for a redirect without -L. */
+    private String hint(ResponseHead h) {
+        String to = h.headers().first("Location");
+        return !location && Redirects.isRedirect(h.status()) && to != null
+                ? " (it redirects to " + to.strip() + "; add -L to follow)" : "";
     }
 
     static String summary(Fetcher.Result r) {

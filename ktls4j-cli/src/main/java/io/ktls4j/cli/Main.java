@@ -1,6 +1,5 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.http.LogLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,8 +11,9 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, AgentCommand.class, GetCommand.class, ProbeCommand.class, StatCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-            "0:ok", "1:runtime failure (I/O, TLS handshake, HTTP error)", "2:usage error",
-            "3:a kernel feature is missing that was required (--backend kernel)"})
+            "0:ok", "1:runtime failure (I/O, TLS handshake)", "2:usage error",
+            "3:a kernel feature is missing that was required (--backend kernel)",
+            "22:get: the server answered an HTTP error", "47:get -L: more redirects than --max-redirs"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,9 +45,18 @@ public final class Main implements Runnable {
         cl.setResourceBundle(new OptionTexts());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("ktls " + cmd.getCommandName() + ": " + LogLines.oneLine(e));
+            FailureMessages.Failure f = FailureMessages.of(e);
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + f.message());
             cmd.getErr().flush();
-            return ExitCodes.of(e);
+            return f.exitCode();
+        });
+        // one line, as for a runtime failure, instead of the whole usage text after the message
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + FailureMessages.clean(e.getMessage()) + " (see '" + name + " --help')");
+            cmd.getErr().flush();
+            return ExitCodes.USAGE;
         });
         return cl;
     }

@@ -57,7 +57,8 @@ final class ProbeCommand implements Callable<Integer> {
     static String line(FeatureProbe p) {
         String verdict = p.supported() ? "yes" : "no";
         String why = p.supported() ? "" : " - " + p.reason()
-                + (p.feature() == null ? "" : " (needs Linux " + p.feature().sinceVersion() + ")");
+                + (p.feature() == null || !p.feature().isNewerThanRunningKernel() ? ""
+                : " (needs Linux " + p.feature().sinceVersion() + ")");
         return String.format("  %-40s %s%s", p.name(), verdict, why);
     }
 

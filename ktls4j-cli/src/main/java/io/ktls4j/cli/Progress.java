@@ -5,7 +5,10 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.LongConsumer;
 
-/** A one-line progress bar on a terminal: bytes so far, percentage when the size is known, and the rate. */
+/**
+ * A one-line progress bar on a terminal: bytes so far and the rate, and when the size is known the percentage, the
+ * total and the time left.
+ */
 final class Progress {
     private final PrintWriter err;
     private final long t0 = System.nanoTime();
@@ -28,11 +31,31 @@ final class Progress {
                 return;
             }
             lastDraw = now;
-            double s = (now - t0) / 1e9;
-            String pct = total > 0 ? String.format(Locale.ROOT, "%3d%% ", done * 100 / total) : "";
-            err.print(String.format(Locale.ROOT, "\r%s%s  %s/s   ", pct, bytes(done), bytes((long) (done / s))));
+            err.print("\r" + line(done, total, (now - t0) / 1e9) + "   ");
             err.flush();
         };
+    }
+
+    /**
+     * The bar's text: with a known {@code total}, "42% 1.3 MiB of 3.0 MiB  2.0 MiB/s  ETA 0:01"; else the bytes so far
+     * and the rate. The ETA assumes the average rate so far holds.
+     */
+    static String line(long done, long total, double seconds) {
+        double rate = seconds > 0 ? done / seconds : 0;
+        String speed = bytes((long) rate) + "/s";
+        if (total <= 0) {
+            return bytes(done) + "  " + speed;
+        }
+        String eta = rate > 0 ? clock((total - done) / rate) : "--:--";
+        return String.format(Locale.ROOT, "%3d%% %s of %s  %s  ETA %s", done * 100 / total, bytes(done),
+                bytes(total), speed, eta);
+    }
+
+    /** 75.2 s -> "1:16", 3725 s -> "1:02:05" (rounded up: the bar never promises less than is left). */
+    static String clock(double seconds) {
+        long s = (long) Math.ceil(Math.max(0, seconds));
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
     void done() {

@@ -137,7 +137,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerStats stats = new ServerStats();
         TlsSetup setup = agent == null ? inProcess(stats) : byAgent(stats);
         StaticFileHandler files = new StaticFileHandler(dir);
-        var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
+        var listener = listen();
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("version", new Main.Version().getVersion()[0]);
@@ -158,7 +158,20 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Binds the listening socket; a failure names the address and port ({@link FailureMessages}). */
+    private java.nio.channels.ServerSocketChannel listen() throws IOException {
+        try {
+            return HttpServer.bind(new InetSocketAddress(bind, port), 1024);
+        } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
+            throw new EndpointException(EndpointException.Action.LISTEN, bind, port, e);
+        }
+    }
+
     private void checkUsage() {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port " + port + " is not a TCP port: use 0 to 65535 (0 "
+                    + "picks a free one)");
+        }
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
@@ -185,7 +198,10 @@ final class ServeCommand implements Callable<Integer> {
         SelfSignedCertificate selfSigned = null;
         Path certFile = cert;
         Path keyFile = key;
-        if (cert == null) {
+        if (cert != null) {
+            PemFiles.requireCertificate("--cert", cert);
+            PemFiles.requirePrivateKey("--key", key);
+        } else {
             selfSigned = SelfSignedCertificate.loadOrCreate(stateDir.path());
             certFile = selfSigned.certificate();
             keyFile = selfSigned.privateKey();
@@ -201,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
                 + ", backend "
                 + backend.policy + (backend.policy == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
                 ? " (kTLS available)" : " (no kTLS here, software record layer: "
-                + KernelTls.unavailabilityCause().errno() + ")");
+                + KernelTls.availability().reason() + ")");
         return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned);
     }
 
@@ -226,6 +242,7 @@ final class ServeCommand implements Callable<Integer> {
             b.sessionResumption(false);
         }
         if (clientCa != null) {
+            PemFiles.requireCertificate("--client-ca", clientCa);
             b.trustManager(clientCa);
         }
         return backend.build(b);

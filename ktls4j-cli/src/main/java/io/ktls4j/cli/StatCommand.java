@@ -7,6 +7,7 @@ import io.ktls4j.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
@@ -34,11 +35,17 @@ class StatCommand implements Callable<Integer> {
     JsonOption output;
 
     @Option(names = "--url", paramLabel = "URL",
-            description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status URL).")
+            description = "Also fetch a running 'ktls serve' status page (https://HOST:PORT/ or the /_ktls/status "
+                    + "URL). Without --cacert or -k, the default certificate that 'ktls serve' made in the state "
+                    + "directory is trusted beside the system trust store.")
     String url;
 
     @Mixin
     ClientOptions client;
+
+    /** Where 'ktls serve' keeps its default certificate, which --url trusts beside the system trust store. */
+    @Mixin
+    StateDir stateDir;
 
     @Override
     public Integer call() throws Exception {
@@ -72,7 +79,8 @@ class StatCommand implements Callable<Integer> {
     private String fetchStatus() throws IOException {
         URI u = statusUri();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        try (Fetcher f = Fetcher.open(u, client.context())) {
+        Path localDefault = stateDir.path().resolve(SelfSignedCertificate.CERT_FILE);
+        try (Fetcher f = Fetcher.open(u, client.context(localDefault))) {
             Fetcher.Result r = f.exchange("GET", new HttpHeaders().add("Accept", "application/json"), false,
                     Channels.newChannel(body), null);
             if (r.head().status() != 200) {

@@ -6,6 +6,7 @@ import io.ktls4j.linux.KernelTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,7 +25,14 @@ class CommandLineTest {
     void topLevelHelpListsCommandsAndExitCodes() {
         Cli r = Cli.run("--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("probe").contains("stat").contains("3   a kernel feature is missing");
+        assertThat(r.out()).contains("probe").contains("stat").containsPattern("3 +a kernel feature is missing")
+                .containsPattern("22 +get: the server answered an HTTP error");
+    }
+
+    @Test
+    void getHelpDocumentsRedirectsAndTheCurlExitCodes() {
+        assertThat(Cli.run("get", "--help").out()).contains("-L, --location").contains("--max-redirs=N")
+                .containsPattern("22 +the server answered an HTTP error").containsPattern("47 +-L and more redirects");
     }
 
     /** An option shared through a mixin keeps each command's wording (OptionTexts). */
@@ -61,6 +69,21 @@ class CommandLineTest {
         Cli r = Cli.run("probe");
         assertThat(r.out()).contains(KernelTls.isAvailable() ? "kTLS available" : "kTLS NOT available")
                 .contains("TLSv1.2 AES_GCM_128");
+    }
+
+    /** Without --cacert, stat --url trusts the certificate 'ktls serve' made in the same state directory. */
+    @Test
+    void statUrlTrustsTheLocalDefaultCertificate(@TempDir Path tmp) throws Exception {
+        Path state = tmp.resolve("state");
+        try (RunningServer server = RunningServer.start(tmp, state, "--quiet")) {
+            Cli trusted = Cli.run("stat", "--url", server.url("/"), "--state-dir", state.toString());
+            assertThat(trusted.exitCode()).as(trusted.err()).isZero();
+            assertThat(trusted.out()).contains("server " + server.url("/_ktls/status") + ":");
+
+            Cli elsewhere = Cli.run("stat", "--url", server.url("/"), "--state-dir", tmp.resolve("other").toString());
+            assertThat(elsewhere.exitCode()).isEqualTo(1);
+            assertThat(elsewhere.err()).contains("is not trusted");
+        }
     }
 
     @Test

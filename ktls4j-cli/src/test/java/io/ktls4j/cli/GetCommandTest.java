@@ -4,8 +4,16 @@ import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.http.ConnectionLog;
+import io.ktls4j.http.Handler;
+import io.ktls4j.http.HttpLimits;
+import io.ktls4j.http.HttpResponse;
+import io.ktls4j.http.HttpServer;
+import io.ktls4j.http.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -132,14 +140,91 @@ class GetCommandTest {
                     "--cacert", server.certificate.toString());
             assertThat(byIp.exitCode()).as(byIp.err()).isZero();
 
-            Cli missing = Cli.run("get", server.url("/nope"), "-o", tmp.resolve("n").toString(),
-                    "--cacert", server.certificate.toString());
-            assertThat(missing.exitCode()).isEqualTo(1);
+            Cli missing = Cli.run("get", server.url("/nope"), "--cacert", server.certificate.toString());
+            assertThat(missing.exitCode()).isEqualTo(22);
             assertThat(missing.err()).contains("HTTP 404");
 
             Cli head = Cli.run("get", "-I", server.url("/a.txt"), "--cacert", server.certificate.toString());
             assertThat(head.out()).startsWith("HTTP/1.1 200 OK").contains("Content-Length: 1");
         }
+    }
+
+    /** As curl --fail: with -o, a status other than 2xx is exit 22, and FILE is neither created nor changed. */
+    @Test
+    void anHttpErrorWithOutputWritesNothing() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.createDirectories(www.resolve("sub"));
+        try (RunningServer server = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            String cacert = server.certificate.toString();
+            Path absent = tmp.resolve("absent");
+            Cli missing = Cli.run("get", server.url("/nope"), "-o", absent.toString(), "--cacert", cacert);
+            assertThat(missing.exitCode()).isEqualTo(22);
+            assertThat(missing.err()).isEqualTo("ktls get: " + server.url("/nope") + " answered HTTP 404 Not Found; "
+                    + "nothing written to " + absent + "\n");
+            assertThat(absent).doesNotExist();
+
+            Path kept = Files.writeString(tmp.resolve("kept"), "what was there");
+            Cli redirect = Cli.run("get", server.url("/sub"), "-o", kept.toString(), "--cacert", cacert);
+            assertThat(redirect.exitCode()).isEqualTo(22);
+            assertThat(redirect.err()).isEqualTo("ktls get: " + server.url("/sub") + " answered HTTP 301 Moved "
+                    + "Permanently; nothing written to " + kept + " (it redirects to /sub/; add -L to follow)\n");
+            assertThat(Files.readString(kept)).isEqualTo("what was there");
+        }
+    }
+
+    @Test
+    void locationFollowsTheServersRedirect() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(Files.createDirectories(www.resolve("sub")).resolve("index.html"), "the index");
+        try (RunningServer server = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            Path out = tmp.resolve("out");
+            Cli r = Cli.run("get", "-L", server.url("/sub"), "-o", out.toString(), "--cacert",
+                    server.certificate.toString());
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(Files.readString(out)).isEqualTo("the index");
+        }
+    }
+
+    /** Relative Locations resolve against the URL that answered; --max-redirs bounds the hops (curl's exit 47). */
+    @Test
+    void redirectsResolveRelativeLocationsAndAreBounded() throws Exception {
+        Handler redirects = request -> switch (request.path()) {
+            case "/a/b" -> HttpResponse.error(302, "moved").header("Location", "c?q=1");
+            case "/a/c" -> HttpResponse.error(307, "moved").header("Location", "/done");
+            case "/done" -> HttpResponse.bytes(200, "text/plain", "done".getBytes(StandardCharsets.US_ASCII));
+            case "/loop" -> HttpResponse.error(308, "again").header("Location", "/loop");
+            default -> HttpResponse.error(404, "no such page");
+        };
+        try (HttpServer server = plainServer(redirects)) {
+            String base = "http://127.0.0.1:" + server.localAddress().getPort();
+            Cli followed = Cli.run("get", "-L", "--max-redirs", "2", base + "/a/b");
+            assertThat(followed.exitCode()).as(followed.err()).isZero();
+            assertThat(followed.err()).startsWith("ktls get: HTTP 200, 4 bytes");
+
+            Cli bounded = Cli.run("get", "-L", "--max-redirs", "1", base + "/a/b");
+            assertThat(bounded.exitCode()).isEqualTo(47);
+            assertThat(bounded.err()).isEqualTo("ktls get: stopped at --max-redirs 1: " + base + "/a/c?q=1 "
+                    + "redirects again, to " + base + "/done\n");
+
+            Cli loop = Cli.run("get", "-L", base + "/loop");
+            assertThat(loop.exitCode()).isEqualTo(47);
+            assertThat(loop.err()).startsWith("ktls get: stopped at --max-redirs 50: ");
+        }
+    }
+
+    /** The project's HTTP server over plain TCP on a loopback port, answering with {@code handler}. */
+    private static HttpServer plainServer(Handler handler) throws IOException {
+        ConnectionLog quiet = new ConnectionLog() {
+            @Override
+            public void served(ConnectionLog.Summary s) {
+            }
+
+            @Override
+            public void failed(java.net.SocketAddress peer, java.time.Duration d, Throwable cause) {
+            }
+        };
+        return new HttpServer(HttpServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16),
+                Transport.PLAIN, handler, HttpLimits.DEFAULT, 16, java.time.Duration.ofSeconds(5), quiet).start();
     }
 
     @Test
@@ -150,5 +235,6 @@ class GetCommandTest {
         assertThat(Cli.run("get", "https://localhost:1/", "--ciphers", "TLS_RSA_WITH_RC4_128_MD5").exitCode())
                 .isEqualTo(2);
         assertThat(Cli.run("get", "ftp://localhost/").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("get", "--max-redirs", "-1", "https://localhost:1/").exitCode()).isEqualTo(2);
     }
 }

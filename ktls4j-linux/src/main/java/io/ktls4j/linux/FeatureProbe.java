@@ -35,6 +35,7 @@ public record FeatureProbe(String name, KernelFeature feature, boolean supported
     @Override
     public String toString() {
         return name + ": " + (supported ? "yes" : "no") + " (" + reason
-                + (supported || feature == null ? "" : "; needs Linux " + feature.sinceVersion()) + ")";
+                + (supported || feature == null || !feature.isNewerThanRunningKernel() ? ""
+                : "; needs Linux " + feature.sinceVersion()) + ")";
     }
 }

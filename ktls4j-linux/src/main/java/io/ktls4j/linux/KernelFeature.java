@@ -4,6 +4,7 @@ import io.ktls4j.CipherType;
 import io.ktls4j.Errno;
 import io.ktls4j.KernelFeatureException;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.linux.internal.KernelBuild;
 
 /**
  * The kTLS features the kernel backend probes for, each with the first mainline Linux version that has it.
@@ -66,9 +67,20 @@ public enum KernelFeature {
         return approximate;
     }
 
-    /** The exception that says the running kernel lacks this feature, with the errno it answered. */
+    /** Whether the running kernel is older than {@link #sinceVersion()}: only then is "needs Linux X" the reason. */
+    public boolean isNewerThanRunningKernel() {
+        return !KernelBuild.atLeast(KernelBuild.runningRelease(), since);
+    }
+
+    /**
+     * The exception that says the running kernel lacks this feature, with the errno it answered: "needs Linux X or
+     * later" only when the running kernel is older than X.
+     */
     public KernelFeatureException unsupported(Errno errno, String detail) {
-        return new KernelFeatureException(errno, title, since, detail);
+        String release = KernelBuild.runningRelease();
+        return isNewerThanRunningKernel()
+                ? new KernelFeatureException(errno, title, since, detail + "; this is Linux " + release)
+                : KernelFeatureException.notAvailable(errno, title, since, release, detail);
     }
 
     /** The feature a cipher needs in the kernel. */

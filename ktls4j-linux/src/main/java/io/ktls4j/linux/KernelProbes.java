@@ -6,6 +6,7 @@ import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.linux.internal.Errors;
+import io.ktls4j.linux.internal.KernelBuild;
 import io.ktls4j.linux.internal.LoopbackPair;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
@@ -48,9 +49,8 @@ final class KernelProbes {
             if (r == 0) {
                 return FeatureProbe.yes(name, KernelFeature.ULP, ULP_CALL + " on a loopback socket answered 0");
             }
-            String why = ULP_CALL + " on a loopback socket answered " + LinuxErrno.name(-r)
-                    + (r == -Errno.ENOENT.code() ? ": the tls module is not loaded and could not be loaded (CONFIG_TLS"
-                    + " unset, the module blacklisted, or no CAP_NET_ADMIN to autoload it; try `modprobe tls`)" : "");
+            String answer = ULP_CALL + " on a loopback socket answered " + LinuxErrno.name(-r);
+            String why = r == -Errno.ENOENT.code() ? KernelBuild.runningWhyNoTlsUlp() + " (" + answer + ")" : answer;
             return FeatureProbe.no(name, KernelFeature.ULP, errnoOf(-r), why);
         } catch (IOException e) {
             return FeatureProbe.no(name, null, Errno.EIO, "could not open a loopback TCP pair to probe: " + e);

@@ -4,10 +4,9 @@ import io.ktls4j.CipherType;
 import io.ktls4j.KtlsException;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.TlsVersion;
+import io.ktls4j.linux.internal.KernelBuild;
 import io.ktls4j.linux.internal.TlsStatFile;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,11 +52,7 @@ public final class KernelTls {
 
     /** The running kernel's release ({@code /proc/sys/kernel/osrelease}), e.g. "6.1.0-27-amd64". */
     public static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        } catch (IOException e) {
-            return System.getProperty("os.version", "unknown");
-        }
+        return KernelBuild.runningRelease();
     }
 
     /** True when the kernel takes {@code version} with {@code cipher} for both TLS_TX and TLS_RX. */
@@ -95,6 +90,10 @@ public final class KernelTls {
             why += ": the kernel takes " + c + " with " + other + " only";
         } else {
             feature = KernelFeature.of(c);
+            if (!feature.isNewerThanRunningKernel()) {
+                // the version has it, so the refusal is this kernel's build, not its age
+                why += ": this kernel refused " + c + " (mainline has it since " + feature.sinceVersion() + ")";
+            }
         }
         return FeatureProbe.no(name, feature, KernelProbes.errnoOf(raw.errno()), why);
     }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A kernel without the tls module (this build host, and the lab's second pass with {@code tls} blacklisted): the
- * real {@code setsockopt(TCP_ULP, "tls")} answers ENOENT, and every entry point says so with the feature and 4.13.
+ * real {@code setsockopt(TCP_ULP, "tls")} answers ENOENT, and every entry point says so with the feature and why
+ * (the kernel's build, its modules, or its version).
  */
 @Tag(LabTags.NO_TLS_MODULE)
 class HostWithoutKtlsTest {
@@ -48,6 +49,11 @@ class HostWithoutKtlsTest {
         assertThat(KernelTls.unavailabilityCause()).isInstanceOf(KernelFeatureException.class)
                 .hasMessageContaining("ENOENT");
         assertThatThrownBy(KernelTls::ensureAvailability).isInstanceOf(KernelFeatureException.class);
+        if (!KernelFeature.ULP.isNewerThanRunningKernel()) {
+            // the kernel has the version: what it lacks is the build option or the module, and the message says so
+            assertThat(KernelTls.unavailabilityCause()).hasMessageNotContaining("needs Linux")
+                    .hasMessageContaining("not available in this kernel");
+        }
         assertThat(KernelTls.availability().supported()).isFalse();
     }
 

@@ -34,9 +34,9 @@ public final class Errors {
     /** {@code setsockopt(TCP_ULP, "tls")}. */
     public static IOException attach(int errno) {
         return switch (Errno.ofCode(errno)) {
-            // The kernel found no ULP called "tls" and could not load the module.
-            case ENOENT -> KernelFeature.ULP.unsupported(Errno.ENOENT, ULP_CALL + " answered ENOENT: the tls module is"
-                    + " not loaded and could not be loaded (CONFIG_TLS unset or the module blacklisted; try `modprobe tls`)");
+            // The kernel found no ULP called "tls" and could not load the module: the build and modules say why.
+            case ENOENT -> KernelFeature.ULP.unsupported(Errno.ENOENT, KernelBuild.runningWhyNoTlsUlp() + " ("
+                    + ULP_CALL + " answered ENOENT)");
             // tls_init refuses anything but an established connection; __tcp_set_ulp refuses listeners.
             case ENOTCONN -> new KtlsException(Errno.ENOTCONN, ULP_CALL + ": the socket is not connected (the tls ULP"
                     + " needs an established TCP connection; listening sockets are refused too)");
