@@ -16,8 +16,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Spec;
                 + "listings). File bodies go out with sendfile(2) when TX runs in the kernel.",
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
-            "One log line per connection on standard error. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
+            "One access-log line per request on standard output (nginx's combined format, then TLS version, suite, "
+                + "group and backend per direction, and the request time; see --access-log), and one line per "
+                + "connection on standard error, with why it ended. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
                 + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:stopped normally",
@@ -109,8 +113,14 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServeTimeouts timeouts;
 
-    @Option(names = "--quiet", description = "No per-connection log lines.")
+    @Option(names = "--quiet", description = "No per-connection log lines, and no access log unless --access-log "
+            + "names a file.")
     boolean quiet;
+
+    @Option(names = "--access-log", paramLabel = "FILE|off",
+            description = "Where the access log goes: a file (appended to, as nginx does), '-' for standard output, "
+                    + "or off (default: standard output; off with --quiet).")
+    String accessLog;
 
     @Option(names = "--agent", paramLabel = "SOCKET",
             description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
@@ -150,7 +160,7 @@ final class ServeCommand implements Callable<Integer> {
         Handler handler = Handler.route("/_ktls/", status, files);
         server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
                 connectionLimits, timeouts.handshake(),
-                log(stats, spec.commandLine().getErr()));
+                log(stats, spec.commandLine().getErr(), accessLog()));
         openClassPath();
         banner(spec.commandLine().getOut(), local, files.root(), setup);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
@@ -247,8 +257,37 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private ConnectionLog log(ServerStats stats, PrintWriter err) {
+    /** Where access-log lines go, or null for nowhere. */
+    private PrintWriter accessLog() throws IOException {
+        String where = accessLog != null ? accessLog : quiet ? "off" : "-";
+        return switch (where) {
+            case "off" -> null;
+            case "-" -> spec.commandLine().getOut();
+            default -> {
+                try {
+                    yield new PrintWriter(Files.newBufferedWriter(Path.of(where), StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+                } catch (IOException e) {
+                    throw new IOException("cannot open the access log " + where + " for appending ("
+                            + LogLines.oneLine(e) + "); give a writable file, '-' or off", e);
+                }
+            }
+        };
+    }
+
+    private ConnectionLog log(ServerStats stats, PrintWriter err, PrintWriter access) {
         return new ConnectionLog() {
+            @Override
+            public void request(ConnectionLog.Request r) {
+                if (access != null) {
+                    String line = LogLines.access(r);
+                    synchronized (access) {
+                        access.println(line);
+                        access.flush();
+                    }
+                }
+            }
+
             @Override
             public void served(ConnectionLog.Summary s) {
                 stats.served(s.requests(), s.bytesOut());

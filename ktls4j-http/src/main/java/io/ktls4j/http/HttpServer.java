@@ -182,7 +182,7 @@ public final class HttpServer implements AutoCloseable {
             log.failed(peer, since(t0), slot.evicted() ? madeRoom() : noHandshake());
             return;
         }
-        HttpConnection connection = new HttpConnection(session, peer, slot, handler, limits, watchdog);
+        HttpConnection connection = new HttpConnection(session, peer, slot, handler, limits, watchdog, log::request);
         Throwable error = null;
         try {
             connection.serve();
@@ -197,9 +197,10 @@ public final class HttpServer implements AutoCloseable {
             closeQuietly(socket);
         }
         boolean evicted = slot.evicted();
+        String end = evicted ? madeRoom().getMessage() : closed ? "closed by the server: shutting down"
+                : connection.endReason();
         log.served(new ConnectionLog.Summary(peer, session.describe(), connection.requests(), connection.bytesIn(),
-                connection.bytesOut(), since(t0), evicted ? madeRoom().getMessage() : connection.endReason(),
-                closed || evicted ? null : error));
+                connection.bytesOut(), since(t0), end, closed || evicted ? null : error));
     }
 
     private IOException noHandshake() {

@@ -32,6 +32,7 @@ final class ResponseWriter {
     private final Duration sendTimeout;
     private final Runnable onStall;
     private long bytesWritten;
+    private int lastHeadBytes;
 
     ResponseWriter(WritableByteChannel channel, FileSender fileSender, Watchdog watchdog, Duration sendTimeout,
                    Runnable onStall) {
@@ -46,6 +47,11 @@ final class ResponseWriter {
         return bytesWritten;
     }
 
+    /** The length of the last response head written (or being written): the rest of its bytes are content. */
+    int lastHeadBytes() {
+        return lastHeadBytes;
+    }
+
     /**
      * Writes {@code response}; only its head when {@code headOnly}.
      *
@@ -54,6 +60,7 @@ final class ResponseWriter {
      */
     void write(HttpResponse response, boolean headOnly, boolean keepAlive, boolean http10KeepAlive) throws IOException {
         byte[] head = head(response, keepAlive, http10KeepAlive);
+        lastHeadBytes = head.length;
         boolean noBody = headOnly || response.status() == 304 || response.contentLength() == 0;
         if (!noBody && response.file() != null && response.file().count() <= SMALL_FILE) {
             writeFully(ByteBuffer.wrap(head), readSmall(response.file()));
