@@ -6,6 +6,7 @@ import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
 import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.ConnectionLog;
+import io.ktls4j.http.FileServing;
 import io.ktls4j.http.Handler;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.LogLines;
@@ -23,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -107,6 +109,21 @@ final class ServeCommand implements Callable<Integer> {
                     + "nobody (default: ${DEFAULT-VALUE}).")
     StatusPage.Access statusAccess;
 
+    /** Whether hidden files are served. */
+    enum Dotfiles {
+        DENY, ALLOW;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--dotfiles", paramLabel = "deny|allow", defaultValue = "deny",
+            description = "Hidden files and directories (a path segment starting with '.': .git, .env): deny = 404 as "
+                    + "if missing and left out of listings, allow = served like any file (default: ${DEFAULT-VALUE}).")
+    Dotfiles dotfiles;
+
     @Mixin
     StateDir stateDir;
 
@@ -146,7 +163,8 @@ final class ServeCommand implements Callable<Integer> {
         checkUsage();
         ServerStats stats = new ServerStats();
         TlsSetup setup = agent == null ? inProcess(stats) : byAgent(stats);
-        StaticFileHandler files = new StaticFileHandler(dir);
+        StaticFileHandler files = new StaticFileHandler(dir,
+                FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW));
         var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();

@@ -1,11 +1,11 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,6 +127,32 @@ class ServeCommandTest {
             Thread.sleep(300);
             assertThat(s.log()).contains("tx=KERNEL");
         }
+    }
+
+    /** {@code ./ktls serve} in a git checkout: .git/config (remote URLs, sometimes with tokens) is not served. */
+    @Test
+    void inAGitCheckoutGitConfigIs404UnlessDotfilesAreAllowed() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("checkout"));
+        Files.createDirectories(www.resolve(".git"));
+        Files.writeString(www.resolve(".git/config"), "[remote \"origin\"]\n\turl = https://token@example.org/r\n");
+        Files.writeString(www.resolve("README.md"), "readme\n");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            assertThat(curlStatus(s, "/.git/config")).isEqualTo("404");
+            assertThat(curlStatus(s, "/README.md")).isEqualTo("200");
+            Proc listing = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), s.url("/")));
+            assertThat(listing.out()).contains("README.md").doesNotContain(".git");
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet", "--dotfiles", "allow")) {
+            assertThat(curlStatus(s, "/.git/config")).isEqualTo("200");
+        }
+    }
+
+    private static String curlStatus(RunningServer s, String path) throws Exception {
+        Proc p = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                s.certificate.toString(), s.url(path)));
+        assertThat(p.exitCode()).as(p.stderr()).isZero();
+        return p.out();
     }
 
     @Test

@@ -7,7 +7,8 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code If-Modified-Since} and
- * {@code If-Range} by date, {@code index.html} or a listing for directories. Paths are opened by {@link SafePaths};
+ * {@code If-Range} by date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
+ * only when {@link FileServing#hiddenFiles()} says so. Paths are opened by {@link SafePaths};
  * a file's response carries the channel opened there, so what is sent is what was checked.
  */
 public final class StaticFileHandler implements Handler {
@@ -16,7 +17,11 @@ public final class StaticFileHandler implements Handler {
     private final SafePaths paths;
 
     public StaticFileHandler(Path root) throws IOException {
-        this.paths = new SafePaths(root);
+        this(root, FileServing.DEFAULT);
+    }
+
+    public StaticFileHandler(Path root, FileServing serving) throws IOException {
+        this.paths = new SafePaths(root, serving.hiddenFiles());
     }
 
     public Path root() {
