@@ -249,7 +249,8 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake());
+        b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake())
+                .applicationProtocols(HttpServer.ALPN_PROTOCOLS.toArray(String[]::new));
         if (noTickets) {
             b.sessionResumption(false);
         }

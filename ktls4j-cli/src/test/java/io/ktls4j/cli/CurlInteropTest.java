@@ -110,6 +110,15 @@ class CurlInteropTest {
         assertThat(Proc.sha256(out)).isEqualTo(Proc.sha256(www.resolve("f1048576.bin")));
     }
 
+    /** curl offers h2 and http/1.1 and, with no ALPN answer, says "server did not agree on a protocol". */
+    @Test
+    void alpnSelectsHttp11() throws Exception {
+        Proc p = Proc.run(curl("-v", "-o", "/dev/null", server.url("/f1.bin")));
+        assertThat(p.exitCode()).as(p.stderr()).isZero();
+        assertThat(p.stderr()).containsPattern("ALPN[:,] server accepted (to use )?http/1.1")
+                .doesNotContain("server did not agree");
+    }
+
     @Test
     void headShowsTheLengthAndNoBody() throws Exception {
         Proc p = Proc.run(curl("-I", server.url("/f16385.bin")));

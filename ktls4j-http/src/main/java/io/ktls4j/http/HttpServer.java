@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Accepts TCP connections and serves each on its own virtual thread: {@link Transport#open} (bounded by the
@@ -22,6 +23,12 @@ import java.time.Duration;
  */
 public final class HttpServer implements AutoCloseable {
     private static final Duration NOTICE_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The ALPN protocol names (RFC 7301) of what this server speaks, most preferred first, for a TLS transport to
+     * select from the client's list: as nginx does without HTTP/2. A client offering only others ({@code h2}) gets
+     * the {@code no_application_protocol} alert, as from nginx; a client offering none gets no ALPN.
+     */
+    public static final List<String> ALPN_PROTOCOLS = List.of("http/1.1", "http/1.0");
 
     private final ServerSocketChannel server;
     private final Transport transport;
