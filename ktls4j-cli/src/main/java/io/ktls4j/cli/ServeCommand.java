@@ -124,6 +124,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "if missing and left out of listings, allow = served like any file (default: ${DEFAULT-VALUE}).")
     Dotfiles dotfiles;
 
+    @Option(names = "--cache-control", paramLabel = "VALUE",
+            description = "A Cache-Control header on file responses (200, 206, 304), e.g. 'public, max-age=3600' "
+                    + "(default: none; ETag and Last-Modified are always sent, so clients revalidate).")
+    String cacheControl;
+
     @Mixin
     StateDir stateDir;
 
@@ -163,8 +168,7 @@ final class ServeCommand implements Callable<Integer> {
         checkUsage();
         ServerStats stats = new ServerStats();
         TlsSetup setup = agent == null ? inProcess(stats) : byAgent(stats);
-        StaticFileHandler files = new StaticFileHandler(dir,
-                FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW));
+        StaticFileHandler files = new StaticFileHandler(dir, serving());
         var listener = HttpServer.bind(new InetSocketAddress(bind, port), 1024);
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();
@@ -274,6 +278,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         out.println("  status: " + url + "_ktls/status");
         out.flush();
+    }
+
+    private FileServing serving() {
+        try {
+            return FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW).withCacheControl(cacheControl);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--cache-control: " + e.getMessage());
+        }
     }
 
     /** Where access-log lines go, or null for nowhere. */

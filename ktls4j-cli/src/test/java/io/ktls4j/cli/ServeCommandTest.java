@@ -148,6 +148,25 @@ class ServeCommandTest {
         }
     }
 
+    /** What a browser or a caching proxy sees: ETag, a 304 for If-None-Match, and the Cache-Control asked for. */
+    @Test
+    void etagRevalidatesTo304AndCacheControlIsSent() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet",
+                "--cache-control", "public, max-age=3600")) {
+            Proc head = Proc.run(List.of("curl", "-sS", "-I", "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(head.out()).contains("Cache-Control: public, max-age=3600\r\n")
+                    .containsPattern("ETag: \"[0-9a-f]+-1\"\r\n");
+            String etag = head.out().lines().filter(l -> l.startsWith("ETag: ")).findFirst().orElseThrow()
+                    .substring(6);
+            Proc again = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                    "If-None-Match: " + etag, "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(again.out()).isEqualTo("304");
+        }
+    }
+
     private static String curlStatus(RunningServer s, String path) throws Exception {
         Proc p = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
                 s.certificate.toString(), s.url(path)));
@@ -304,5 +323,9 @@ class ServeCommandTest {
         assertThat(Cli.run("serve", tmp.toString(), "--client-auth", "require", "--state-dir", state).exitCode())
                 .isEqualTo(2);
         assertThat(Cli.run("serve", tmp.toString(), "--port", "x").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--dotfiles", "maybe", "--state-dir", state).exitCode())
+                .isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--cache-control", " ", "--state-dir", state).exitCode())
+                .isEqualTo(2);
     }
 }

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code If-Modified-Since} and
- * {@code If-Range} by date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
+ * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code ETag} ({@link EntityTags}) with
+ * {@code If-None-Match}, {@code If-Modified-Since}, {@code If-Range} by tag or date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
  * only when {@link FileServing#hiddenFiles()} says so. Paths are opened by {@link SafePaths};
  * a file's response carries the channel opened there, so what is sent is what was checked.
  */
@@ -15,6 +15,7 @@ public final class StaticFileHandler implements Handler {
     private static final String INDEX = "index.html";
 
     private final SafePaths paths;
+    private final FileServing serving;
 
     public StaticFileHandler(Path root) throws IOException {
         this(root, FileServing.DEFAULT);
@@ -22,6 +23,7 @@ public final class StaticFileHandler implements Handler {
 
     public StaticFileHandler(Path root, FileServing serving) throws IOException {
         this.paths = new SafePaths(root, serving.hiddenFiles());
+        this.serving = serving;
     }
 
     public Path root() {
@@ -76,19 +78,20 @@ public final class StaticFileHandler implements Handler {
         return sb.append('/').toString();
     }
 
-    private static HttpResponse regularFile(HttpRequest request, ServedPath file) throws IOException {
+    private HttpResponse regularFile(HttpRequest request, ServedPath file) throws IOException {
         long size = file.fileSize();
         Instant modified = file.attributes().lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
         String lastModified = HttpDates.format(modified);
+        String etag = EntityTags.of(modified.getEpochSecond(), size);
         String type = MimeTypes.forFileName(file.name());
-        Instant since = HttpDates.parse(request.headers().first("If-Modified-Since"));
-        if (since != null && !modified.isAfter(since)) {
-            return HttpResponse.empty(304).header("Last-Modified", lastModified);
+        if (notModified(request, modified, etag)) {
+            return validators(HttpResponse.empty(304), lastModified, etag);
         }
         ByteRange range = ByteRange.parse(request.headers().first("Range"), size);
         String ifRange = request.headers().first("If-Range");
-        if (range != null && ifRange != null && !ifRange.strip().equals(lastModified)) {
-            range = null;
+        if (range != null && ifRange != null && !ifRange.strip().equals(lastModified)
+                && !ifRange.strip().equals(etag)) {
+            range = null; // If-Range compares strongly: a weak tag never matches
         }
         HttpResponse r;
         if (range == ByteRange.UNSATISFIABLE) {
@@ -100,6 +103,27 @@ public final class StaticFileHandler implements Handler {
         } else {
             r = HttpResponse.file(200, type, new HttpResponse.FileRegion(file.takeFile(), file.name(), 0, size));
         }
-        return r.header("Last-Modified", lastModified).header("Accept-Ranges", "bytes");
+        return validators(r, lastModified, etag).header("Accept-Ranges", "bytes");
+    }
+
+    /**
+     * RFC 9110 13.2.2: If-None-Match when present (a 304 when it matches), else If-Modified-Since; nginx answers
+     * both for GET and HEAD alike.
+     */
+    private static boolean notModified(HttpRequest request, Instant modified, String etag) {
+        String ifNoneMatch = request.headers().first("If-None-Match");
+        if (ifNoneMatch != null) {
+            return EntityTags.noneMatchHits(ifNoneMatch, etag);
+        }
+        Instant since = HttpDates.parse(request.headers().first("If-Modified-Since"));
+        return since != null && !modified.isAfter(since);
+    }
+
+    private HttpResponse validators(HttpResponse r, String lastModified, String etag) {
+        r.header("Last-Modified", lastModified).header("ETag", etag);
+        if (serving.cacheControl() != null) {
+            r.header("Cache-Control", serving.cacheControl());
+        }
+        return r;
     }
 }
