@@ -27,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +36,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code ktls serve [DIR]}: an HTTPS static file server on kernel TLS, with the software record layer as fallback. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -43,10 +47,11 @@ import picocli.CommandLine.Spec;
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
             "One access-log line per request on standard output (nginx's combined format, then TLS version, suite, "
                 + "group and backend per direction, and the request time; see --access-log), and one line per "
-                + "connection on standard error, with why it ended. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
+                + "connection on standard error, with why it ended. SIGTERM stops accepting and lets the responses in "
+                + "progress finish (see --drain-timeout), then exits 0. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
                 + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-            "0:stopped normally",
+            "0:stopped normally (SIGTERM: once the responses in progress finished, or the drain time ran out)",
             "1:runtime failure (cannot bind, bad certificate or key)",
             "2:usage error",
             "3:--backend kernel and the kernel has no kTLS (or none of the suites)"},
@@ -149,7 +154,13 @@ final class ServeCommand implements Callable<Integer> {
                     + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
     Path agent;
 
+    private static final Signal TERM = new Signal("TERM");
+
     private volatile HttpServer server;
+    private volatile ConnectionLog connectionLog;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    /** Counted down when the server has stopped: after a drain, or by {@link #stop()}. */
+    private final CountDownLatch drained = new CountDownLatch(1);
 
     /**
      * What depends on who runs the TLS handshakes, this process or the handshake agent; the rest of {@code serve}
@@ -180,14 +191,59 @@ final class ServeCommand implements Callable<Integer> {
         StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
                 connectionLimits, statusAccess);
         Handler handler = Handler.route("/_ktls/", status, files);
+        connectionLog = log(stats, spec.commandLine().getErr(), accessLog());
         server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
-                connectionLimits, timeouts.handshake(),
-                log(stats, spec.commandLine().getErr(), accessLog()));
+                connectionLimits, timeouts.handshake(), connectionLog);
         openClassPath();
         banner(spec.commandLine().getOut(), local, files.root(), setup);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
+        SignalHandler previous = onSigterm(s -> drain());
+        try {
+            server.start().join();
+            drained.await();
+        } finally {
+            if (previous != null) {
+                Signal.handle(TERM, previous);
+            }
+        }
         return ExitCodes.OK;
+    }
+
+    /** Installs {@code handler} for SIGTERM; returns the one it replaces, or null when the JVM keeps the signal. */
+    private static SignalHandler onSigterm(SignalHandler handler) {
+        try {
+            return Signal.handle(TERM, handler);
+        } catch (IllegalArgumentException e) {
+            return null; // -Xrs, or a platform without SIGTERM: the JVM's exit and the shutdown hook stop the server
+        }
+    }
+
+    /**
+     * SIGTERM: stops accepting, lets the responses in progress finish within the drain time, then returns from
+     * {@link #call()} with exit code 0. A second SIGTERM while draining closes everything at once.
+     */
+    private void drain() {
+        HttpServer s = server;
+        if (s == null) {
+            return;
+        }
+        if (!draining.compareAndSet(false, true)) {
+            stop();
+            return;
+        }
+        ConnectionLog log = connectionLog;
+        Duration timeout = timeouts.drain();
+        log.notice("SIGTERM: stopped accepting; waiting up to " + timeout.toMillis() + " ms for "
+                + s.activeConnections() + " connections to finish their responses");
+        try {
+            int cut = s.shutdown(timeout);
+            log.notice(cut == 0 ? "stopped: every response finished"
+                    : "stopped: " + cut + " connections still open after the drain time were closed");
+        } catch (InterruptedException e) {
+            stop();
+        } finally {
+            drained.countDown();
+        }
     }
 
     private void checkUsage() {
@@ -360,7 +416,7 @@ final class ServeCommand implements Callable<Integer> {
         return s == null ? 0 : s.activeConnections();
     }
 
-    /** Stops the server (the shutdown hook, and tests). */
+    /** Stops the server at once (the shutdown hook, a second SIGTERM, and tests). */
     void stop() {
         HttpServer s = server;
         if (s != null) {
@@ -370,5 +426,6 @@ final class ServeCommand implements Callable<Integer> {
                 // exiting anyway
             }
         }
+        drained.countDown();
     }
 }

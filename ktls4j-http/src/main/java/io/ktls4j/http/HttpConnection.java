@@ -62,6 +62,11 @@ public final class HttpConnection {
 
         /** Answering a request (from its complete head to the end of its response). */
         void answering();
+
+        /** Whether the server is stopping: the response being written is the connection's last. */
+        default boolean stopping() {
+            return false;
+        }
     }
 
     /** Ends the output half of the connection (see {@link Transport.Session#shutdownOutput()}). */
@@ -184,7 +189,8 @@ public final class HttpConnection {
             requests++;
             long t0 = System.nanoTime();
             HttpResponse response = respond(peer == null ? request : request.withPeer(peer));
-            boolean keepAlive = request.keepAlive() && !response.closesConnection()
+            boolean stopping = activity.stopping();
+            boolean keepAlive = request.keepAlive() && !response.closesConnection() && !stopping
                     && requests < limits.maxRequestsPerConnection();
             long before = writer.bytesWritten();
             try {
@@ -201,7 +207,7 @@ public final class HttpConnection {
                 logRequest(request, response.status(), before, t0);
             }
             if (!keepAlive) {
-                endReason = "closed after the response";
+                endReason = stopping ? "closed after the response: the server is stopping" : "closed after the response";
                 return;
             }
         }
