@@ -321,15 +321,15 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void banner(PrintWriter out, InetSocketAddress local, Path root, TlsSetup setup) throws IOException {
-        String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
-        String url = "https://" + host + ":" + local.getPort() + "/";
+        ServeUrl serveUrl = ServeUrl.of(local);
+        String url = serveUrl.url();
         out.println("ktls serve: " + root + " on " + url);
         out.println(setup.bannerLine());
         SelfSignedCertificate selfSigned = setup.selfSigned();
         if (selfSigned != null) {
             out.println("  certificate: " + selfSigned.certificate() + (selfSigned.created() ? " (created now)" : ""));
             out.println("  SHA-256 fingerprint: " + selfSigned.sha256Fingerprint());
-            out.println("  try: curl --cacert " + selfSigned.certificate() + " " + url);
+            out.println("  try: " + serveUrl.curl(selfSigned.certificate().toString()));
             out.println("   or: curl -k --pinnedpubkey '" + selfSigned.publicKeyPin() + "' " + url);
         }
         out.println("  status: " + url + "_ktls/status");
