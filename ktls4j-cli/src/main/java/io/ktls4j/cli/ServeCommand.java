@@ -129,6 +129,21 @@ final class ServeCommand implements Callable<Integer> {
                     + "if missing and left out of listings, allow = served like any file (default: ${DEFAULT-VALUE}).")
     Dotfiles dotfiles;
 
+    /** Whether precompressed siblings are served. */
+    enum Precompressed {
+        ON, OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--precompressed", paramLabel = "on|off", defaultValue = "on",
+            description = "Send FILE.br or FILE.gz in place of FILE to a client whose Accept-Encoding takes it, with "
+                    + "Content-Encoding and Vary: Accept-Encoding, as nginx's gzip_static (default: ${DEFAULT-VALUE}).")
+    Precompressed precompressed;
+
     @Option(names = "--cache-control", paramLabel = "VALUE",
             description = "A Cache-Control header on file responses (200, 206, 304), e.g. 'public, max-age=3600' "
                     + "(default: none; ETag and Last-Modified are always sent, so clients revalidate).")
@@ -338,7 +353,8 @@ final class ServeCommand implements Callable<Integer> {
 
     private FileServing serving() {
         try {
-            return FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW).withCacheControl(cacheControl);
+            return FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW).withCacheControl(cacheControl)
+                    .withPrecompressed(precompressed == Precompressed.ON);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--cache-control: " + e.getMessage());
         }

@@ -167,6 +167,32 @@ class ServeCommandTest {
         }
     }
 
+    /** curl --compressed gets the .gz sibling and decodes it to the file's content. */
+    @Test
+    void curlCompressedGetsTheGzipSibling() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        String text = "hello ".repeat(1000);
+        Files.writeString(www.resolve("a.txt"), text);
+        var gz = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(www.resolve("a.txt.gz"), gz.toByteArray());
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            Proc p = Proc.run(List.of("curl", "-sS", "--compressed", "-D", "-", "-w", "\n%{size_download}",
+                    "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(p.exitCode()).as(p.stderr()).isZero();
+            assertThat(p.out()).contains("Content-Encoding: gzip\r\n").contains("Vary: Accept-Encoding\r\n")
+                    .contains(text).endsWith("\n" + gz.size());
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet", "--precompressed", "off")) {
+            Proc p = Proc.run(List.of("curl", "-sS", "--compressed", "-D", "-", "--cacert",
+                    s.certificate.toString(), s.url("/a.txt")));
+            assertThat(p.out()).doesNotContain("Content-Encoding").contains(text);
+        }
+    }
+
     private static String curlStatus(RunningServer s, String path) throws Exception {
         Proc p = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
                 s.certificate.toString(), s.url(path)));

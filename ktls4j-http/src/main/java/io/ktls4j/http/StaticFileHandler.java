@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
  * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code ETag} ({@link EntityTags}) with
  * {@code If-None-Match}, {@code If-Modified-Since}, {@code If-Range} by tag or date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
- * only when {@link FileServing#hiddenFiles()} says so. Paths are opened by {@link SafePaths};
+ * only when {@link FileServing#hiddenFiles()} says so; a {@code .br} or {@code .gz} sibling in place of the file for
+ * a client that accepts it ({@link ContentCoding}, {@link FileServing#precompressed()}). Paths are opened by {@link SafePaths};
  * a file's response carries the channel opened there, so what is sent is what was checked.
  */
 public final class StaticFileHandler implements Handler {
@@ -79,11 +81,46 @@ public final class StaticFileHandler implements Handler {
     }
 
     private HttpResponse regularFile(HttpRequest request, ServedPath file) throws IOException {
+        String type = MimeTypes.forFileName(file.name());
+        String accept = request.headers().first("Accept-Encoding");
+        if (serving.precompressed() && accept != null) {
+            List<String> dir = file.names().isEmpty() ? List.of() : file.names().subList(0, file.names().size() - 1);
+            for (ContentCoding coding : ContentCoding.values()) {
+                if (!coding.acceptedBy(accept)) {
+                    continue;
+                }
+                ServedPath sibling = sibling(dir, file.name() + coding.suffix);
+                if (sibling != null) {
+                    try (sibling) {
+                        return representation(request, sibling, type).header("Content-Encoding", coding.token)
+                                .header("Vary", "Accept-Encoding");
+                    }
+                }
+            }
+        }
+        return representation(request, file, type);
+    }
+
+    /** The regular file {@code name} in {@code dir} (opened as a request would be), or null. */
+    private ServedPath sibling(List<String> dir, String name) throws IOException {
+        try {
+            ServedPath p = paths.open(dir, name, TreeWalker.Mode.OPEN);
+            if (!p.isDirectory()) {
+                return p;
+            }
+            p.close();
+        } catch (HttpException e) {
+            // none, or one that may not be served
+        }
+        return null;
+    }
+
+    /** A response with {@code file}'s content as a representation of type {@code type}: conditions, range. */
+    private HttpResponse representation(HttpRequest request, ServedPath file, String type) throws IOException {
         long size = file.fileSize();
         Instant modified = file.attributes().lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
         String lastModified = HttpDates.format(modified);
         String etag = EntityTags.of(modified.getEpochSecond(), size);
-        String type = MimeTypes.forFileName(file.name());
         if (notModified(request, modified, etag)) {
             return validators(HttpResponse.empty(304), lastModified, etag);
         }
