@@ -41,8 +41,8 @@ import sun.misc.SignalHandler;
 
 /** {@code ktls serve [DIR]}: an HTTPS static file server on kernel TLS, with the software record layer as fallback. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves the files under DIR over HTTPS (HTTP/1.1: GET, HEAD, Range, keep-alive, directory "
-                + "listings). File bodies go out with sendfile(2) when TX runs in the kernel.",
+        description = {"Serves the files under DIR over HTTPS (HTTP/1.1: GET, HEAD, Range, ETag, keep-alive, directory "
+                + "listings; what each nginx habit maps to: docs/SERVE.md). File bodies go out with sendfile(2) when TX runs in the kernel.",
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
             "One access-log line per request on standard output (nginx's combined format, then TLS version, suite, "

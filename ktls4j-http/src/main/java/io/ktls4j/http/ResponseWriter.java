@@ -62,6 +62,14 @@ final class ResponseWriter {
         byte[] head = head(response, keepAlive, http10KeepAlive);
         lastHeadBytes = head.length;
         boolean noBody = headOnly || response.status() == 304 || response.contentLength() == 0;
+        if (!noBody && response.multipart() != null) {
+            writeFully(ByteBuffer.wrap(head));
+            for (HttpResponse.Part part : response.multipart().parts()) {
+                writeRegion(ByteBuffer.wrap(part.head()), part.region());
+            }
+            writeFully(ByteBuffer.wrap(response.multipart().end()));
+            return;
+        }
         if (!noBody && response.file() != null && response.file().count() <= SMALL_FILE) {
             writeFully(ByteBuffer.wrap(head), readSmall(response.file()));
         } else if (noBody || response.file() != null) {
@@ -71,6 +79,16 @@ final class ResponseWriter {
         }
         if (!noBody && response.file() != null && response.file().count() > SMALL_FILE) {
             sendFile(response.file());
+        }
+    }
+
+    /** {@code prefix}, then the region: with it in one write when small, else through the file sender. */
+    private void writeRegion(ByteBuffer prefix, HttpResponse.FileRegion region) throws IOException {
+        if (region.count() <= SMALL_FILE) {
+            writeFully(prefix, readSmall(region));
+        } else {
+            writeFully(prefix);
+            sendFile(region);
         }
     }
 

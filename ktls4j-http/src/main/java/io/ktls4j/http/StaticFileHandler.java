@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Serves the files under one directory: GET and HEAD, a single {@code Range}, {@code ETag} ({@link EntityTags}) with
+ * Serves the files under one directory: GET and HEAD, {@code Range} (several as {@code multipart/byteranges}), {@code ETag} ({@link EntityTags}) with
  * {@code If-None-Match}, {@code If-Modified-Since}, {@code If-Range} by tag or date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
  * only when {@link FileServing#hiddenFiles()} says so; a {@code .br} or {@code .gz} sibling in place of the file for
  * a client that accepts it ({@link ContentCoding}, {@link FileServing#precompressed()}). Paths are opened by {@link SafePaths};
@@ -124,23 +128,46 @@ public final class StaticFileHandler implements Handler {
         if (notModified(request, modified, etag)) {
             return validators(HttpResponse.empty(304), lastModified, etag);
         }
-        ByteRange range = ByteRange.parse(request.headers().first("Range"), size);
+        List<ByteRange> ranges = ByteRange.parseAll(request.headers().first("Range"), size);
         String ifRange = request.headers().first("If-Range");
-        if (range != null && ifRange != null && !ifRange.strip().equals(lastModified)
+        if (ranges != null && ifRange != null && !ifRange.strip().equals(lastModified)
                 && !ifRange.strip().equals(etag)) {
-            range = null; // If-Range compares strongly: a weak tag never matches
+            ranges = null; // If-Range compares strongly: a weak tag never matches
         }
         HttpResponse r;
-        if (range == ByteRange.UNSATISFIABLE) {
+        if (ranges != null && ranges.isEmpty()) {
             r = HttpResponse.error(416, "the range is outside the file's " + size + " bytes")
                     .header("Content-Range", "bytes */" + size);
-        } else if (range != null) {
+        } else if (ranges != null && ranges.size() == 1) {
+            ByteRange range = ranges.getFirst();
             r = HttpResponse.file(206, type, new HttpResponse.FileRegion(file.takeFile(), file.name(), range.first(),
                     range.length())).header("Content-Range", range.contentRange(size));
+        } else if (ranges != null) {
+            r = byteranges(file, type, size, ranges);
         } else {
             r = HttpResponse.file(200, type, new HttpResponse.FileRegion(file.takeFile(), file.name(), 0, size));
         }
         return validators(r, lastModified, etag).header("Accept-Ranges", "bytes");
+    }
+
+    /**
+     * A 206 with several ranges of the file as {@code multipart/byteranges} (RFC 9110 14.6), as nginx answers them:
+     * in the order asked, not merged.
+     */
+    private static HttpResponse byteranges(ServedPath file, String type, long size, List<ByteRange> ranges)
+            throws IOException {
+        String boundary = String.format("%016x", ThreadLocalRandom.current().nextLong());
+        FileChannel channel = file.takeFile();
+        List<HttpResponse.Part> parts = new ArrayList<>(ranges.size());
+        for (ByteRange range : ranges) {
+            String head = "\r\n--" + boundary + "\r\nContent-Type: " + type + "\r\nContent-Range: "
+                    + range.contentRange(size) + "\r\n\r\n";
+            parts.add(new HttpResponse.Part(head.getBytes(StandardCharsets.ISO_8859_1),
+                    new HttpResponse.FileRegion(channel, file.name(), range.first(), range.length())));
+        }
+        byte[] end = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        return HttpResponse.multipart(206, "multipart/byteranges; boundary=" + boundary,
+                new HttpResponse.Multipart(parts, end));
     }
 
     /**
