@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.http.IpAddresses;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,14 +37,8 @@ record ServeUrl(String url, int port, String unnamedAddress) {
                 + port + "/";
     }
 
-    /** The address as a URL host: IPv6 in brackets, without a scope that curl would not take. */
+    /** The address as a URL host: IPv6 in brackets (short form, without a scope that curl would not take). */
     private static String literal(InetAddress a) {
-        if (a instanceof Inet6Address v6) {
-            String s = v6.getHostAddress();
-            int scope = s.indexOf('%');
-            s = scope < 0 ? s : s.substring(0, scope);
-            return "[" + (s.equals("0:0:0:0:0:0:0:1") ? "::1" : s) + "]";
-        }
-        return a.getHostAddress();
+        return a instanceof Inet6Address ? "[" + IpAddresses.text(a) + "]" : a.getHostAddress();
     }
 }

@@ -29,8 +29,8 @@ class ServeUrlTest {
         "::1, https://[::1]:8443/, curl --cacert C https://[::1]:8443/",
         "127.0.0.2, https://127.0.0.2:8443/, curl --cacert C --resolve localhost:8443:127.0.0.2 https://localhost:8443/",
         "192.0.2.7, https://192.0.2.7:8443/, curl --cacert C --resolve localhost:8443:192.0.2.7 https://localhost:8443/",
-        "2001:db8::7, https://[2001:db8:0:0:0:0:0:7]:8443/, "
-                + "curl --cacert C --resolve localhost:8443:[2001:db8:0:0:0:0:0:7] https://localhost:8443/",
+        "2001:db8::7, https://[2001:db8::7]:8443/, "
+                + "curl --cacert C --resolve localhost:8443:[2001:db8::7] https://localhost:8443/",
     })
     void urlAndCurlLine(String bound, String url, String curl) throws Exception {
         ServeUrl u = ServeUrl.of(new InetSocketAddress(InetAddress.getByName(bound), 8443));

@@ -45,7 +45,7 @@ public final class LogLines {
 
     /** The client's IP address as nginx's {@code $remote_addr} writes it, or "-". */
     private static String address(SocketAddress peer) {
-        return peer instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress() : "-";
+        return peer instanceof InetSocketAddress a && a.getAddress() != null ? IpAddresses.text(a.getAddress()) : "-";
     }
 
     /** nginx's {@code escape=default}: "-" for a missing field; '"', '\\' and non-printable bytes as \xHH. */

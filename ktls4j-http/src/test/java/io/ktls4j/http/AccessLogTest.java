@@ -91,6 +91,13 @@ class AccessLogTest {
                 .contains("\"GET /\\x22x HTTP/1.1\" 200 1 \"-\" \"a\\x22 \\x22b\\x01\\x5C\"");
     }
 
+    @Test
+    void anIpv6ClientIsWrittenInTheShortFormAsNginxDoes() {
+        var r = new ConnectionLog.Request(new InetSocketAddress("::1", 1), Instant.now(), "GET / HTTP/1.1", 200, 1,
+                null, null, "plain", Duration.ofMillis(2));
+        assertThat(LogLines.access(r)).startsWith("::1 - - [");
+    }
+
     /** The client goes in the middle of a download: the log says so, and how much of the body went out. */
     @Test
     void aDownloadTheClientCutsIsLoggedWithThePartialBodyAndTheClientAsTheCause() throws Exception {
