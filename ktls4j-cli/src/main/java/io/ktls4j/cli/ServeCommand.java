@@ -248,12 +248,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         ConnectionLog log = connectionLog;
         Duration timeout = timeouts.drain();
-        log.notice("SIGTERM: stopped accepting; waiting up to " + timeout.toMillis() + " ms for "
-                + s.activeConnections() + " connections to finish their responses");
+        int open = s.activeConnections();
+        log.notice("SIGTERM: stopped accepting; " + (open == 0 ? "no connection open"
+                : "waiting up to " + timeout.toMillis() + " ms for " + connections(open)
+                        + " to finish their responses"));
         try {
             int cut = s.shutdown(timeout);
             log.notice(cut == 0 ? "stopped: every response finished"
-                    : "stopped: " + cut + " connections still open after the drain time were closed");
+                    : "stopped: " + connections(cut) + " still open after the drain time closed");
         } catch (InterruptedException e) {
             stop();
         } finally {
@@ -430,6 +432,10 @@ final class ServeCommand implements Callable<Integer> {
     int activeConnections() {
         HttpServer s = server;
         return s == null ? 0 : s.activeConnections();
+    }
+
+    private static String connections(int n) {
+        return n == 1 ? "1 connection" : n + " connections";
     }
 
     /** Stops the server at once (the shutdown hook, a second SIGTERM, and tests). */
