@@ -3,6 +3,7 @@ package io.ktls4j.cli;
 import io.ktls4j.agent.AgentClient;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.handshake.KtlsConnection;
+import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -21,7 +22,8 @@ final class AgentTransport implements Transport {
     AgentTransport(AgentClient agent, ServerStats stats, Duration handshakeTimeout) {
         this.agent = agent;
         this.stats = stats;
-        this.request = HandshakeRequest.server().timeout(handshakeTimeout).build();
+        this.request = HandshakeRequest.server().timeout(handshakeTimeout)
+                .alpn(HttpServer.ALPN_PROTOCOLS.toArray(String[]::new)).build();
     }
 
     @Override

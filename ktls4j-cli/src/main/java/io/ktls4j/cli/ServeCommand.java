@@ -6,6 +6,7 @@ import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
 import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.ConnectionLog;
+import io.ktls4j.http.FileServing;
 import io.ktls4j.http.Handler;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.LogLines;
@@ -16,13 +17,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,17 +36,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code ktls serve [DIR]}: an HTTPS static file server on kernel TLS, with the software record layer as fallback. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves the files under DIR over HTTPS (HTTP/1.1: GET, HEAD, Range, keep-alive, directory "
-                + "listings). File bodies go out with sendfile(2) when TX runs in the kernel.",
+        description = {"Serves the files under DIR over HTTPS (HTTP/1.1: GET, HEAD, Range, ETag, keep-alive, directory "
+                + "listings; what each nginx habit maps to: docs/SERVE.md). File bodies go out with sendfile(2) when TX runs in the kernel.",
             "Without --cert/--key a self-signed certificate for localhost (ECDSA P-256) is made on the first run and "
                 + "kept in the state directory; its path and SHA-256 fingerprint are printed for curl --cacert.",
-            "One log line per connection on standard error. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
+            "One access-log line per request on standard output (nginx's combined format, then TLS version, suite, "
+                + "group and backend per direction, and the request time; see --access-log), and one line per "
+                + "connection on standard error, with why it ended. SIGTERM stops accepting and lets the responses in "
+                + "progress finish (see --drain-timeout), then exits 0. Status: https://HOST:PORT/_ktls/status (HTML, or JSON "
                 + "with Accept: application/json; see --status for who may see it)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-            "0:stopped normally",
+            "0:stopped normally (SIGTERM: once the responses in progress finished, or the drain time ran out)",
             "1:runtime failure (cannot bind, bad certificate or key)",
             "2:usage error",
             "3:--backend kernel and the kernel has no kTLS (or none of the suites)"},
@@ -103,21 +114,68 @@ final class ServeCommand implements Callable<Integer> {
                     + "nobody (default: ${DEFAULT-VALUE}).")
     StatusPage.Access statusAccess;
 
+    /** Whether hidden files are served. */
+    enum Dotfiles {
+        DENY, ALLOW;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--dotfiles", paramLabel = "deny|allow", defaultValue = "deny",
+            description = "Hidden files and directories (a path segment starting with '.': .git, .env): deny = 404 as "
+                    + "if missing and left out of listings, allow = served like any file (default: ${DEFAULT-VALUE}).")
+    Dotfiles dotfiles;
+
+    /** Whether precompressed siblings are served. */
+    enum Precompressed {
+        ON, OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--precompressed", paramLabel = "on|off", defaultValue = "on",
+            description = "Send FILE.br or FILE.gz in place of FILE to a client whose Accept-Encoding takes it, with "
+                    + "Content-Encoding and Vary: Accept-Encoding, as nginx's gzip_static (default: ${DEFAULT-VALUE}).")
+    Precompressed precompressed;
+
+    @Option(names = "--cache-control", paramLabel = "VALUE",
+            description = "A Cache-Control header on file responses (200, 206, 304), e.g. 'public, max-age=3600' "
+                    + "(default: none; ETag and Last-Modified are always sent, so clients revalidate).")
+    String cacheControl;
+
     @Mixin
     StateDir stateDir;
 
     @Mixin
     ServeTimeouts timeouts;
 
-    @Option(names = "--quiet", description = "No per-connection log lines.")
+    @Option(names = "--quiet", description = "No per-connection log lines, and no access log unless --access-log "
+            + "names a file.")
     boolean quiet;
+
+    @Option(names = "--access-log", paramLabel = "FILE|off",
+            description = "Where the access log goes: a file (appended to, as nginx does), '-' for standard output, "
+                    + "or off (default: standard output; off with --quiet).")
+    String accessLog;
 
     @Option(names = "--agent", paramLabel = "SOCKET",
             description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
                     + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
     Path agent;
 
+    private static final Signal TERM = new Signal("TERM");
+
     private volatile HttpServer server;
+    private volatile ConnectionLog connectionLog;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    /** Counted down when the server has stopped: after a drain, or by {@link #stop()}. */
+    private final CountDownLatch drained = new CountDownLatch(1);
 
     /**
      * What depends on who runs the TLS handshakes, this process or the handshake agent; the rest of {@code serve}
@@ -136,7 +194,7 @@ final class ServeCommand implements Callable<Integer> {
         checkUsage();
         ServerStats stats = new ServerStats();
         TlsSetup setup = agent == null ? inProcess(stats) : byAgent(stats);
-        StaticFileHandler files = new StaticFileHandler(dir);
+        StaticFileHandler files = new StaticFileHandler(dir, serving());
         var listener = listen();
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();
@@ -148,13 +206,21 @@ final class ServeCommand implements Callable<Integer> {
         StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
                 connectionLimits, statusAccess);
         Handler handler = Handler.route("/_ktls/", status, files);
+        connectionLog = log(stats, spec.commandLine().getErr(), accessLog());
         server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
-                connectionLimits, timeouts.handshake(),
-                log(stats, spec.commandLine().getErr()));
+                connectionLimits, timeouts.handshake(), connectionLog);
         openClassPath();
         banner(spec.commandLine().getOut(), local, files.root(), setup);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "ktls-shutdown"));
-        server.start().join();
+        SignalHandler previous = onSigterm(s -> drain());
+        try {
+            server.start().join();
+            drained.await();
+        } finally {
+            if (previous != null) {
+                Signal.handle(TERM, previous);
+            }
+        }
         return ExitCodes.OK;
     }
 
@@ -164,6 +230,45 @@ final class ServeCommand implements Callable<Integer> {
             return HttpServer.bind(new InetSocketAddress(bind, port), 1024);
         } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
             throw new EndpointException(EndpointException.Action.LISTEN, bind, port, e);
+        }
+    }
+
+    /** Installs {@code handler} for SIGTERM; returns the one it replaces, or null when the JVM keeps the signal. */
+    private static SignalHandler onSigterm(SignalHandler handler) {
+        try {
+            return Signal.handle(TERM, handler);
+        } catch (IllegalArgumentException e) {
+            return null; // -Xrs, or a platform without SIGTERM: the JVM's exit and the shutdown hook stop the server
+        }
+    }
+
+    /**
+     * SIGTERM: stops accepting, lets the responses in progress finish within the drain time, then returns from
+     * {@link #call()} with exit code 0. A second SIGTERM while draining closes everything at once.
+     */
+    private void drain() {
+        HttpServer s = server;
+        if (s == null) {
+            return;
+        }
+        if (!draining.compareAndSet(false, true)) {
+            stop();
+            return;
+        }
+        ConnectionLog log = connectionLog;
+        Duration timeout = timeouts.drain();
+        int open = s.activeConnections();
+        log.notice("SIGTERM: stopped accepting; " + (open == 0 ? "no connection open"
+                : "waiting up to " + timeout.toMillis() + " ms for " + connections(open)
+                        + " to finish their responses"));
+        try {
+            int cut = s.shutdown(timeout);
+            log.notice(cut == 0 ? "stopped: every response finished"
+                    : "stopped: " + connections(cut) + " still open after the drain time closed");
+        } catch (InterruptedException e) {
+            stop();
+        } finally {
+            drained.countDown();
         }
     }
 
@@ -237,7 +342,8 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake());
+        b.clientAuth(clientAuth).handshakeTimeout(timeouts.handshake())
+                .applicationProtocols(HttpServer.ALPN_PROTOCOLS.toArray(String[]::new));
         if (noTickets) {
             b.sessionResumption(false);
         }
@@ -249,23 +355,61 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void banner(PrintWriter out, InetSocketAddress local, Path root, TlsSetup setup) throws IOException {
-        String host = bind.equals("127.0.0.1") || bind.equals("localhost") ? "localhost" : bind;
-        String url = "https://" + host + ":" + local.getPort() + "/";
+        ServeUrl serveUrl = ServeUrl.of(local);
+        String url = serveUrl.url();
         out.println("ktls serve: " + root + " on " + url);
         out.println(setup.bannerLine());
         SelfSignedCertificate selfSigned = setup.selfSigned();
         if (selfSigned != null) {
             out.println("  certificate: " + selfSigned.certificate() + (selfSigned.created() ? " (created now)" : ""));
             out.println("  SHA-256 fingerprint: " + selfSigned.sha256Fingerprint());
-            out.println("  try: curl --cacert " + selfSigned.certificate() + " " + url);
+            out.println("  try: " + serveUrl.curl(selfSigned.certificate().toString()));
             out.println("   or: curl -k --pinnedpubkey '" + selfSigned.publicKeyPin() + "' " + url);
         }
         out.println("  status: " + url + "_ktls/status");
         out.flush();
     }
 
-    private ConnectionLog log(ServerStats stats, PrintWriter err) {
+    private FileServing serving() {
+        try {
+            return FileServing.DEFAULT.withHiddenFiles(dotfiles == Dotfiles.ALLOW).withCacheControl(cacheControl)
+                    .withPrecompressed(precompressed == Precompressed.ON);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--cache-control: " + e.getMessage());
+        }
+    }
+
+    /** Where access-log lines go, or null for nowhere. */
+    private PrintWriter accessLog() throws IOException {
+        String where = accessLog != null ? accessLog : quiet ? "off" : "-";
+        return switch (where) {
+            case "off" -> null;
+            case "-" -> spec.commandLine().getOut();
+            default -> {
+                try {
+                    yield new PrintWriter(Files.newBufferedWriter(Path.of(where), StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+                } catch (IOException e) {
+                    throw new IOException("cannot open the access log " + where + " for appending ("
+                            + LogLines.oneLine(e) + "); give a writable file, '-' or off", e);
+                }
+            }
+        };
+    }
+
+    private ConnectionLog log(ServerStats stats, PrintWriter err, PrintWriter access) {
         return new ConnectionLog() {
+            @Override
+            public void request(ConnectionLog.Request r) {
+                if (access != null) {
+                    String line = LogLines.access(r);
+                    synchronized (access) {
+                        access.println(line);
+                        access.flush();
+                    }
+                }
+            }
+
             @Override
             public void served(ConnectionLog.Summary s) {
                 stats.served(s.requests(), s.bytesOut());
@@ -307,7 +451,11 @@ final class ServeCommand implements Callable<Integer> {
         return s == null ? 0 : s.activeConnections();
     }
 
-    /** Stops the server (the shutdown hook, and tests). */
+    private static String connections(int n) {
+        return n == 1 ? "1 connection" : n + " connections";
+    }
+
+    /** Stops the server at once (the shutdown hook, a second SIGTERM, and tests). */
     void stop() {
         HttpServer s = server;
         if (s != null) {
@@ -317,5 +465,6 @@ final class ServeCommand implements Callable<Integer> {
                 // exiting anyway
             }
         }
+        drained.countDown();
     }
 }

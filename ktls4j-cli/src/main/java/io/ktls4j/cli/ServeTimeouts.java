@@ -23,6 +23,15 @@ final class ServeTimeouts {
                     + "closed (default: ${DEFAULT-VALUE}).")
     double send;
 
+    @Option(names = "--drain-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "On SIGTERM: seconds the responses in progress may take to finish after accepting stops; "
+                    + "then what is left is closed (default: ${DEFAULT-VALUE}).")
+    double drain;
+
+    Duration drain() {
+        return seconds(drain);
+    }
+
     Duration handshake() {
         return seconds(handshake);
     }

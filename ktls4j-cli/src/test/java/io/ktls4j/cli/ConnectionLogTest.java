@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.sw.SoftwareBackend;
+import io.ktls4j.testkit.Patience;
+import io.ktls4j.testkit.Tools;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -12,11 +15,16 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** F9: what the connection log of {@code ktls serve} says about input that is not TLS or not valid TLS. */
+/**
+ * What the logs of {@code ktls serve} say: the access log (a line per request, nginx's combined format plus the TLS
+ * session) and the connection log (F9: input that is not TLS or not valid TLS).
+ */
 class ConnectionLogTest {
     @TempDir
     Path tmp;
@@ -65,6 +73,66 @@ class ConnectionLogTest {
             String line = awaitLogLine(s, "handshake-failed");
             assertThat(line).contains("no alert sent").doesNotContain("sent fatal alert");
         }
+    }
+
+    /** By default each request is a line on standard output, as nginx's combined format plus the TLS fields. */
+    @Test
+    void eachRequestIsAnAccessLogLineOnStandardOutputWithTheTlsSession() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "hello\n");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"))) {
+            Proc p = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), "--tlsv1.3",
+                    "-A", "test-agent/1", "-e", "https://example.org/", s.url("/a.txt"), s.url("/missing")));
+            assertThat(p.exitCode()).as(p.stderr()).isZero();
+            String ok = awaitLine(s.out, "\"GET /a.txt ");
+            assertThat(ok).matches("^127\\.0\\.0\\.1 - - \\[[^]]+] \"GET /a\\.txt HTTP/1\\.1\" 200 6 "
+                    + "\"https://example\\.org/\" \"test-agent/1\" TLSv1\\.3 TLS_\\S+ .*tx=\\S+ rx=\\S+ rt=[0-9.]+$");
+            assertThat(awaitLine(s.out, "\"GET /missing ")).contains("\" 404 ");
+            assertThat(s.log()).as("standard error: the connection log only").doesNotContain("\"GET /a.txt");
+        }
+    }
+
+    @Test
+    void accessLogToAFileAppendsThereAndOffLogsNoRequest() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "hello\n");
+        Path file = tmp.resolve("access.log");
+        Files.writeString(file, "an earlier line\n");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--access-log", file.toString())) {
+            curl(s, "/a.txt");
+            awaitLogLine(s, "requests=1");
+            List<String> lines = Files.readAllLines(file);
+            assertThat(lines).hasSize(2).first().isEqualTo("an earlier line");
+            assertThat(lines.get(1)).contains("\"GET /a.txt HTTP/1.1\" 200 6 ");
+            assertThat(s.out.toString()).doesNotContain("GET /a.txt");
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--access-log", "off")) {
+            curl(s, "/a.txt");
+            awaitLogLine(s, "requests=1"); // the connection's line comes after its requests' lines
+            assertThat(s.out.toString()).doesNotContain("GET /a.txt");
+            assertThat(s.log()).doesNotContain("GET /a.txt");
+        }
+    }
+
+    private static void curl(RunningServer s, String path) throws Exception {
+        Proc p = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "--cacert", s.certificate.toString(),
+                s.url(path)));
+        assertThat(p.exitCode()).as(p.stderr()).isZero();
+    }
+
+    private static String awaitLine(StringWriter out, String marker) throws InterruptedException {
+        long deadline = System.nanoTime() + Patience.of(Duration.ofSeconds(10)).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String line : out.toString().split("\n")) {
+                if (line.contains(marker)) {
+                    return line;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no line with " + marker + " in: " + out);
     }
 
     private static String awaitLogLine(RunningServer s, String marker) throws InterruptedException {

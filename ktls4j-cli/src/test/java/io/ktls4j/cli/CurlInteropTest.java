@@ -101,6 +101,23 @@ class CurlInteropTest {
         assertThat(past.out()).isEqualTo("416");
     }
 
+    /** curl -r with several ranges gets multipart/byteranges with each range's bytes. */
+    @Test
+    void severalRangesAsMultipartByteranges() throws Exception {
+        Path out = tmp.resolve("ranges");
+        Proc p = Proc.run(curl("-r", "0-9,100-109", "-o", out.toString(), "-w", "%{http_code} %{content_type}",
+                server.url("/f1048576.bin")));
+        assertThat(p.out()).startsWith("206 multipart/byteranges; boundary=");
+        String boundary = p.out().substring(p.out().indexOf('=') + 1);
+        byte[] all = Files.readAllBytes(www.resolve("f1048576.bin"));
+        byte[] body = Files.readAllBytes(out);
+        String text = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(text).startsWith("\r\n--" + boundary + "\r\n").endsWith("\r\n--" + boundary + "--\r\n")
+                .contains("Content-Range: bytes 0-9/1048576\r\n").contains("Content-Range: bytes 100-109/1048576\r\n")
+                .contains(new String(java.util.Arrays.copyOfRange(all, 100, 110),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
     @Test
     void resumeWithContinueAt() throws Exception {
         Path out = tmp.resolve("resume");
@@ -108,6 +125,15 @@ class CurlInteropTest {
         Proc p = Proc.run(curl("-C", "-", "-o", out.toString(), server.url("/f1048576.bin")));
         assertThat(p.exitCode()).as(p.stderr()).isZero();
         assertThat(Proc.sha256(out)).isEqualTo(Proc.sha256(www.resolve("f1048576.bin")));
+    }
+
+    /** curl offers h2 and http/1.1 and, with no ALPN answer, says "server did not agree on a protocol". */
+    @Test
+    void alpnSelectsHttp11() throws Exception {
+        Proc p = Proc.run(curl("-v", "-o", "/dev/null", server.url("/f1.bin")));
+        assertThat(p.exitCode()).as(p.stderr()).isZero();
+        assertThat(p.stderr()).containsPattern("ALPN[:,] server accepted (to use )?http/1.1")
+                .doesNotContain("server did not agree");
     }
 
     @Test

@@ -1,11 +1,11 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.testkit.Tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,6 +134,77 @@ class ServeCommandTest {
             Thread.sleep(300);
             assertThat(s.log()).contains("tx=KERNEL");
         }
+    }
+
+    /** {@code ./ktls serve} in a git checkout: .git/config (remote URLs, sometimes with tokens) is not served. */
+    @Test
+    void inAGitCheckoutGitConfigIs404UnlessDotfilesAreAllowed() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("checkout"));
+        Files.createDirectories(www.resolve(".git"));
+        Files.writeString(www.resolve(".git/config"), "[remote \"origin\"]\n\turl = https://token@example.org/r\n");
+        Files.writeString(www.resolve("README.md"), "readme\n");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            assertThat(curlStatus(s, "/.git/config")).isEqualTo("404");
+            assertThat(curlStatus(s, "/README.md")).isEqualTo("200");
+            Proc listing = Proc.run(List.of("curl", "-sS", "--cacert", s.certificate.toString(), s.url("/")));
+            assertThat(listing.out()).contains("README.md").doesNotContain(".git");
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet", "--dotfiles", "allow")) {
+            assertThat(curlStatus(s, "/.git/config")).isEqualTo("200");
+        }
+    }
+
+    /** What a browser or a caching proxy sees: ETag, a 304 for If-None-Match, and the Cache-Control asked for. */
+    @Test
+    void etagRevalidatesTo304AndCacheControlIsSent() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet",
+                "--cache-control", "public, max-age=3600")) {
+            Proc head = Proc.run(List.of("curl", "-sS", "-I", "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(head.out()).contains("Cache-Control: public, max-age=3600\r\n")
+                    .containsPattern("ETag: \"[0-9a-f]+-1\"\r\n");
+            String etag = head.out().lines().filter(l -> l.startsWith("ETag: ")).findFirst().orElseThrow()
+                    .substring(6);
+            Proc again = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                    "If-None-Match: " + etag, "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(again.out()).isEqualTo("304");
+        }
+    }
+
+    /** curl --compressed gets the .gz sibling and decodes it to the file's content. */
+    @Test
+    void curlCompressedGetsTheGzipSibling() throws Exception {
+        Tools.require("curl");
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        String text = "hello ".repeat(1000);
+        Files.writeString(www.resolve("a.txt"), text);
+        var gz = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(www.resolve("a.txt.gz"), gz.toByteArray());
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet")) {
+            Proc p = Proc.run(List.of("curl", "-sS", "--compressed", "-D", "-", "-w", "\n%{size_download}",
+                    "--cacert", s.certificate.toString(), s.url("/a.txt")));
+            assertThat(p.exitCode()).as(p.stderr()).isZero();
+            assertThat(p.out()).contains("Content-Encoding: gzip\r\n").contains("Vary: Accept-Encoding\r\n")
+                    .contains(text).endsWith("\n" + gz.size());
+        }
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--quiet", "--precompressed", "off")) {
+            Proc p = Proc.run(List.of("curl", "-sS", "--compressed", "-D", "-", "--cacert",
+                    s.certificate.toString(), s.url("/a.txt")));
+            assertThat(p.out()).doesNotContain("Content-Encoding").contains(text);
+        }
+    }
+
+    private static String curlStatus(RunningServer s, String path) throws Exception {
+        Proc p = Proc.run(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                s.certificate.toString(), s.url(path)));
+        assertThat(p.exitCode()).as(p.stderr()).isZero();
+        return p.out();
     }
 
     @Test
@@ -285,5 +356,9 @@ class ServeCommandTest {
         assertThat(Cli.run("serve", tmp.toString(), "--client-auth", "require", "--state-dir", state).exitCode())
                 .isEqualTo(2);
         assertThat(Cli.run("serve", tmp.toString(), "--port", "x").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--dotfiles", "maybe", "--state-dir", state).exitCode())
+                .isEqualTo(2);
+        assertThat(Cli.run("serve", tmp.toString(), "--cache-control", " ", "--state-dir", state).exitCode())
+                .isEqualTo(2);
     }
 }

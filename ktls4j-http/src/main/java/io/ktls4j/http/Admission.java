@@ -34,7 +34,9 @@ final class Admission {
         /** Answering a request. */
         ANSWERING,
         /** Closed to make room. */
-        EVICTED
+        EVICTED,
+        /** Closed while idle because the server is stopping ({@link #stopIfWaiting}). */
+        STOPPED
     }
 
     /**
@@ -51,6 +53,7 @@ final class Admission {
     private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
+    private volatile boolean stopping;
 
     Admission(ConnectionLimits limits) {
         this.limits = limits;
@@ -59,6 +62,11 @@ final class Admission {
     /** Connections held now. */
     int size() {
         return total.get();
+    }
+
+    /** From now on every connection ends after the response it is writing ({@link Slot#stopping()}). */
+    void stop() {
+        stopping = true;
     }
 
     /** Every slot held now (to close them all when the server stops). */
@@ -124,11 +132,11 @@ final class Admission {
             this.address = address;
         }
 
-        /** Moves to {@code next} unless the connection was closed to make room (then false). */
+        /** Moves to {@code next} unless the connection was closed to make room or to stop (then false). */
         boolean to(State next) {
             while (true) {
                 State s = state.get();
-                if (s == State.EVICTED) {
+                if (s == State.EVICTED || s == State.STOPPED) {
                     return false;
                 }
                 if (s == next || state.compareAndSet(s, next)) {
@@ -153,9 +161,27 @@ final class Admission {
             to(State.ANSWERING);
         }
 
+        @Override
+        public boolean stopping() {
+            return stopping;
+        }
+
         /** Whether it was closed to make room. */
         boolean evicted() {
             return state.get() == State.EVICTED;
+        }
+
+        /** Whether it was closed while idle because the server is stopping. */
+        boolean stopped() {
+            return state.get() == State.STOPPED;
+        }
+
+        /**
+         * Marks the connection stopped if it is waiting for a request (idle or just after its handshake), for the
+         * caller to close its socket; false when it is doing something else (it will end after its response).
+         */
+        boolean stopIfWaiting() {
+            return state.compareAndSet(State.WAITING, State.STOPPED);
         }
 
         private boolean evictable() {

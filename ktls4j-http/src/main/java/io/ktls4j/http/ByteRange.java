@@ -1,5 +1,7 @@
 package io.ktls4j.http;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,6 +39,58 @@ public record ByteRange(long first, long last) {
         if (spec.contains(",")) {
             return null;
         }
+        return single(spec, size);
+    }
+
+    /** The most ranges answered as multipart/byteranges; more are answered with the whole representation. */
+    static final int MAX_RANGES = 64;
+
+    /**
+     * Parses a {@code Range} value of one or more ranges against a representation of {@code size} bytes, as nginx
+     * does: ranges wholly past the end are dropped (416 when none is left); ranges are kept in the order asked, not
+     * merged.
+     *
+     * @return the ranges to send (one: a plain 206; several: multipart/byteranges); an empty list for 416; or
+     *     {@code null} to ignore the header and send the whole representation: another unit, a syntax error, more
+     *     than {@link #MAX_RANGES} ranges, or ranges adding up to more than the representation (nginx's rule against
+     *     a small request that asks for the same bytes many times)
+     */
+    public static List<ByteRange> parseAll(String value, long size) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.strip();
+        if (!v.toLowerCase(Locale.ROOT).startsWith("bytes=")) {
+            return null;
+        }
+        List<ByteRange> ranges = new ArrayList<>();
+        long total = 0;
+        int specs = 0;
+        for (String item : v.substring(6).split(",", -1)) {
+            String spec = item.strip();
+            if (spec.isEmpty()) {
+                continue; // an empty list element (RFC 9110 5.6.1)
+            }
+            if (++specs > MAX_RANGES) {
+                return null;
+            }
+            ByteRange r = single(spec, size);
+            if (r == null) {
+                return null;
+            }
+            if (r != UNSATISFIABLE) {
+                if (r.length() > size - total) {
+                    return null; // more bytes than the representation (compared so that the sum cannot overflow)
+                }
+                ranges.add(r);
+                total += r.length();
+            }
+        }
+        return specs == 0 ? null : ranges;
+    }
+
+    /** One range spec ({@code 0-99}, {@code 100-}, {@code -10}): the range, {@link #UNSATISFIABLE}, or null. */
+    private static ByteRange single(String spec, long size) {
         int dash = spec.indexOf('-');
         if (dash < 0) {
             return null;

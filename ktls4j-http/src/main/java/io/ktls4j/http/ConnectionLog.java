@@ -2,9 +2,29 @@ package io.ktls4j.http;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 
-/** Receives one event per connection: served (with its summary) or failed before HTTP (handshake, timeout). */
+/**
+ * Receives the server's log events: one per connection (served, with its summary, or failed before HTTP: handshake,
+ * timeout), one per answered request ({@link #request}, the access log) and server notices.
+ */
 public interface ConnectionLog {
+
+    /**
+     * One answered request, as nginx's access log records it.
+     *
+     * @param requestLine the request line as received ({@code GET /x HTTP/1.1}), or "-" when the head could not be
+     *     parsed
+     * @param bodyBytes content bytes sent (nginx's {@code $body_bytes_sent}): fewer than announced when the response
+     *     was cut
+     * @param referer the Referer field, or {@code null}
+     * @param userAgent the User-Agent field, or {@code null}
+     * @param session what {@link Transport.Session#describe()} said (TLS: version, suite, backend per direction)
+     * @param duration from the complete request head to the last byte written
+     */
+    record Request(SocketAddress peer, Instant time, String requestLine, int status, long bodyBytes, String referer,
+                   String userAgent, String session, Duration duration) {
+    }
 
     /**
      * @param session what {@link Transport.Session#describe()} said
@@ -15,6 +35,10 @@ public interface ConnectionLog {
     }
 
     void served(Summary summary);
+
+    /** A request was answered (or its response cut short); by default not logged. */
+    default void request(Request request) {
+    }
 
     /** The transport could not be opened (e.g. the TLS handshake failed or timed out). */
     void failed(SocketAddress peer, Duration duration, Throwable cause);

@@ -15,7 +15,8 @@ import java.util.List;
  * The HTML page listing a directory: every name escaped for HTML and percent-encoded in its link. The entries are
  * read through the directory handle the request opened. A symbolic link is listed with the size and date of its
  * target only when the target is under the root (resolved as a request would be); a link that leads outside, dangles
- * or cannot be followed is listed by name alone, with no size or date (requesting it answers 403 or 404).
+ * or cannot be followed is listed by name alone, with no size or date (requesting it answers 403 or 404). Hidden
+ * names (starting with '.') are left out unless they are served.
  */
 final class DirectoryListing {
     private DirectoryListing() {
@@ -29,7 +30,10 @@ final class DirectoryListing {
         List<Entry> entries = new ArrayList<>();
         SecureDirectoryStream<Path> handle = dir.directory();
         for (Path p : handle) {
-            entries.add(entry(handle, p.getFileName().toString(), dir, paths));
+            String name = p.getFileName().toString();
+            if (paths.servesHiddenFiles() || !SafePaths.isHidden(name)) {
+                entries.add(entry(handle, name, dir, paths));
+            }
         }
         entries.sort(Comparator.comparing((Entry e) -> !e.directory()).thenComparing(Entry::name));
         String title = "Index of " + Html.escape(decodedPath);

@@ -1,10 +1,14 @@
 package io.ktls4j.http;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -14,7 +18,7 @@ import java.util.function.Function;
  */
 public final class HttpConnection {
     private final ByteChannel channel;
-    private static final java.time.Duration LINGER = java.time.Duration.ofSeconds(1);
+    private static final Duration LINGER = Duration.ofSeconds(1);
     private final Handler handler;
     private final HalfClose halfClose;
     private final HttpLimits limits;
@@ -24,8 +28,12 @@ public final class HttpConnection {
     private final Function<IOException, String> peerFault;
     private final SocketAddress peer;
     private final Activity activity;
+    private final Consumer<ConnectionLog.Request> requestLog;
+    private final String session;
     private int requests;
     private volatile String endReason = "closed by client";
+    /** Why a response could not be written whole, when that ended the connection. */
+    private String cutReason;
 
     /**
      * What the connection is doing, told to a server that makes room by closing connections not being answered
@@ -54,6 +62,11 @@ public final class HttpConnection {
 
         /** Answering a request (from its complete head to the end of its response). */
         void answering();
+
+        /** Whether the server is stopping: the response being written is the connection's last. */
+        default boolean stopping() {
+            return false;
+        }
     }
 
     /** Ends the output half of the connection (see {@link Transport.Session#shutdownOutput()}). */
@@ -75,19 +88,29 @@ public final class HttpConnection {
 
     HttpConnection(Transport.Session session, SocketAddress peer, Activity activity, Handler handler,
                    HttpLimits limits, Watchdog watchdog) {
+        this(session, peer, activity, handler, limits, watchdog, r -> { });
+    }
+
+    /** @param requestLog told of each answered request (the access log) */
+    HttpConnection(Transport.Session session, SocketAddress peer, Activity activity, Handler handler,
+                   HttpLimits limits, Watchdog watchdog, Consumer<ConnectionLog.Request> requestLog) {
         this(session.channel(), session.fileSender(), session::shutdownOutput, session::peerFault, peer, activity,
-                handler, limits, watchdog);
+                handler, limits, watchdog, requestLog, session.describe());
     }
 
     public HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose, Handler handler,
                           HttpLimits limits, Watchdog watchdog) {
-        this(channel, fileSender, halfClose, e -> null, null, Activity.NONE, handler, limits, watchdog);
+        this(channel, fileSender, halfClose, e -> null, null, Activity.NONE, handler, limits, watchdog, r -> { },
+                "plain");
     }
 
     private HttpConnection(ByteChannel channel, FileSender fileSender, HalfClose halfClose,
                            Function<IOException, String> peerFault, SocketAddress peer, Activity activity,
-                           Handler handler, HttpLimits limits, Watchdog watchdog) {
+                           Handler handler, HttpLimits limits, Watchdog watchdog,
+                           Consumer<ConnectionLog.Request> requestLog, String session) {
         this.channel = channel;
+        this.requestLog = requestLog;
+        this.session = session;
         this.peerFault = peerFault;
         this.peer = peer;
         this.activity = activity;
@@ -108,7 +131,7 @@ public final class HttpConnection {
             requestLoop();
         } catch (IOException e) {
             String fault = peerFault.apply(e);
-            endReason = fault != null ? fault : "error";
+            endReason = fault != null ? fault : cutReason != null ? cutReason : "error";
             throw e;
         } catch (RuntimeException e) {
             endReason = "error";
@@ -135,7 +158,13 @@ public final class HttpConnection {
             } catch (HttpException e) {
                 if (timer.disarm()) {
                     endReason = e.status() + " " + e.getMessage();
-                    writer.write(HttpResponse.error(e.status(), e.getMessage()), false, false, false);
+                    long t0 = System.nanoTime();
+                    long before = writer.bytesWritten();
+                    try {
+                        writer.write(HttpResponse.error(e.status(), e.getMessage()), false, false, false);
+                    } finally {
+                        logRequest(null, e.status(), before, t0);
+                    }
                     lingerBeforeClose();
                 }
                 return;
@@ -158,19 +187,42 @@ public final class HttpConnection {
                 return;
             }
             requests++;
+            long t0 = System.nanoTime();
             HttpResponse response = respond(peer == null ? request : request.withPeer(peer));
-            boolean keepAlive = request.keepAlive() && !response.closesConnection()
+            boolean stopping = activity.stopping();
+            boolean keepAlive = request.keepAlive() && !response.closesConnection() && !stopping
                     && requests < limits.maxRequestsPerConnection();
+            long before = writer.bytesWritten();
             try {
                 writer.write(response, request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+            } catch (InterruptedIOException e) {
+                cutReason = "send timeout: the client read nothing for " + limits.sendTimeout().toMillis()
+                        + " ms during a response";
+                throw e;
+            } catch (IOException e) {
+                cutReason = "closed by client during a response (" + LogLines.oneLine(e) + ")";
+                throw e;
             } finally {
                 response.release();
+                logRequest(request, response.status(), before, t0);
             }
             if (!keepAlive) {
-                endReason = "closed after the response";
+                endReason = stopping ? "closed after the response: the server is stopping" : "closed after the response";
                 return;
             }
         }
+    }
+
+    /**
+     * Tells the access log of a response written (or cut short); {@code request} is null when the head could not be
+     * parsed.
+     */
+    private void logRequest(HttpRequest request, int status, long bytesBefore, long t0) {
+        long body = Math.max(0, writer.bytesWritten() - bytesBefore - writer.lastHeadBytes());
+        requestLog.accept(new ConnectionLog.Request(peer, Instant.now(), request == null ? "-" : request.requestLine(),
+                status, body, request == null ? null : request.headers().first("Referer"),
+                request == null ? null : request.headers().first("User-Agent"), session,
+                Duration.ofNanos(System.nanoTime() - t0)));
     }
 
     private HttpResponse respond(HttpRequest request) {

@@ -3,6 +3,7 @@ package io.ktls4j.http;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A response to write: status, header fields and a body that is either bytes in memory or a region of a file (sent
@@ -19,16 +20,55 @@ public final class HttpResponse {
     public record FileRegion(FileChannel channel, String name, long position, long count) {
     }
 
+    /**
+     * A {@code multipart/byteranges} body (RFC 9110 14.6): parts of one open file, each after its own head (the
+     * boundary line, Content-Type and Content-Range), then the closing boundary line.
+     */
+    public record Multipart(List<Part> parts, byte[] end) {
+        public Multipart {
+            parts = List.copyOf(parts);
+            if (parts.isEmpty()) {
+                throw new IllegalArgumentException("a multipart body has at least one part");
+            }
+        }
+
+        /** The bytes of the whole body. */
+        public long length() {
+            long n = end.length;
+            for (Part p : parts) {
+                n += p.head().length + p.region().count();
+            }
+            return n;
+        }
+    }
+
+    /** One part of a {@link Multipart}: its head, then its bytes of the file. */
+    public record Part(byte[] head, FileRegion region) {
+    }
+
     private final int status;
     private final HttpHeaders headers = new HttpHeaders();
     private final byte[] body;
     private final FileRegion file;
+    private final Multipart multipart;
     private boolean close;
 
     private HttpResponse(int status, byte[] body, FileRegion file) {
+        this(status, body, file, null);
+    }
+
+    private HttpResponse(int status, byte[] body, FileRegion file, Multipart multipart) {
         this.status = status;
         this.body = body;
         this.file = file;
+        this.multipart = multipart;
+    }
+
+    /** A multipart body whose parts are regions of one file (owned by the response, as for {@link #file}). */
+    public static HttpResponse multipart(int status, String contentType, Multipart body) {
+        HttpResponse r = new HttpResponse(status, null, null, body);
+        r.headers.set("Content-Type", contentType);
+        return r;
     }
 
     public static HttpResponse bytes(int status, String contentType, byte[] body) {
@@ -77,7 +117,12 @@ public final class HttpResponse {
         return headers;
     }
 
-    /** The in-memory body, or {@code null} for a file body. */
+    /** The multipart body, or {@code null}. */
+    public Multipart multipart() {
+        return multipart;
+    }
+
+    /** The in-memory body, or {@code null} for a file or multipart body. */
     public byte[] body() {
         return body;
     }
@@ -93,9 +138,11 @@ public final class HttpResponse {
 
     /** Closes the file body's channel, if any: after it was sent, or when the response is not sent at all. */
     public void release() {
-        if (file != null) {
+        FileChannel channel = file != null ? file.channel()
+                : multipart != null ? multipart.parts().getFirst().region().channel() : null;
+        if (channel != null) {
             try {
-                file.channel().close();
+                channel.close();
             } catch (IOException e) {
                 // a read-only file: nothing was lost
             }
@@ -104,6 +151,6 @@ public final class HttpResponse {
 
     /** The number of content bytes (Content-Length). */
     public long contentLength() {
-        return file != null ? file.count() : body.length;
+        return file != null ? file.count() : multipart != null ? multipart.length() : body.length;
     }
 }

@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Accepts TCP connections and serves each on its own virtual thread: {@link Transport#open} (bounded by the
@@ -22,6 +23,12 @@ import java.time.Duration;
  */
 public final class HttpServer implements AutoCloseable {
     private static final Duration NOTICE_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The ALPN protocol names (RFC 7301) of what this server speaks, most preferred first, for a TLS transport to
+     * select from the client's list: as nginx does without HTTP/2. A client offering only others ({@code h2}) gets
+     * the {@code no_application_protocol} alert, as from nginx; a client offering none gets no ALPN.
+     */
+    public static final List<String> ALPN_PROTOCOLS = List.of("http/1.1", "http/1.0");
 
     private final ServerSocketChannel server;
     private final Transport transport;
@@ -35,6 +42,8 @@ public final class HttpServer implements AutoCloseable {
     private final NoticeThrottle refusals;
     private final AcceptFailures acceptFailures;
     private volatile boolean closed;
+    /** Set when a {@link #shutdown} closes what its drain time left open. */
+    private volatile Duration drainCut;
     private Thread acceptor;
 
     /**
@@ -182,7 +191,7 @@ public final class HttpServer implements AutoCloseable {
             log.failed(peer, since(t0), slot.evicted() ? madeRoom() : noHandshake());
             return;
         }
-        HttpConnection connection = new HttpConnection(session, peer, slot, handler, limits, watchdog);
+        HttpConnection connection = new HttpConnection(session, peer, slot, handler, limits, watchdog, log::request);
         Throwable error = null;
         try {
             connection.serve();
@@ -197,9 +206,14 @@ public final class HttpServer implements AutoCloseable {
             closeQuietly(socket);
         }
         boolean evicted = slot.evicted();
+        Duration cut = drainCut;
+        String end = evicted ? madeRoom().getMessage()
+                : slot.stopped() ? "closed by the server: stopping, and the connection was idle"
+                : closed ? "closed by the server: shutting down" + (cut == null ? ""
+                        : ", the response not finished within the drain time of " + cut.toMillis() + " ms")
+                : connection.endReason();
         log.served(new ConnectionLog.Summary(peer, session.describe(), connection.requests(), connection.bytesIn(),
-                connection.bytesOut(), since(t0), evicted ? madeRoom().getMessage() : connection.endReason(),
-                closed || evicted ? null : error));
+                connection.bytesOut(), since(t0), end, closed || evicted ? null : error));
     }
 
     private IOException noHandshake() {
@@ -229,6 +243,49 @@ public final class HttpServer implements AutoCloseable {
         } catch (IOException e) {
             // already closed or reset
         }
+    }
+
+    /**
+     * Stops gracefully: stops accepting, closes connections waiting for a request, lets every response being written
+     * finish (each connection then closes, with {@code Connection: close}), and waits up to {@code drain} for the
+     * connections to end; then closes what is left ({@link #close()}).
+     *
+     * @return the number of connections still open when the drain time was over (closed then), 0 when all ended
+     */
+    public int shutdown(Duration drain) throws InterruptedException {
+        admission.stop();
+        try {
+            server.close();
+        } catch (IOException e) {
+            // not accepting either way
+        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        // repeated: a connection may finish its handshake, or come back to waiting, after a pass
+        while (closeIdle() + admission.size() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        int left = admission.size();
+        if (left > 0) {
+            drainCut = drain;
+        }
+        try {
+            close();
+        } catch (IOException e) {
+            // stopping anyway
+        }
+        return left;
+    }
+
+    /** Closes the connections waiting for a request; returns how many. */
+    private int closeIdle() {
+        int n = 0;
+        for (Admission.Slot s : admission.slots()) {
+            if (s.stopIfWaiting()) {
+                closeQuietly(s.socket);
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Stops accepting and closes every open connection. */

@@ -32,6 +32,7 @@ final class ResponseWriter {
     private final Duration sendTimeout;
     private final Runnable onStall;
     private long bytesWritten;
+    private int lastHeadBytes;
 
     ResponseWriter(WritableByteChannel channel, FileSender fileSender, Watchdog watchdog, Duration sendTimeout,
                    Runnable onStall) {
@@ -46,6 +47,11 @@ final class ResponseWriter {
         return bytesWritten;
     }
 
+    /** The length of the last response head written (or being written): the rest of its bytes are content. */
+    int lastHeadBytes() {
+        return lastHeadBytes;
+    }
+
     /**
      * Writes {@code response}; only its head when {@code headOnly}.
      *
@@ -54,7 +60,16 @@ final class ResponseWriter {
      */
     void write(HttpResponse response, boolean headOnly, boolean keepAlive, boolean http10KeepAlive) throws IOException {
         byte[] head = head(response, keepAlive, http10KeepAlive);
+        lastHeadBytes = head.length;
         boolean noBody = headOnly || response.status() == 304 || response.contentLength() == 0;
+        if (!noBody && response.multipart() != null) {
+            writeFully(ByteBuffer.wrap(head));
+            for (HttpResponse.Part part : response.multipart().parts()) {
+                writeRegion(ByteBuffer.wrap(part.head()), part.region());
+            }
+            writeFully(ByteBuffer.wrap(response.multipart().end()));
+            return;
+        }
         if (!noBody && response.file() != null && response.file().count() <= SMALL_FILE) {
             writeFully(ByteBuffer.wrap(head), readSmall(response.file()));
         } else if (noBody || response.file() != null) {
@@ -64,6 +79,16 @@ final class ResponseWriter {
         }
         if (!noBody && response.file() != null && response.file().count() > SMALL_FILE) {
             sendFile(response.file());
+        }
+    }
+
+    /** {@code prefix}, then the region: with it in one write when small, else through the file sender. */
+    private void writeRegion(ByteBuffer prefix, HttpResponse.FileRegion region) throws IOException {
+        if (region.count() <= SMALL_FILE) {
+            writeFully(prefix, readSmall(region));
+        } else {
+            writeFully(prefix);
+            sendFile(region);
         }
     }
 

@@ -22,9 +22,20 @@ import java.util.List;
 public final class SafePaths {
     private final Path realRoot;
     private final TreeWalker walker;
+    private final boolean hiddenFiles;
 
-    /** @param root the directory to serve; resolved to its real path once, here */
+    /** Refuses hidden files (see {@link #SafePaths(Path, boolean)}). */
     public SafePaths(Path root) throws IOException {
+        this(root, false);
+    }
+
+    /**
+     * @param root the directory to serve; resolved to its real path once, here
+     * @param hiddenFiles whether a request path may have a segment starting with '.'; when not, such a path is "no
+     *     such file" (404) before anything is opened
+     */
+    public SafePaths(Path root, boolean hiddenFiles) throws IOException {
+        this.hiddenFiles = hiddenFiles;
         this.realRoot = root.toRealPath();
         if (!Files.isDirectory(realRoot)) {
             throw new IOException(root + " is not a directory");
@@ -44,7 +55,21 @@ public final class SafePaths {
      *     nothing is there (or a segment decodes to a separator, or a name changed under the walk)
      */
     ServedPath open(String rawPath) throws HttpException, IOException {
-        return walker.walk(names(rawPath), TreeWalker.Mode.OPEN);
+        List<String> names = names(rawPath);
+        if (!hiddenFiles && names.stream().anyMatch(SafePaths::isHidden)) {
+            throw new HttpException(404, "no such file");
+        }
+        return walker.walk(names, TreeWalker.Mode.OPEN);
+    }
+
+    /** Whether hidden files are served. */
+    boolean servesHiddenFiles() {
+        return hiddenFiles;
+    }
+
+    /** A name starting with '.' ({@code .git}, {@code .env}; "." and ".." never get this far). */
+    static boolean isHidden(String name) {
+        return name.startsWith(".");
     }
 
     /** Opens {@code name} in the directory {@code dir} names (as {@link #open}). */

@@ -15,6 +15,7 @@ final class TestServer implements AutoCloseable {
     final List<ConnectionLog.Summary> served = new CopyOnWriteArrayList<>();
     final List<Throwable> failed = new CopyOnWriteArrayList<>();
     final List<String> notices = new CopyOnWriteArrayList<>();
+    final List<ConnectionLog.Request> requests = new CopyOnWriteArrayList<>();
 
     TestServer(Path root, HttpLimits limits) throws IOException {
         this(new StaticFileHandler(root), limits);
@@ -35,6 +36,11 @@ final class TestServer implements AutoCloseable {
             @Override
             public void failed(SocketAddress peer, Duration duration, Throwable cause) {
                 failed.add(cause);
+            }
+
+            @Override
+            public void request(ConnectionLog.Request r) {
+                requests.add(r);
             }
 
             @Override
