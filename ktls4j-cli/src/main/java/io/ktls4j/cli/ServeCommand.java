@@ -331,8 +331,9 @@ final class ServeCommand implements Callable<Integer> {
         AgentClient handshakes = AgentClient.connect(agent);
         String line = "  TLS handshakes by the agent at " + agent + " (" + handshakes.agentVersion() + ", "
                 + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
-        return new TlsSetup(new AgentTransport(handshakes, stats, timeouts.handshake()),
-                Map.of("handshake_agent", agent.toString()), line, null);
+        AgentTransport transport = new AgentTransport(handshakes, stats, timeouts.handshake());
+        transport.refuseToServeIfEveryHandshakeIsRefused();
+        return new TlsSetup(transport, Map.of("handshake_agent", agent.toString()), line, null);
     }
 
     private KtlsContext context(Path certFile, Path keyFile) throws IOException {

@@ -3,8 +3,10 @@ package io.ktls4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.agent.AgentStatus;
 import io.ktls4j.agent.daemon.AgentDaemon;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.Tools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -343,6 +345,36 @@ class ServeCommandTest {
                 Thread.sleep(20);
             }
             assertThat(s.log()).contains("(agent) requests=1");
+        }
+    }
+
+    /**
+     * {@code --agent} with an agent that will refuse every handshake (here: no kTLS on this kernel and a credential
+     * that does not allow a software return, the agent's default): serve refuses to start, in one line that says why
+     * and what to do, instead of saying it is ready and then resetting every client.
+     */
+    @Test
+    void anAgentThatRefusesEveryHandshakeKeepsServeFromStarting() throws Exception {
+        assumeTrue(!KernelTls.isAvailable(), "this kernel has kTLS, so the agent's default credential is usable");
+        Files.createDirectories(tmp.resolve("www"));
+        SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(tmp.resolve("agent-state"));
+        Path config = Files.writeString(tmp.resolve("agent.conf"), """
+                [credential default]
+                certificate = %s
+                key = %s
+                """.formatted(cert.certificate(), cert.privateKey()));
+        try (AgentDaemon agent = AgentDaemon.start(tmp.resolve("agent.sock"),
+                AgentDaemon.Options.defaults().config(config).log(line -> { }))) {
+            var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run("serve",
+                    tmp.resolve("www").toString(), "--port", "0", "--state-dir", tmp.resolve("state").toString(),
+                    "--agent", agent.socketPath().toString()));
+            Cli serve = run.get(Patience.millis(60_000), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(serve.exitCode()).as(serve.out() + serve.err()).isEqualTo(1);
+            assertThat(serve.err().strip()).isEqualTo("ktls serve: the agent at " + agent.socketPath()
+                    + " refuses every handshake of this server: KTLS_UNAVAILABLE (" + AgentStatus.KTLS_UNAVAILABLE
+                    .meaning() + "); the agent's kernel has no kTLS: run it on a kernel with kTLS, set "
+                    + "allow-software-return = true on its credential (docs/AGENT.md), or serve without --agent");
+            assertThat(serve.out()).as("no banner: the server never said it was ready").isEmpty();
         }
     }
 
