@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("version", new Main.Version().getVersion()[0]);
-        info.put("address", bind + ":" + local.getPort());
+        info.put("address", io.ktls4j.http.IpAddresses.withPort(local));
         info.put("root", files.root().toString());
         info.putAll(setup.status());
         ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxPerAddress);

@@ -11,6 +11,12 @@ public final class IpAddresses {
     private IpAddresses() {
     }
 
+    /** "address:port" as in a URL's authority: an IPv6 address in brackets ({@code [::1]:8443}). */
+    public static String withPort(java.net.InetSocketAddress a) {
+        String host = text(a.getAddress());
+        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
     /**
      * The address as text: IPv4 dotted; IPv6 in lower case with the longest run of two or more zero groups (the
      * first of equal runs) written as "::", and without a scope ({@code %eth0}).

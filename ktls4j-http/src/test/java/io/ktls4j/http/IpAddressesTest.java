@@ -3,6 +3,7 @@ package io.ktls4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,5 +23,16 @@ class IpAddressesTest {
     })
     void shortForm(String address, String expected) throws Exception {
         assertThat(IpAddresses.text(InetAddress.getByName(address))).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "127.0.0.1, 8443, 127.0.0.1:8443",
+        "::1, 8443, [::1]:8443",
+        "0:0:0:0:0:0:0:0, 443, [::]:443",
+    })
+    void withPort(String address, int port, String expected) throws Exception {
+        assertThat(IpAddresses.withPort(new InetSocketAddress(InetAddress.getByName(address), port)))
+                .isEqualTo(expected);
     }
 }
