@@ -86,12 +86,6 @@ class GracefulStopTest {
 
     private static void await(BooleanSupplier condition, java.util.function.Supplier<String> what)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Patience.of(Duration.ofSeconds(30)).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what.get());
-            }
-            Thread.sleep(20);
-        }
+        Patience.await(Duration.ofSeconds(30), condition, what);
     }
 }

@@ -139,13 +139,6 @@ class AccessLogTest {
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
-        Duration patience = Patience.of(Duration.ofSeconds(10));
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + patience);
-            }
-            Thread.sleep(10);
-        }
+        Patience.await(Duration.ofSeconds(10), condition, () -> "the condition did not hold");
     }
 }

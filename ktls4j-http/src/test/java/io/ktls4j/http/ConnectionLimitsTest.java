@@ -2,6 +2,7 @@ package io.ktls4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ktls4j.testkit.Patience;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -198,13 +199,7 @@ class ConnectionLimitsTest {
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + PATIENCE);
-            }
-            Thread.sleep(10);
-        }
+        Patience.await(PATIENCE, condition, () -> "the condition did not hold");
     }
 
     private static void sleep(Duration d) {

@@ -36,6 +36,22 @@ public final class Patience {
         return (long) Math.ceil(onAnIdleHostMillis * factor());
     }
 
+    /**
+     * Polls {@code condition} every 10 ms until it holds; fails with {@code what} once {@code onAnIdleHost}, scaled by
+     * this machine's slowness, has passed without it.
+     */
+    public static void await(Duration onAnIdleHost, java.util.function.BooleanSupplier condition,
+                             java.util.function.Supplier<String> what) throws InterruptedException {
+        Duration patience = of(onAnIdleHost);
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what.get() + " (not within " + patience.toMillis() + " ms)");
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** How many times slower than the reference host this JVM runs (at least 1). */
     public static double factor() {
         double f = factor;
