@@ -9,18 +9,26 @@ public final class KernelFeatureException extends KtlsException {
 
     private final String feature;
     private final String sinceVersion;
+    /** The running kernel's release when it is recent enough but lacks the feature; {@code null} otherwise. */
+    private final String release;
 
     public KernelFeatureException(Errno errno, String feature, String sinceVersion, String detail) {
-        super(errno, feature + " is not supported by this kernel (it needs Linux " + sinceVersion + " or later)"
-                + (detail == null || detail.isEmpty() ? "" : ": " + detail));
-        this.feature = feature;
-        this.sinceVersion = sinceVersion;
+        this(errno, feature, sinceVersion, null, detail);
     }
 
-    private KernelFeatureException(Errno errno, String feature, String sinceVersion, String message, Void whole) {
-        super(errno, message);
+    private KernelFeatureException(Errno errno, String feature, String sinceVersion, String release, String detail) {
+        super(errno, message(feature, sinceVersion, release, detail));
         this.feature = feature;
         this.sinceVersion = sinceVersion;
+        this.release = release;
+    }
+
+    private static String message(String feature, String sinceVersion, String release, String detail) {
+        String why = detail == null || detail.isEmpty() ? "" : ": " + detail;
+        return release == null
+                ? feature + " is not supported by this kernel (it needs Linux " + sinceVersion + " or later)" + why
+                : feature + " is not available in this kernel (Linux " + release + "; mainline has it since "
+                        + sinceVersion + ")" + why;
     }
 
     /**
@@ -29,9 +37,17 @@ public final class KernelFeatureException extends KtlsException {
      */
     public static KernelFeatureException notAvailable(Errno errno, String feature, String sinceVersion, String release,
             String detail) {
-        String why = detail == null || detail.isEmpty() ? "" : ": " + detail;
-        return new KernelFeatureException(errno, feature, sinceVersion, feature + " is not available in this kernel "
-                + "(Linux " + release + "; mainline has it since " + sinceVersion + ")" + why, null);
+        return new KernelFeatureException(errno, feature, sinceVersion, release, detail);
+    }
+
+    /**
+     * The same finding with another detail (what it means to the caller), this exception as its cause: a kernel
+     * that lacks a feature it is new enough for is still not told to upgrade.
+     */
+    public KernelFeatureException withDetail(String newDetail) {
+        KernelFeatureException e = new KernelFeatureException(errno(), feature, sinceVersion, release, newDetail);
+        e.initCause(this);
+        return e;
     }
 
     public String feature() {

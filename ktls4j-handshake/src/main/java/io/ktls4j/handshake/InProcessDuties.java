@@ -74,10 +74,8 @@ final class InProcessDuties implements PostHandshakeDuties {
         try {
             socket.install(direction, next);
         } catch (KernelFeatureException e) {
-            KernelFeatureException k = new KernelFeatureException(e.errno(), e.feature(), e.sinceVersion(),
-                    what + " and this record layer cannot install the next key; the connection cannot continue");
-            k.initCause(e);
-            throw k;
+            throw e.withDetail(what + " and this record layer cannot install the next key; the connection cannot"
+                    + " continue");
         } finally {
             next.destroy();
         }

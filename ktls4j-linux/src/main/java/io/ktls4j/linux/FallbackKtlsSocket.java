@@ -122,9 +122,8 @@ public final class FallbackKtlsSocket extends ForwardingKtlsSocket {
         try {
             kernel.install(d, info);
         } catch (KernelFeatureException e) {
-            throw new KernelFeatureException(e.errno(), e.feature(), e.sinceVersion(), d
-                    + " has been in the kernel since its first key and cannot move to the software backend"
-                    + " (attach with BackendPolicy.AUTO_WITH_REKEY to keep TLS 1.3 in software on such kernels)");
+            throw e.withDetail(d + " has been in the kernel since its first key and cannot move to the software"
+                    + " backend (attach with BackendPolicy.AUTO_WITH_REKEY to keep TLS 1.3 in software on such kernels)");
         }
     }
 

@@ -51,12 +51,23 @@ public record KernelBuild(String release, Path procConfig, Path boot, Path procM
         static final String WHY_NO_TLS_ULP = running().whyNoTlsUlp();
     }
 
-    /** The running kernel's release ({@code /proc/sys/kernel/osrelease}), else the JVM's {@code os.version}. */
+    /**
+     * The running kernel's release ({@code /proc/sys/kernel/osrelease}), else the JVM's {@code os.version}; read
+     * once per process (every refused install names it).
+     */
     public static String runningRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
-        } catch (IOException e) {
-            return System.getProperty("os.version", "unknown");
+        return Release.RUNNING;
+    }
+
+    private static final class Release {
+        static final String RUNNING = read();
+
+        private static String read() {
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+            } catch (IOException e) {
+                return System.getProperty("os.version", "unknown");
+            }
         }
     }
 
