@@ -2,6 +2,7 @@ package io.ktls4j.cli;
 
 import io.ktls4j.KernelFeatureException;
 import io.ktls4j.handshake.TlsAlertException;
+import io.ktls4j.http.LogLines;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -17,7 +18,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.PKIXReason;
-import java.util.regex.Pattern;
 
 /**
  * What a user reads when a command fails: one line that says what failed, on what (host and port, address, file)
@@ -25,10 +25,6 @@ import java.util.regex.Pattern;
  * commands wrap those they can place in an {@link EndpointException}.
  */
 final class FailureMessages {
-    /** A fully qualified exception class name with its colon, as JDK messages nest them ("a.b.FooException: "). */
-    private static final Pattern NESTED_CLASS_NAME =
-            Pattern.compile("(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|\\b)");
-
     /** The line (without the "ktls COMMAND: " prefix) and the exit code. */
     record Failure(String message, int exitCode) {
     }
@@ -39,7 +35,7 @@ final class FailureMessages {
     static Failure of(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof KernelRequiredException || c instanceof KernelFeatureException) {
-                return new Failure(clean(c.getMessage()), ExitCodes.KERNEL_FEATURE_MISSING);
+                return new Failure(LogLines.clean(c.getMessage()), ExitCodes.KERNEL_FEATURE_MISSING);
             }
         }
         EndpointException endpoint = find(t, EndpointException.class);
@@ -63,11 +59,11 @@ final class FailureMessages {
         }
         if (cause instanceof IllegalArgumentException) {
             // option values checked where they are used: an unknown cipher suite, TLS version, URL scheme
-            return new Failure(clean(describe(cause)), ExitCodes.USAGE);
+            return new Failure(LogLines.describe(cause), ExitCodes.USAGE);
         }
         // anything else at an endpoint (a handshake that failed without an alert): say where
         String what = endpoint == null ? "" : endpoint.getMessage() + ": ";
-        return new Failure(what + clean(describe(cause)), ExitCodes.FAILURE);
+        return new Failure(what + LogLines.describe(cause), ExitCodes.FAILURE);
     }
 
     /** The line for a failure at a known endpoint, or null when the cause is not about reaching it. */
@@ -90,13 +86,13 @@ final class FailureMessages {
                 return "cannot listen on " + where + ": ports below 1024 need root or CAP_NET_BIND_SERVICE; pick "
                         + "another --port";
             }
-            return "cannot listen on " + where + ": " + clean(describe(cause));
+            return "cannot listen on " + where + ": " + LogLines.describe(cause);
         }
         if (cause instanceof ConnectException) {
             String m = String.valueOf(cause.getMessage());
             return "cannot connect to " + where + ": " + (m.contains("refused")
                     ? "connection refused (no server listens there); check the host and port, or start the server"
-                    : clean(describe(cause)));
+                    : LogLines.describe(cause));
         }
         if (cause instanceof NoRouteToHostException) {
             return "cannot connect to " + where + ": no route to the host; check the address and the network";
@@ -115,7 +111,8 @@ final class FailureMessages {
     private static String tls(String where, TlsAlertException alert) {
         CertificateException certificate = alert.isReceived() ? null : find(alert, CertificateException.class);
         if (certificate == null) {
-            return "TLS handshake with " + where + " failed: " + clean(alert.getMessage()) + (alert.isReceived()
+            return "TLS handshake with " + where + " failed: " + LogLines.clean(alert.getMessage())
+                    + (alert.isReceived()
                     ? "; check --tls, --ciphers and --groups against what the server accepts"
                     : "; check that " + where + " speaks TLS (http:// for plain HTTP)");
         }
@@ -128,7 +125,7 @@ final class FailureMessages {
             return "the server certificate of " + where + " has expired or is not valid yet; check the server's "
                     + "certificate and this host's clock";
         }
-        return "the server certificate of " + where + " was rejected: " + clean(describe(certificate))
+        return "the server certificate of " + where + " was rejected: " + LogLines.describe(certificate)
                 + "; use the host name the certificate names, or --insecure for test servers";
     }
 
@@ -151,26 +148,6 @@ final class FailureMessages {
             }
         }
         return false;
-    }
-
-    /** The message, or for an exception without one (or only a class name), what its type means in words. */
-    private static String describe(Throwable t) {
-        String m = t.getMessage();
-        if (m != null && !clean(m).isEmpty()) {
-            return m;
-        }
-        return switch (t) {
-            case java.io.EOFException e -> "the connection ended early";
-            case java.nio.channels.ClosedChannelException e -> "the connection was closed";
-            case java.io.IOException e -> "an I/O error without a description";
-            default -> "an internal error without a description; please report it";
-        };
-    }
-
-    /** One line, without the class names that JDK messages nest ("sun.security...Exception: "). */
-    static String clean(String message) {
-        String m = NESTED_CLASS_NAME.matcher(message == null ? "" : message).replaceAll("");
-        return m.replace('\n', ' ').replace('\r', ' ').strip();
     }
 
     private static <T extends Throwable> T find(Throwable t, Class<T> type) {

@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.http.LogLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             String name = cmd.getCommandSpec().qualifiedName();
-            cmd.getErr().println(name + ": " + FailureMessages.clean(e.getMessage()) + " (see '" + name + " --help')");
+            cmd.getErr().println(name + ": " + LogLines.clean(e.getMessage()) + " (see '" + name + " --help')");
             cmd.getErr().flush();
             return ExitCodes.USAGE;
         });

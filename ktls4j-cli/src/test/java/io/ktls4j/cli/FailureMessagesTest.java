@@ -117,11 +117,4 @@ class FailureMessagesTest {
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ktls get: no such file or directory: " + missing + "\n");
     }
-
-    @Test
-    void jdkClassNamesNestedInAMessageAreDropped() {
-        assertThat(FailureMessages.clean("PKIX path building failed: sun.security.provider.certpath."
-                + "SunCertPathBuilderException: unable to find valid certification path"))
-                .isEqualTo("PKIX path building failed: unable to find valid certification path");
-    }
 }

@@ -30,6 +30,8 @@ public final class HttpConnection {
     private final Activity activity;
     private final Consumer<ConnectionLog.Request> requestLog;
     private final String session;
+    /** Why the handler failed, for the log line of a connection closed after a 500. */
+    private String internalError;
     private int requests;
     private volatile String endReason = "closed by client";
     /** Why a response could not be written whole, when that ended the connection. */
@@ -207,7 +209,8 @@ public final class HttpConnection {
                 logRequest(request, response.status(), before, t0);
             }
             if (!keepAlive) {
-                endReason = stopping ? "closed after the response: the server is stopping" : "closed after the response";
+                endReason = internalError != null ? internalError
+                        : stopping ? "closed after the response: the server is stopping" : "closed after the response";
                 return;
             }
         }
@@ -231,7 +234,10 @@ public final class HttpConnection {
         } catch (HttpException e) {
             return HttpResponse.error(e.status(), e.getMessage());
         } catch (IOException | RuntimeException e) {
-            return HttpResponse.error(500, "the server could not answer: " + e.getClass().getSimpleName()).close();
+            // the reason goes to the server's log only: a message may name server paths
+            internalError = "closed after a 500: the handler failed (" + LogLines.oneLine(e) + ")";
+            return HttpResponse.error(500, "the server could not answer this request: an internal error (the"
+                    + " server log has the reason)").close();
         }
     }
 

@@ -7,12 +7,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** The one-line log formats: connections, requests (the access log) and server notices. */
 public final class LogLines {
     /** nginx's {@code $time_local}: {@code 04/Dec/2026:14:21:03 +0000}. */
     private static final DateTimeFormatter TIME_LOCAL =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneId.systemDefault());
+    /** A fully qualified exception class name with its colon, as JDK messages nest them ("a.b.FooException: "). */
+    private static final Pattern NESTED_CLASS_NAME =
+            Pattern.compile("(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|\\b)");
+
     private LogLines() {
     }
 
@@ -74,10 +79,34 @@ public final class LogLines {
         return d.toMillis() + "ms";
     }
 
-    /** The exception's type and message on one line (never a stack trace). */
+    /** What went wrong, on one line and fit for a quoted log field: {@link #describe}, double quotes made single. */
     public static String oneLine(Throwable t) {
-        String m = t.getMessage();
-        String s = t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-        return s.replace('\n', ' ').replace('\r', ' ').replace('"', '\'');
+        return describe(t).replace('"', '\'');
+    }
+
+    /**
+     * What went wrong in words, on one line: the exception's message without the Java class names the JDK nests in
+     * messages ("javax.net.ssl.SSLException: ..."), or a description of the exception's kind where it has none.
+     * Never a stack trace, never a bare class name.
+     */
+    public static String describe(Throwable t) {
+        String m = clean(t.getMessage());
+        return switch (t) {
+            case java.nio.file.NoSuchFileException e -> "no such file or directory: " + e.getFile();
+            case java.nio.file.AccessDeniedException e -> "permission denied: " + e.getFile();
+            case java.nio.file.FileSystemException e when e.getReason() != null -> e.getFile() + ": " + e.getReason();
+            case Throwable e when !m.isEmpty() -> m;
+            case java.io.EOFException e -> "the connection ended early";
+            case java.nio.channels.ClosedChannelException e -> "the connection was closed";
+            case java.net.SocketTimeoutException e -> "timed out";
+            case java.io.IOException e -> "an I/O error without a description";
+            default -> "an internal error without a description; please report it";
+        };
+    }
+
+    /** The message on one line, without the fully qualified exception class names JDK messages nest. */
+    public static String clean(String message) {
+        String m = NESTED_CLASS_NAME.matcher(message == null ? "" : message).replaceAll("");
+        return m.replace('\n', ' ').replace('\r', ' ').strip();
     }
 }

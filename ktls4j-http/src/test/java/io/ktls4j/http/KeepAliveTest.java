@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.ktls4j.testkit.Patience;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,7 +82,25 @@ class KeepAliveTest {
         }
         ConnectionLog.Summary s = awaitOneServed();
         assertThat(s.error()).isNull();
-        assertThat(s.endReason()).startsWith("closed by client");
+        assertThat(s.endReason()).startsWith("closed by client").doesNotContain("Exception");
+    }
+
+    /** A handler that fails answers 500 without naming server internals; the log line has the reason. */
+    @Test
+    void aFailingHandlerAnswers500AndTheLogSaysWhy() throws Exception {
+        server.close();
+        server = new TestServer(request -> {
+            throw new IllegalStateException("the index at /srv/private/index.db is corrupt");
+        }, HttpLimits.DEFAULT);
+        try (RawClient c = new RawClient(server.port())) {
+            RawClient.Response r = c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.text()).contains("an internal error (the server log has the reason)").doesNotContain("/srv/private")
+                    .doesNotContain("Exception");
+            assertThat(r.head().keepAlive()).isFalse();
+        }
+        assertThat(awaitOneServed().endReason()).isEqualTo(
+                "closed after a 500: the handler failed (the index at /srv/private/index.db is corrupt)");
     }
 
     @Test
@@ -95,10 +114,7 @@ class KeepAliveTest {
     }
 
     private ConnectionLog.Summary awaitOneServed() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (server.served.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Patience.await(Duration.ofSeconds(5), () -> !server.served.isEmpty(), () -> "the connection's log line");
         assertThat(server.served).hasSize(1);
         return server.served.get(0);
     }
