@@ -98,6 +98,9 @@ final class GetCommand implements Callable<Integer> {
                 URI next = location ? Redirects.next(uri, h) : null;
                 if (next != null) {
                     // the redirect's own body is not wanted: the connection closes without reading it
+                    if (head) {
+                        printHead(h);
+                    }
                     if (redirects == maxRedirs) {
                         err.println("ktls get: stopped at --max-redirs " + maxRedirs + ": " + uri + " redirects "
                                 + "again, to " + next);
@@ -131,10 +134,7 @@ final class GetCommand implements Callable<Integer> {
         }
         Fetcher.Result r = new Fetcher.Result(h, n, System.nanoTime() - t0, f.session());
         if (head) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("HTTP/1." + h.minorVersion() + " " + h.status() + " " + h.reason());
-            out.print(h.headers());
-            out.flush();
+            printHead(h);
         }
         if (!silent) {
             err.println(summary(r));
@@ -144,6 +144,15 @@ final class GetCommand implements Callable<Integer> {
             context.sessionCache().save(session);
         }
         return h.status() >= 400 ? ExitCodes.HTTP_ERROR : ExitCodes.OK;
+    }
+
+    /** A response head as curl -I prints it, each head ending in an empty line (with -L, one per hop). */
+    private void printHead(ResponseHead h) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("HTTP/1." + h.minorVersion() + " " + h.status() + " " + h.reason());
+        out.print(h.headers());
+        out.println();
+        out.flush();
     }
 
     /** What to do about a response that was not written: follow it, for a redirect without -L. */

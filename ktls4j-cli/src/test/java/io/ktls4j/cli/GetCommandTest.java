@@ -206,6 +206,14 @@ class GetCommandTest {
             assertThat(bounded.err()).isEqualTo("ktls get: stopped at --max-redirs 1: " + base + "/a/c?q=1 "
                     + "redirects again, to " + base + "/done\n");
 
+            Cli heads = Cli.run("get", "-I", "-L", base + "/a/b");
+            assertThat(heads.exitCode()).as(heads.err()).isZero();
+            String[] hops = heads.out().split("\r?\n\r?\n");
+            assertThat(hops).as("one head per hop, as curl -I -L prints them").hasSize(3);
+            assertThat(hops[0]).startsWith("HTTP/1.1 302 ").contains("Location: c?q=1");
+            assertThat(hops[1]).startsWith("HTTP/1.1 307 ").contains("Location: /done");
+            assertThat(hops[2]).startsWith("HTTP/1.1 200 OK");
+
             Cli loop = Cli.run("get", "-L", base + "/loop");
             assertThat(loop.exitCode()).isEqualTo(47);
             assertThat(loop.err()).startsWith("ktls get: stopped at --max-redirs 50: ");
