@@ -19,13 +19,25 @@ final class EntityTags {
      * weakly (a {@code W/} prefix is ignored, RFC 9110 13.1.2).
      */
     static boolean noneMatchHits(String ifNoneMatch, String tag) {
-        String v = ifNoneMatch.strip();
+        return hits(ifNoneMatch, tag, true);
+    }
+
+    /**
+     * Whether an {@code If-Match} value matches {@code tag}: "*", or a list with {@code tag} in it, compared strongly
+     * (a weak tag never matches, RFC 9110 13.1.1).
+     */
+    static boolean matchHits(String ifMatch, String tag) {
+        return hits(ifMatch, tag, false);
+    }
+
+    private static boolean hits(String list, String tag, boolean weak) {
+        String v = list.strip();
         if (v.equals("*")) {
             return true;
         }
         for (String item : v.split(",")) {
             String t = item.strip();
-            if (t.startsWith("W/")) {
+            if (weak && t.startsWith("W/")) {
                 t = t.substring(2);
             }
             if (t.equals(tag)) {

@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Serves the files under one directory: GET and HEAD, {@code Range} (several as {@code multipart/byteranges}), {@code ETag} ({@link EntityTags}) with
- * {@code If-None-Match}, {@code If-Modified-Since}, {@code If-Range} by tag or date, {@code index.html} or a listing for directories; hidden files (names starting with '.')
- * only when {@link FileServing#hiddenFiles()} says so; a {@code .br} or {@code .gz} sibling in place of the file for
- * a client that accepts it ({@link ContentCoding}, {@link FileServing#precompressed()}). Paths are opened by {@link SafePaths};
- * a file's response carries the channel opened there, so what is sent is what was checked.
+ * Serves the files under one directory: GET and HEAD, {@code Range} (several as {@code multipart/byteranges}),
+ * {@code ETag} ({@link EntityTags}) with {@code If-Match}, {@code If-Unmodified-Since}, {@code If-None-Match},
+ * {@code If-Modified-Since}, {@code If-Range} by tag or date, {@code index.html} or a listing for directories; hidden
+ * files (names starting with '.') only when {@link FileServing#hiddenFiles()} says so; a {@code .br} or {@code .gz}
+ * sibling in place of the file for a client that accepts it ({@link ContentCoding},
+ * {@link FileServing#precompressed()}).
+ * Paths are opened by {@link SafePaths}; a file's response carries the channel opened there, so what is sent is what
+ * was checked.
  */
 public final class StaticFileHandler implements Handler {
     private static final String INDEX = "index.html";
@@ -125,6 +128,10 @@ public final class StaticFileHandler implements Handler {
         Instant modified = file.attributes().lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
         String lastModified = HttpDates.format(modified);
         String etag = EntityTags.of(modified.getEpochSecond(), size);
+        if (preconditionFailed(request, modified, etag)) {
+            return validators(HttpResponse.error(412, "the file has changed: it no longer matches the request's "
+                    + "If-Match or If-Unmodified-Since; fetch it again"), lastModified, etag);
+        }
         if (notModified(request, modified, etag)) {
             return validators(HttpResponse.empty(304), lastModified, etag);
         }
@@ -168,6 +175,19 @@ public final class StaticFileHandler implements Handler {
         byte[] end = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
         return HttpResponse.multipart(206, "multipart/byteranges; boundary=" + boundary,
                 new HttpResponse.Multipart(parts, end));
+    }
+
+    /**
+     * RFC 9110 13.2.2 steps 1 and 2, evaluated before the others: If-Match when present (compared strongly), else
+     * If-Unmodified-Since; a failed one is a 412, as nginx answers.
+     */
+    private static boolean preconditionFailed(HttpRequest request, Instant modified, String etag) {
+        String ifMatch = request.headers().first("If-Match");
+        if (ifMatch != null) {
+            return !EntityTags.matchHits(ifMatch, etag);
+        }
+        Instant since = HttpDates.parse(request.headers().first("If-Unmodified-Since"));
+        return since != null && modified.isAfter(since);
     }
 
     /**

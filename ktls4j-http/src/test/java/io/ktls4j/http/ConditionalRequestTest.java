@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** ETag as nginx makes it, If-None-Match, If-Modified-Since, If-Range by tag, and Cache-Control. */
+/**
+ * ETag as nginx makes it, If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, If-Range by tag, and
+ * Cache-Control.
+ */
 class ConditionalRequestTest {
     private static final Instant MTIME = Instant.parse("2024-03-01T10:00:00Z");
     /** nginx's tag of a 6-byte file modified at MTIME: mtime and size in hex. */
@@ -71,6 +74,40 @@ class ConditionalRequestTest {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.text()).isEqualTo("hello\n");
             assertThat(get(s, "If-Modified-Since: Sat, 01 Jan 2050 00:00:00 GMT").status()).isEqualTo(304);
+        }
+    }
+
+    /** RFC 9110 13.1.1: If-Match compares strongly; it and If-Unmodified-Since are checked first (412). */
+    @ParameterizedTest
+    @ValueSource(strings = {"\"65e1a720-5\"", "W/" + TAG_PLACEHOLDER, "\"other\""})
+    void aFailedIfMatchIs412(String value) throws Exception {
+        try (TestServer s = new TestServer(root, HttpLimits.DEFAULT)) {
+            RawClient.Response r = get(s, "If-Match: " + value.replace(TAG_PLACEHOLDER, TAG),
+                    "If-None-Match: " + TAG);
+            assertThat(r.status()).isEqualTo(412);
+            assertThat(r.text()).contains("no longer matches").doesNotContain("hello");
+            assertThat(r.header("ETag")).isEqualTo(TAG);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {TAG_PLACEHOLDER, "\"other\", " + TAG_PLACEHOLDER, "*"})
+    void aMatchingIfMatchServesTheFile(String value) throws Exception {
+        try (TestServer s = new TestServer(root, HttpLimits.DEFAULT)) {
+            RawClient.Response r = get(s, "If-Match: " + value.replace(TAG_PLACEHOLDER, TAG),
+                    "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT");
+            assertThat(r.status()).as("If-Match decides over If-Unmodified-Since").isEqualTo(200);
+            assertThat(r.text()).isEqualTo("hello\n");
+        }
+    }
+
+    @Test
+    void ifUnmodifiedSinceFailsForAFileChangedLater() throws Exception {
+        try (TestServer s = new TestServer(root, HttpLimits.DEFAULT)) {
+            assertThat(get(s, "If-Unmodified-Since: Thu, 29 Feb 2024 10:00:00 GMT").status()).isEqualTo(412);
+            assertThat(get(s, "If-Unmodified-Since: Fri, 01 Mar 2024 10:00:00 GMT").status()).isEqualTo(200);
+            assertThat(get(s, "If-Unmodified-Since: not a date").status()).as("an invalid date is ignored")
+                    .isEqualTo(200);
         }
     }
 
