@@ -8,9 +8,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,6 +31,10 @@ import io.ktls4j.testkit.LabTags;
  * qemu, see {@code src/lab/lab.sh}. Pass 1 loads the {@code tls} module; pass 2 boots with
  * {@code module_blacklist=tls} and runs only the tests tagged {@value Lab#NO_TLS_MODULE_TAG}; pass 3 boots a newer
  * kernel (see {@link #testsPassOnTheNewerKernel}).
+ *
+ * <p>The passes are independent VMs, and each qemu emulates on one host thread (single-threaded TCG: the guest JVM
+ * crashed in JIT-patched code under multi-threaded TCG), so pass 1 runs beside passes 2 then 3: on two cores the
+ * lab takes about as long as its longest pass instead of the sum. The test methods wait for their pass's result.
  *
  * <p>Skips (one line) where the lab cannot run, or where the host kernel itself has kTLS (the kernel tests then
  * run natively in ktls4j-linux). With {@code KTLS4J_REQUIRE_LAB=1} (CI) an unavailable lab is a failure, and the
@@ -48,6 +59,12 @@ class KernelLabTest {
     private static Lab lab;
     private static Path marker;
     private static String skipReason;
+    /** Why the newer kernel cannot boot, or {@code null} when pass 3 runs. */
+    private static String newerKernelUnavailable;
+    private static ExecutorService vms;
+    private static Future<Lab.Run> pass1;
+    private static Future<Lab.Run> pass2;
+    private static Future<Lab.Run> pass3;
 
     @BeforeAll
     static void labMustBeAbleToRun() throws Exception {
@@ -70,6 +87,48 @@ class KernelLabTest {
         var uncompiled = lab.uncompiledTestClasses();
         assertThat(uncompiled).as("test classes to run in the lab were never compiled; build them first "
                 + "(./mvnw -pl ktls4j-lab -am verify)").isEmpty();
+        startThePasses();
+    }
+
+    private static void startThePasses() throws IOException, InterruptedException {
+        Path root = Path.of(Lab.property("ktls4j.lab.kernel2.root"));
+        newerKernelUnavailable = Files.isDirectory(root) ? lab.unavailability(root)
+                : root + " does not exist (run ktls4j-lab/src/lab/fetch-kernel.sh)";
+        Path newerKernel = newerKernelUnavailable == null ? root.toRealPath() : null;
+        vms = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "kernel-lab-vm");
+            t.setDaemon(true);
+            return t;
+        });
+        pass1 = vms.submit(() -> lab.run(new Lab.Pass("pass1", true, null, expect("ktls4j.lab.features.pass1"),
+                PASS1_TAGS)));
+        // pass 3 waits in the pool's queue for the first free VM thread: pass 2's, normally
+        pass2 = vms.submit(() -> lab.run(new Lab.Pass("pass2", false, null, List.of(), PASS2_TAGS)));
+        if (newerKernel != null) {
+            List<String> env = new ArrayList<>(expect("ktls4j.lab.features.pass3"));
+            env.add("KTLS4J_REQUIRE_REKEY=1");
+            pass3 = vms.submit(() -> lab.run(new Lab.Pass("pass3", true, newerKernel, env, PASS3_TAGS)));
+        }
+        vms.shutdown();
+    }
+
+    @AfterAll
+    static void stopThePasses() {
+        if (vms != null) {
+            vms.shutdownNow();
+        }
+    }
+
+    /** The pass's result; each VM run is bounded by its own timeout, so this wait is too. */
+    private static Lab.Run awaitRun(Future<Lab.Run> pass) throws Exception {
+        try {
+            return pass.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** Surefire does not print why a class was aborted in {@code @BeforeAll}: say it once, skip each test. */
@@ -86,7 +145,7 @@ class KernelLabTest {
     @Test
     @Order(1)
     void testsPassWithTheTlsModuleLoaded() throws Exception {
-        Lab.Run run = lab.run(new Lab.Pass("pass1", true, null, expect("ktls4j.lab.features.pass1"), PASS1_TAGS));
+        Lab.Run run = awaitRun(pass1);
         LabReports reports = LabReports.read(run.reports());
         record(run, reports, PASS1_TAGS);
         String summary = summarize(run, reports, "tls module loaded");
@@ -100,7 +159,7 @@ class KernelLabTest {
     @Test
     @Order(2)
     void noTlsModuleTestsPassWithTheModuleBlacklisted() throws Exception {
-        Lab.Run run = lab.run(new Lab.Pass("pass2", false, null, java.util.List.of(), PASS2_TAGS));
+        Lab.Run run = awaitRun(pass2);
         LabReports reports = LabReports.read(run.reports());
         record(run, reports, PASS2_TAGS);
         String summary = summarize(run, reports, "module_blacklist=tls, tag " + Lab.NO_TLS_MODULE_TAG);
@@ -118,21 +177,17 @@ class KernelLabTest {
     @Test
     @Order(3)
     void testsPassOnTheNewerKernel() throws Exception {
-        Path root = Path.of(Lab.property("ktls4j.lab.kernel2.root"));
-        String why = Files.isDirectory(root) ? lab.unavailability(root)
-                : root + " does not exist (run ktls4j-lab/src/lab/fetch-kernel.sh)";
-        if (why != null) {
+        if (newerKernelUnavailable != null) {
             if (REQUIRE_LAB) {
-                fail("KTLS4J_REQUIRE_LAB=1 but the newer lab kernel cannot boot: " + why);
+                fail("KTLS4J_REQUIRE_LAB=1 but the newer lab kernel cannot boot: " + newerKernelUnavailable);
             }
-            assumeTrue(false, "newer lab kernel unavailable: " + why);
+            assumeTrue(false, "newer lab kernel unavailable: " + newerKernelUnavailable);
         }
-        java.util.List<String> env = new java.util.ArrayList<>(expect("ktls4j.lab.features.pass3"));
-        env.add("KTLS4J_REQUIRE_REKEY=1");
-        Lab.Run run = lab.run(new Lab.Pass("pass3", true, root.toRealPath(), env, PASS3_TAGS));
+        Lab.Run run = awaitRun(pass3);
         LabReports reports = LabReports.read(run.reports());
         record(run, reports, PASS3_TAGS);
-        String summary = summarize(run, reports, "newer kernel " + root.toRealPath().getFileName()
+        String summary = summarize(run, reports, "newer kernel "
+                + Path.of(Lab.property("ktls4j.lab.kernel2.root")).toRealPath().getFileName()
                 + ", KTLS4J_REQUIRE_REKEY=1");
         if (Files.exists(marker)) {
             Files.writeString(marker, summary, StandardOpenOption.APPEND);
@@ -150,8 +205,8 @@ class KernelLabTest {
     }
 
     /** The kernel features the pass's kernel is known to have, for the guest to check the probes against. */
-    private static java.util.List<String> expect(String property) {
-        return java.util.List.of("KTLS4J_EXPECT_KTLS=" + Lab.property(property));
+    private static List<String> expect(String property) {
+        return List.of("KTLS4J_EXPECT_KTLS=" + Lab.property(property));
     }
 
     private static void record(Lab.Run run, LabReports reports, Set<String> tags) throws IOException {
