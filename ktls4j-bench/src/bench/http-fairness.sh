@@ -21,7 +21,8 @@
 # Needs: apt-get install nginx wrk curl openssl; the CLI jar: ./mvnw -q -B -DskipTests package -pl ktls4j-cli -am
 # Usage: ktls4j-bench/src/bench/http-fairness.sh [ROUNDS]   (env: DURATION=10 CONNS="16 256 1024" OUT=dir KEEP=1;
 #        KTLS_JAVA_OPTS reaches `ktls serve` (after bin/serve.jvm-options); BASELINE_JAR=old/ktls.jar adds `java
-#        -jar old/ktls.jar serve` with the same JVM options, as server "base", for a before/after in the same run)
+#        -jar old/ktls.jar serve` with the same JVM options, as server "base", for a before/after in the same run;
+#        BASE_JVM_OPTIONS=old/serve.jvm-options gives it the options file of its own commit instead)
 set -euo pipefail
 
 ROUNDS="${1:-${ROUNDS:-3}}"
@@ -136,7 +137,7 @@ for s in "${names[@]}"; do
       "$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" "${serve_args[@]}" > "$tmp/ktls.out" 2>&1 & ;;
     base) # the launcher's JVM options, for a like-for-like before/after
       # shellcheck disable=SC2086
-      "$jdk/bin/java" "@$repo/bin/serve.jvm-options" -XX:+UseCompactObjectHeaders ${KTLS_JAVA_OPTS:-} \
+      "$jdk/bin/java" "@${BASE_JVM_OPTIONS:-$repo/bin/serve.jvm-options}" -XX:+UseCompactObjectHeaders ${KTLS_JAVA_OPTS:-} \
         --enable-native-access=ALL-UNNAMED -jar "$BASELINE_JAR" serve "$tmp/www" --port "$BASE_PORT" \
         "${serve_args[@]}" > "$tmp/base.out" 2>&1 & ;;
   esac
