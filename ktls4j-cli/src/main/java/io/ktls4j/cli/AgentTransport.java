@@ -12,8 +12,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * {@code ktls serve --agent SOCKET}: the handshake of each accepted socket is run by the handshake agent, which holds
