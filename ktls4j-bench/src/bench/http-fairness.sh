@@ -42,6 +42,8 @@ MAX_CONNS=4096
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 # shellcheck source=../../../bin/find-jdk.sh
 . "$repo/bin/find-jdk.sh"
+# shellcheck source=bench-lib.sh
+. "$repo/ktls4j-bench/src/bench/bench-lib.sh"
 jdk="$(ktls4j_find_jdk)" || { echo "http-fairness: no JDK >= 22 found" >&2; exit 1; }
 OUT="${OUT:-$repo/ktls4j-bench/target/http-fairness}"
 
@@ -148,28 +150,10 @@ done
 url() { echo "https://localhost:${port[$1]}/$2"; }
 
 # wrk offers TLS_AES_128_GCM_SHA256 only, as in http-compare.sh
-cat > "$tmp/openssl-client.cnf" <<EOF
-openssl_conf = default_conf
-[default_conf]
-ssl_conf = ssl_sect
-[ssl_sect]
-system_default = system_default_sect
-[system_default_sect]
-Ciphersuites = $SUITE
-EOF
-export OPENSSL_CONF="$tmp/openssl-client.cnf"
+bench_client_suite "$tmp" "$SUITE"
 
 for s in "${names[@]}"; do
-  ok=""
-  for _ in $(seq 240); do
-    if curl -sf --cacert "$tmp/cert.pem" -o /dev/null "$(url "$s" 4k.bin)"; then ok=1; break; fi
-    sleep 0.5
-  done
-  if [ -z "$ok" ]; then
-    echo "http-fairness: $s did not come up on :${port[$s]}; its output:" >&2
-    cat "$tmp/$s.out" >&2 || true
-    exit 1
-  fi
+  bench_await_up http-fairness "$s" "$(url "$s" 4k.bin)" "$tmp/cert.pem" "$tmp/$s.out"
   log "$s is up"
 done
 
