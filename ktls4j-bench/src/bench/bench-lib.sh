@@ -28,3 +28,48 @@ bench_await_up() {
   cat "$output" >&2 || true
   exit 1
 }
+
+# bench_workdir SCRIPT: a fresh directory /tmp/SCRIPT.XXXXXX as $tmp, with www/ (readable by nginx's workers, which
+# run as www-data) and nginx/tmp; at exit, every process in the array $pids is stopped and $tmp removed (kept with
+# KEEP=1).
+bench_workdir() {
+  bench_script="$1"
+  tmp="$(mktemp -d "/tmp/$1.XXXXXX")"
+  pids=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  mkdir -p "$tmp/www" "$tmp/nginx/tmp"
+  chmod 755 "$tmp" "$tmp/www"
+}
+
+bench_cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "$bench_script: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+}
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+# bench_certificate DIR: DIR/key.pem and DIR/cert.pem, one ECDSA P-256 pair for localhost that every server uses.
+bench_certificate() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/key.pem" -out "$1/cert.pem" \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+}
+
+# bench_nginx_temp_paths DIR: nginx's temporary-file directives (inside http {}), all under DIR, so that a private
+# nginx needs no write access to the system's directories.
+bench_nginx_temp_paths() {
+  local k
+  for k in client_body proxy fastcgi uwsgi scgi; do
+    echo "  ${k}_temp_path $1;"
+  done
+}

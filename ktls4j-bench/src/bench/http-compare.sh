@@ -74,32 +74,11 @@ if [ ! -f "$bench_jar" ] || { has ktls && [ ! -f "$repo/ktls4j-cli/target/ktls.j
   exit 1
 fi
 
-tmp="$(mktemp -d /tmp/http-compare.XXXXXX)"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    wait "$p" 2>/dev/null || true
-  done
-  if [ "${KEEP:-0}" = 1 ]; then
-    echo "http-compare: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$OUT" "$tmp/www" "$tmp/nginx/tmp"
-chmod 755 "$tmp" "$tmp/www" # nginx's workers run as www-data
-
-log() { echo "[$(date +%T)] $*" >&2; }
+bench_workdir http-compare
+mkdir -p "$OUT"
 
 # ---- certificate (one ECDSA P-256 pair for all three) and files
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+bench_certificate "$tmp"
 log "creating test files (${BIG_MIB} MiB, 1 MiB, 4 KiB of random bytes) in $tmp/www"
 head -c $((BIG_MIB << 20)) /dev/urandom > "$tmp/www/big.bin"
 head -c $((1 << 20)) /dev/urandom > "$tmp/www/1m.bin"
@@ -121,11 +100,7 @@ http {
   tcp_nodelay on;
   keepalive_timeout 65;
   keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx/tmp;
-  proxy_temp_path $tmp/nginx/tmp;
-  fastcgi_temp_path $tmp/nginx/tmp;
-  uwsgi_temp_path $tmp/nginx/tmp;
-  scgi_temp_path $tmp/nginx/tmp;
+$(bench_nginx_temp_paths "$tmp/nginx/tmp")
   default_type application/octet-stream;
   server {
     listen 127.0.0.1:$NGINX_PORT ssl;

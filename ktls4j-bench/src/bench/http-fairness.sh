@@ -60,31 +60,10 @@ if [ "$(ulimit -n)" -lt "$need" ]; then
   ulimit -n "$need" 2>/dev/null || { echo "http-fairness: need ulimit -n >= $need" >&2; exit 1; }
 fi
 
-tmp="$(mktemp -d /tmp/http-fairness.XXXXXX)"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    wait "$p" 2>/dev/null || true
-  done
-  if [ "${KEEP:-0}" = 1 ]; then
-    echo "http-fairness: kept $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$OUT" "$tmp/www" "$tmp/nginx/tmp"
-chmod 755 "$tmp" "$tmp/www" # nginx's workers run as www-data
+bench_workdir http-fairness
+mkdir -p "$OUT"
 
-log() { echo "[$(date +%T)] $*" >&2; }
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+bench_certificate "$tmp"
 head -c 4096 /dev/urandom > "$tmp/www/4k.bin"
 
 # nginx as in http-compare.sh, plus the per-request log fairness is counted from: $connection is the connection's
@@ -107,11 +86,7 @@ http {
   tcp_nodelay on;
   keepalive_timeout 65;
   keepalive_requests 10000; # as ktls serve (HttpLimits.DEFAULT): both reconnect alike
-  client_body_temp_path $tmp/nginx/tmp;
-  proxy_temp_path $tmp/nginx/tmp;
-  fastcgi_temp_path $tmp/nginx/tmp;
-  uwsgi_temp_path $tmp/nginx/tmp;
-  scgi_temp_path $tmp/nginx/tmp;
+$(bench_nginx_temp_paths "$tmp/nginx/tmp")
   default_type application/octet-stream;
   server {
     listen 127.0.0.1:$NGINX_PORT ssl backlog=4096;

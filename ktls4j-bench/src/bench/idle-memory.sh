@@ -20,27 +20,19 @@ SUITE=TLS_AES_128_GCM_SHA256
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 # shellcheck source=../../../bin/find-jdk.sh
 . "$repo/bin/find-jdk.sh"
+# shellcheck source=bench-lib.sh
+. "$repo/ktls4j-bench/src/bench/bench-lib.sh"
 jdk="$(ktls4j_find_jdk)" || { echo "idle-memory: no JDK >= 22 found" >&2; exit 1; }
 OUT="${OUT:-$repo/ktls4j-bench/target/idle-memory}"
 bench_jar="$repo/ktls4j-bench/target/benchmarks.jar"
 [ -f "$bench_jar" ] || { echo "idle-memory: build first: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am" >&2; exit 1; }
 command -v nginx >/dev/null || { echo "idle-memory: needs nginx (apt-get install nginx)" >&2; exit 1; }
 
-tmp="$(mktemp -d /tmp/idle-memory.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$OUT" "$tmp/www" "$tmp/nginx/tmp"
-chmod 755 "$tmp" "$tmp/www"
-log() { echo "[$(date +%T)] $*" >&2; }
+bench_workdir idle-memory
+mkdir -p "$OUT"
 ulimit -n 65536 2>/dev/null || true
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+bench_certificate "$tmp"
 head -c 4096 /dev/urandom > "$tmp/www/4k.bin"
 cat > "$tmp/nginx/nginx.conf" <<NGINX
 worker_processes $(nproc);
@@ -54,8 +46,7 @@ http {
   sendfile on;
   keepalive_timeout 300;
   keepalive_requests 1000000;
-  client_body_temp_path $tmp/nginx/tmp; proxy_temp_path $tmp/nginx/tmp; fastcgi_temp_path $tmp/nginx/tmp;
-  uwsgi_temp_path $tmp/nginx/tmp; scgi_temp_path $tmp/nginx/tmp;
+$(bench_nginx_temp_paths "$tmp/nginx/tmp")
   server {
     listen 127.0.0.1:$NGINX_PORT ssl;
     server_name localhost;
@@ -78,10 +69,7 @@ start_servers() { # fresh processes each round: a server that served a round bef
   pids=("$nginx_pid" "$ktls_pid")
   local s
   for s in nginx ktls; do
-    for _ in $(seq 240); do
-      curl -sf --cacert "$tmp/cert.pem" -o /dev/null "https://localhost:${port[$s]}/4k.bin" && break
-      sleep 0.5
-    done
+    bench_await_up idle-memory "$s" "https://localhost:${port[$s]}/4k.bin" "$tmp/cert.pem" "$tmp/$s.out"
   done
   log "nginx and ktls serve are up"
 }
