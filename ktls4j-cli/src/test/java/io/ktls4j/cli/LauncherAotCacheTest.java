@@ -3,12 +3,14 @@ package io.ktls4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ktls4j.testkit.Patience;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -22,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * classes, so that the test does not depend on the package phase.
  */
 class LauncherAotCacheTest {
+    /** The jars of the modules the CLI's module reads, as the build resolved them (module path or class path). */
+    private static final String CLI_MODULES =
+            "(ktls4j-(core|linux|handshake|agent|http)|bc(prov|pkix|tls|util)|picocli)-.*";
 
     @TempDir
     Path root;
@@ -67,8 +72,10 @@ class LauncherAotCacheTest {
         String opts = jvmLog.length == 0 ? "" : "KTLS_JAVA_OPTS=" + jvmLog[0] + " ";
         String jdk = System.getProperty("java.home");
         // -Xlog writes to stdout: the launcher's own output and the JVM's are told apart by the test, not merged
-        return Proc.run(List.of("bash", "-c", opts + "KTLS4J_JDK=" + jdk + " exec " + root.resolve("ktls") + " " + command),
-                null, 180);
+        // a JVM start, and on the first run a training run and the cache's dump
+        int limit = (int) Patience.of(Duration.ofSeconds(180)).toSeconds();
+        return Proc.run(List.of("bash", "-c", opts + "KTLS4J_JDK=" + jdk + " exec " + root.resolve("ktls") + " "
+                + command), null, limit);
     }
 
     /** The launcher, its scripts and target/modules (this build's classes as ktls4j-cli.jar, the dependencies). */
@@ -88,14 +95,15 @@ class LauncherAotCacheTest {
         for (String e : path.split(File.pathSeparator)) {
             Path p = Path.of(e.isEmpty() ? "." : e);
             String name = p.getFileName() == null ? "" : p.getFileName().toString();
-            if (name.endsWith(".jar") && name.matches("(ktls4j-(core|linux|handshake|agent|http)|bc(prov|pkix|tls|util)|picocli)-.*")
-                    && Files.isRegularFile(p) && !Files.exists(modules.resolve(name))) {
+            if (name.endsWith(".jar") && name.matches(CLI_MODULES) && Files.isRegularFile(p)
+                    && !Files.exists(modules.resolve(name))) {
                 Files.copy(p, modules.resolve(name));
             }
         }
         Path jar = modules.resolve("ktls4j-cli.jar");
         Path classes = Path.of("target/classes").toAbsolutePath();
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+             Stream<Path> files = Files.walk(classes)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
                 Files.copy(f, (OutputStream) out);
