@@ -34,7 +34,8 @@ import io.ktls4j.testkit.LabTags;
  *
  * <p>The passes are independent VMs, and each qemu emulates on one host thread (single-threaded TCG: the guest JVM
  * crashed in JIT-patched code under multi-threaded TCG), so pass 1 runs beside passes 2 then 3: on two cores the
- * lab takes about as long as its longest pass instead of the sum. The test methods wait for their pass's result.
+ * lab takes about as long as its longest pass instead of the sum. The test methods wait for their pass's result; a
+ * run that selects some of them still boots every pass, and stops the unfinished ones when the class ends.
  *
  * <p>Skips (one line) where the lab cannot run, or where the host kernel itself has kTLS (the kernel tests then
  * run natively in ktls4j-linux). With {@code KTLS4J_REQUIRE_LAB=1} (CI) an unavailable lab is a failure, and the
@@ -102,9 +103,9 @@ class KernelLabTest {
         });
         pass1 = vms.submit(() -> lab.run(new Lab.Pass("pass1", true, null, expect("ktls4j.lab.features.pass1"),
                 PASS1_TAGS)));
-        // pass 3 waits in the pool's queue for the first free VM thread: pass 2's, normally
         pass2 = vms.submit(() -> lab.run(new Lab.Pass("pass2", false, null, List.of(), PASS2_TAGS)));
         if (newerKernel != null) {
+            // waits in the pool's queue for the first free VM thread: pass 2's, normally
             List<String> env = new ArrayList<>(expect("ktls4j.lab.features.pass3"));
             env.add("KTLS4J_REQUIRE_REKEY=1");
             pass3 = vms.submit(() -> lab.run(new Lab.Pass("pass3", true, newerKernel, env, PASS3_TAGS)));

@@ -114,8 +114,14 @@ final class Lab {
         Path log = dir.resolve(name + ".lab.log");
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(timeout + 60, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
+        try {
+            if (!p.waitFor(timeout + 60, TimeUnit.SECONDS)) {
+                stop(p);
+            }
+        } catch (InterruptedException e) {
+            // the test run ended without this pass's result (a filtered run): no VM left running after the build
+            stop(p);
+            throw e;
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         Path exitCode = out.resolve("exit-code");
@@ -123,6 +129,13 @@ final class Lab {
                 ? OptionalInt.of(Integer.parseInt(Files.readString(exitCode).strip()))
                 : OptionalInt.empty();
         return new Run(name, out, p.exitValue(), commandExit, Files.readString(log), elapsed, classpath);
+    }
+
+    /** Kills lab.sh and what it started (timeout(1) and qemu would outlive the script). */
+    private static void stop(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** The time the tests get inside the guest: the VM's limit less boot, shutdown and the kill grace. */
