@@ -17,12 +17,20 @@ head -c 1024 /dev/urandom > "$dir/1k.bin"
 "$ktls" --version >/dev/null; KTLS_AOT=on "$ktls" serve --help >/dev/null 2>&1 || true
 now() { date +%s.%N; }
 url="https://127.0.0.1:$PORT/1k.bin"
+# await_server DELAY: polls $url until it answers; gives up after 60 s (a server that never starts ends the run)
+await_server() {
+  local deadline=$(( $(date +%s) + 60 ))
+  until curl -sk -o /dev/null --max-time 1 "$url" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "cold-start: no server answered at $url within 60 s" >&2; return 1; }
+    sleep "$1"
+  done
+}
 
 ttfb() { # $1: on|off
   local t0 t1 pid
   t0=$(now)
   KTLS_AOT=$1 "$ktls" serve --port "$PORT" --access-log off "$dir" >/dev/null 2>&1 & pid=$!
-  until curl -sk -o /dev/null --max-time 1 "$url" 2>/dev/null; do sleep 0.01; done
+  await_server 0.01 || { kill "$pid" 2>/dev/null; exit 1; } # a subshell: the round's figure stays empty
   t1=$(now); kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "$t1 - $t0" | bc -l
 }
@@ -35,7 +43,7 @@ for r in $(seq "$ROUNDS"); do
   for m in $order; do echo "serve_$m $(ttfb "$m")" >> "$dir/raw"; done
 done
 KTLS_AOT=on "$ktls" serve --port "$PORT" --access-log off "$dir" >/dev/null 2>&1 & srv=$!
-until curl -sk -o /dev/null --max-time 1 "$url" 2>/dev/null; do sleep 0.05; done
+await_server 0.05 || exit 1
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then order="on off curl"; else order="curl off on"; fi
   for m in $order; do
