@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  *     has its own content; files outside hold a marker), and of the file the kernel finds at that path; a listing names only entries of directories inside and shows
  *     no size, date or path from outside;</li>
  * <li>only {@link HttpException} with 400, 403, 404 or 405 from the handler (414, 431, 501, 505 from the head), or a
- *     valid response: 200, 206 or 416 with a Content-Range that fits the file, 304, 301 to a path that starts with a
- *     single '/';</li>
+ *     valid response: 200, 206 or 416 with a Content-Range that fits the file, 304 or 412 (only with If-Match or
+ *     If-Unmodified-Since) with the ETag of a file inside, 301 to a path that starts with a single '/';</li>
  * <li>no descriptor is left open once the response is released, and no hang (the FIFO is never opened).</li>
  * </ul>
  * Regression inputs in src/test/resources/io/ktls4j/http/PathFuzzTestInputs: a request target (or {@code METHOD
@@ -119,11 +119,31 @@ class PathFuzzTest {
                 assertThat(location).startsWith("/").doesNotStartWith("//");
                 assertThat(location.chars().allMatch(c -> c > 0x20 && c < 0x7f)).as(location).isTrue();
             }
-            case 304 -> assertThat(r.contentLength()).isZero();
+            case 304 -> {
+                assertThat(r.contentLength()).isZero();
+                checkValidators(t, request, r);
+            }
+            case 412 -> {
+                assertThat(request.headers().first("If-Match") != null
+                        || request.headers().first("If-Unmodified-Since") != null)
+                        .as("a 412 without If-Match or If-Unmodified-Since").isTrue();
+                checkValidators(t, request, r);
+            }
             case 405 -> assertThat(request.method()).isNotIn("GET", "HEAD");
             case 416 -> assertThat(contentRange).matches("bytes \\*/\\d+");
             default -> throw new AssertionError("status " + r.status() + " for " + request.requestLine());
         }
+    }
+
+    /**
+     * A 304 or 412 carries no file but its validators: the ETag (mtime-size) must be that of the file the kernel finds
+     * inside the root, or a condition would reveal the size of a file outside.
+     */
+    private static void checkValidators(Tree t, HttpRequest request, HttpResponse r) throws IOException {
+        String content = kernelView(t, request);
+        assertThat(t.insideContents()).as("the file a condition was evaluated on").contains(content);
+        String size = Long.toHexString(content.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(r.headers().first("ETag")).endsWith("-" + size + "\"");
     }
 
     /** The body is a slice of one of the files inside, as the Content-Range says. */
