@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.linux.KernelTls;
+import io.ktls4j.testkit.JsonReader;
 import io.ktls4j.testkit.StraceLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -370,7 +371,7 @@ class ServeKernelLabTest {
 
     private static Map<String, Object> status(Case c) throws Exception {
         Curl r = curl(c.curlArgs, "-H", "Accept: application/json", url("/_ktls/status"));
-        Object json = new JsonReader(r.out).read();
+        Object json = JsonReader.parse(r.out);
         assertThat(json).as("status JSON").isInstanceOf(Map.class);
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) json;
@@ -455,131 +456,6 @@ class ServeKernelLabTest {
             in.transferTo(out);
         } catch (IOException e) {
             // the process ended
-        }
-    }
-
-    /** Just enough JSON for the status page: objects, arrays, strings, integers, booleans, null. */
-    private static final class JsonReader {
-        private final String s;
-        private int i;
-
-        JsonReader(String s) {
-            this.s = s;
-        }
-
-        Object read() {
-            Object v = value();
-            ws();
-            if (i != s.length()) {
-                throw error("trailing text");
-            }
-            return v;
-        }
-
-        private Object value() {
-            ws();
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(i);
-            if (c == '{') {
-                i++;
-                Map<String, Object> m = new java.util.LinkedHashMap<>();
-                ws();
-                if (s.charAt(i) == '}') {
-                    i++;
-                    return m;
-                }
-                do {
-                    ws();
-                    String k = str();
-                    ws();
-                    expect(':');
-                    m.put(k, value());
-                    ws();
-                } while (s.charAt(i++) == ',');
-                if (s.charAt(i - 1) != '}') {
-                    throw error("expected , or }");
-                }
-                return m;
-            }
-            if (c == '[') {
-                i++;
-                List<Object> l = new ArrayList<>();
-                ws();
-                if (s.charAt(i) == ']') {
-                    i++;
-                    return l;
-                }
-                do {
-                    l.add(value());
-                    ws();
-                } while (s.charAt(i++) == ',');
-                if (s.charAt(i - 1) != ']') {
-                    throw error("expected , or ]");
-                }
-                return l;
-            }
-            if (c == '"') {
-                return str();
-            }
-            for (String word : List.of("true", "false", "null")) {
-                if (s.startsWith(word, i)) {
-                    i += word.length();
-                    return word.equals("null") ? null : Boolean.valueOf(word);
-                }
-            }
-            int start = i;
-            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-            String n = s.substring(start, i);
-            if (n.isEmpty()) {
-                throw error("unexpected character");
-            }
-            return n.matches("-?\\d+") ? (Object) Long.valueOf(n) : (Object) Double.valueOf(n);
-        }
-
-        private String str() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (s.charAt(i) != '"') {
-                char c = s.charAt(i++);
-                if (c == '\\') {
-                    char e = s.charAt(i++);
-                    switch (e) {
-                        case 'n' -> sb.append('\n');
-                        case 'r' -> sb.append('\r');
-                        case 't' -> sb.append('\t');
-                        case 'u' -> {
-                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                            i += 4;
-                        }
-                        default -> sb.append(e);
-                    }
-                } else {
-                    sb.append(c);
-                }
-            }
-            i++;
-            return sb.toString();
-        }
-
-        private void expect(char c) {
-            if (i >= s.length() || s.charAt(i) != c) {
-                throw error("expected " + c);
-            }
-            i++;
-        }
-
-        private void ws() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at " + i + " in the status JSON:\n" + s);
         }
     }
 }
