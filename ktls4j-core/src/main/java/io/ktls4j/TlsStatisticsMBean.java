@@ -88,7 +88,7 @@ public final class TlsStatisticsMBean implements DynamicMBean {
         TlsStat[] stats = TlsStat.values();
         MBeanAttributeInfo[] attrs = new MBeanAttributeInfo[stats.length];
         for (int i = 0; i < stats.length; i++) {
-            attrs[i] = new MBeanAttributeInfo(stats[i].name(), "long", "tls_stat counter " + stats[i].name(),
+            attrs[i] = new MBeanAttributeInfo(stats[i].name(), "long", stats[i].meaning(),
                     true, false, false);
         }
         return new MBeanInfo(getClass().getName(), "kTLS statistics (" + source + ")", attrs, null, null, null);
