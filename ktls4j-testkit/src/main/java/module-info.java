@@ -10,6 +10,8 @@ module io.ktls4j.testkit {
     requires org.bouncycastle.pkix;
     requires org.bouncycastle.provider;
     requires org.bouncycastle.util;
+    // HeadlessChromium: the DevTools protocol is a WebSocket
+    requires java.net.http;
 
     exports io.ktls4j.conformance;
     exports io.ktls4j.testkit;

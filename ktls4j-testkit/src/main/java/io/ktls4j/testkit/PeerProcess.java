@@ -141,6 +141,16 @@ public final class PeerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Whether the peer has exited. */
+    public boolean exited() {
+        return !process.isAlive();
+    }
+
+    /** Waits up to {@code timeout} for the peer to exit; returns whether it did. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public String describe() {
         String out = output();
         Path log = logFile;

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The real peers the interop tests run (openssl, curl, gnutls-cli, python3, wrk, nginx): a test without its tool
  * skips with a one-line reason, unless {@code KTLS4J_REQUIRE_INTEROP=1} (CI) makes that a failure, so CI can never
- * pass an interop test by skipping it.
+ * pass an interop test by skipping it. A headless browser is the same with its own switch,
+ * {@code KTLS4J_REQUIRE_BROWSER=1} ({@link #requireBrowser()}).
  */
 public final class Tools {
     private Tools() {
@@ -41,6 +42,29 @@ public final class Tools {
             }
             Assumptions.abort(why);
         }
+    }
+
+    /** The Chromium executables this build knows, by the names distributions give them. */
+    private static final java.util.List<String> CHROMIUM = java.util.List.of("chromium", "chromium-browser",
+            "google-chrome");
+
+    /**
+     * The Chromium on the PATH; skips the test (or fails it under {@code KTLS4J_REQUIRE_BROWSER=1}, which CI sets)
+     * when there is none.
+     */
+    public static String requireBrowser() {
+        for (String name : CHROMIUM) {
+            if (has(name)) {
+                return name;
+            }
+        }
+        String why = "no Chromium on the PATH (" + String.join(", ", CHROMIUM) + "; .ci/run installs it: apt-get "
+                + "install chromium)";
+        if ("1".equals(System.getenv("KTLS4J_REQUIRE_BROWSER"))) {
+            Assertions.fail("KTLS4J_REQUIRE_BROWSER=1 but " + why);
+        }
+        Assumptions.abort(why);
+        return null;
     }
 
     private static String packageOf(String tool) {
