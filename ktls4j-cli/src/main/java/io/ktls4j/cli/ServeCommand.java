@@ -184,9 +184,10 @@ final class ServeCommand implements Callable<Integer> {
      * @param status the entries of the status page's {@code server} object about it
      * @param bannerLine the banner's TLS line
      * @param selfSigned the embedded default certificate when this process serves it, else null
+     * @param backends where the status page's headline looks for why a direction is where it is
      */
     private record TlsSetup(Transport transport, Map<String, Object> status, String bannerLine,
-                            SelfSignedCertificate selfSigned) {
+                            SelfSignedCertificate selfSigned, StatusHeadline.Setup backends) {
     }
 
     @Override
@@ -204,7 +205,7 @@ final class ServeCommand implements Callable<Integer> {
         info.putAll(setup.status());
         ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxPerAddress);
         StatusPage status = new StatusPage(stats, info, () -> server == null ? 0 : server.activeConnections(),
-                connectionLimits, statusAccess);
+                connectionLimits, statusAccess, setup.backends());
         Handler handler = Handler.route("/_ktls/", status, files);
         connectionLog = log(stats, spec.commandLine().getErr(), accessLog());
         server = new HttpServer(listener, setup.transport(), handler, timeouts.limits(),
@@ -314,8 +315,8 @@ final class ServeCommand implements Callable<Integer> {
         KtlsContext context = context(certFile, keyFile);
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("backend_policy", backend.policy.toString());
-        status.put("protocols", context.protocols().toString());
-        status.put("groups", context.groups().toString());
+        status.put("protocols", context.protocols().stream().map(Object::toString).toList());
+        status.put("groups", context.groups().stream().map(Object::toString).toList());
         status.put("session_tickets", context.issuesSessionTickets());
         String line = "  TLS " + context.protocols() + ", " + context.cipherSuites().size() + " suites, groups "
                 + context.groups() + (context.issuesSessionTickets() ? ", session tickets" : ", no session tickets")
@@ -323,7 +324,8 @@ final class ServeCommand implements Callable<Integer> {
                 + backend.policy + (backend.policy == BackendPolicy.SOFTWARE ? "" : KernelTls.isAvailable()
                 ? " (kTLS available)" : " (no kTLS here, software record layer: "
                 + KernelTls.availability().reason() + ")");
-        return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned);
+        return new TlsSetup(new TlsTransport(context, stats), status, line, selfSigned, new StatusHeadline.Setup(
+                backend.policy.toString(), KernelTls.isAvailable(), KernelTls.availability().reason()));
     }
 
     /** {@code --agent}: each handshake is run by the handshake agent, which holds the certificate and key. */
@@ -333,7 +335,8 @@ final class ServeCommand implements Callable<Integer> {
                 + (handshakes.agentHasKtls() ? "kTLS available" : "no kTLS there") + "); no key in this process";
         AgentTransport transport = new AgentTransport(handshakes, stats, timeouts.handshake());
         transport.refuseToServeIfEveryHandshakeIsRefused();
-        return new TlsSetup(transport, Map.of("handshake_agent", agent.toString()), line, null);
+        return new TlsSetup(transport, Map.of("handshake_agent", agent.toString()), line, null,
+                new StatusHeadline.Setup("agent", handshakes.agentHasKtls(), "the agent reports none"));
     }
 
     private KtlsContext context(Path certFile, Path keyFile) throws IOException {
@@ -402,6 +405,7 @@ final class ServeCommand implements Callable<Integer> {
         return new ConnectionLog() {
             @Override
             public void request(ConnectionLog.Request r) {
+                stats.answered();
                 if (access != null) {
                     String line = LogLines.access(r);
                     synchronized (access) {
@@ -413,7 +417,7 @@ final class ServeCommand implements Callable<Integer> {
 
             @Override
             public void served(ConnectionLog.Summary s) {
-                stats.served(s.requests(), s.bytesOut());
+                stats.served(s.bytesOut());
                 if (!quiet) {
                     err.println(LogLines.served(s));
                     err.flush();

@@ -53,9 +53,13 @@ final class ServerStats {
         backendNow.get(Direction.RX).get(rx).decrementAndGet();
     }
 
-    /** HTTP totals of a finished connection. */
-    void served(int requestCount, long out) {
-        requests.add(requestCount);
+    /** A request answered: counted as it is, so that keep-alive connections show on the status page live. */
+    void answered() {
+        requests.increment();
+    }
+
+    /** The HTTP bytes (heads and bodies) a finished connection sent. */
+    void served(long out) {
         bytesOut.add(out);
     }
 
@@ -96,6 +100,28 @@ final class ServerStats {
             }
             m.put(d == Direction.TX ? "tx" : "rx", per);
         }
+        return m;
+    }
+
+    /** Per direction, the connections open now on each backend. */
+    Map<Direction, Map<BackendKind, Long>> backendsNow() {
+        Map<Direction, Map<BackendKind, Long>> m = new EnumMap<>(Direction.class);
+        backendNow.forEach((d, per) -> {
+            Map<BackendKind, Long> n = new EnumMap<>(BackendKind.class);
+            per.forEach((k, v) -> n.put(k, v.get()));
+            m.put(d, n);
+        });
+        return m;
+    }
+
+    /** Per direction, all connections so far on each backend. */
+    Map<Direction, Map<BackendKind, Long>> backendsTotal() {
+        Map<Direction, Map<BackendKind, Long>> m = new EnumMap<>(Direction.class);
+        backendTotal.forEach((d, per) -> {
+            Map<BackendKind, Long> n = new EnumMap<>(BackendKind.class);
+            per.forEach((k, v) -> n.put(k, v.sum()));
+            m.put(d, n);
+        });
         return m;
     }
 

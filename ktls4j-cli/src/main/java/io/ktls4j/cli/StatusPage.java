@@ -4,7 +4,6 @@ import io.ktls4j.TlsStat;
 import io.ktls4j.TlsStatistics;
 import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.Handler;
-import io.ktls4j.http.Html;
 import io.ktls4j.http.HttpException;
 import io.ktls4j.http.HttpRequest;
 import io.ktls4j.http.HttpResponse;
@@ -21,14 +20,11 @@ import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
- * {@code /_ktls/status}: HTML for a browser, JSON for {@code Accept: application/json}. Who may see it is
- * {@link Access}: by default clients on this host only (to others the page does not exist: 404); with
+ * {@code /_ktls/status}: a page for a browser, the same figures as JSON for {@code Accept: application/json}. Who may
+ * see it is {@link Access}: by default clients on this host only (to others the page does not exist: 404); with
  * {@code public} everyone, but the entries that name local paths ({@link #LOCAL_ONLY}: the served directory, the
- * agent's socket) only for clients on this host. The JSON fields:
- * {@code server} (version, started, uptime_seconds, address, root, backend_policy), {@code connections} (now,
- * total, handshake_failures, max, max_per_ip, requests, bytes_out), {@code backends} (tx/rx → backend → now, total),
- * {@code versions}, {@code cipher_suites}, {@code fallbacks} (total, reasons), {@code tls_stat} (kernel: available,
- * counters or reason; software: counters of this process).
+ * agent's socket) only for clients on this host. The page ({@link StatusHtml}) fetches the JSON every two seconds
+ * and draws from it. Every JSON field is documented in docs/SERVE.md ("The status page").
  */
 final class StatusPage implements Handler {
     static final String PATH = "/_ktls/status";
@@ -55,14 +51,16 @@ final class StatusPage implements Handler {
     private final IntSupplier active;
     private final ConnectionLimits limits;
     private final Access access;
+    private final StatusHeadline.Setup backends;
 
     StatusPage(ServerStats stats, Map<String, Object> server, IntSupplier active, ConnectionLimits limits,
-               Access access) {
+               Access access, StatusHeadline.Setup backends) {
         this.stats = stats;
         this.server = server;
         this.active = active;
         this.limits = limits;
         this.access = access;
+        this.backends = backends;
     }
 
     @Override
@@ -83,9 +81,13 @@ final class StatusPage implements Handler {
         if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
             r = HttpResponse.bytes(200, "application/json", Json.write(model).getBytes(StandardCharsets.UTF_8));
         } else {
-            r = HttpResponse.bytes(200, "text/html; charset=utf-8", html(model).getBytes(StandardCharsets.UTF_8));
+            r = HttpResponse.bytes(200, "text/html; charset=utf-8",
+                    StatusHtml.page(model).getBytes(StandardCharsets.UTF_8))
+                    .header("Content-Security-Policy", StatusHtml.CONTENT_SECURITY_POLICY)
+                    .header("Referrer-Policy", "no-referrer");
         }
-        return r.header("Cache-Control", "no-store").header("Vary", "Accept");
+        return r.header("Cache-Control", "no-store").header("Vary", "Accept")
+                .header("X-Content-Type-Options", "nosniff");
     }
 
     /** @param local whether the client is on this host (else the {@link #LOCAL_ONLY} entries are left out) */
@@ -98,6 +100,9 @@ final class StatusPage implements Handler {
         s.put("started", stats.started.toString());
         s.put("uptime_seconds", Duration.between(stats.started, Instant.now()).toSeconds());
         m.put("server", s);
+        FallbackStatistics.Snapshot f = FallbackStatistics.snapshot();
+        m.put("headline", StatusHeadline.of(stats.backendsNow(), stats.backendsTotal(), backends,
+                f.fallbackReasons()));
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("now", stats.connectionsNow());
         c.put("accepted_now", active.getAsInt());
@@ -111,7 +116,6 @@ final class StatusPage implements Handler {
         m.put("backends", stats.backends());
         m.put("versions", stats.versions());
         m.put("cipher_suites", stats.suites());
-        FallbackStatistics.Snapshot f = FallbackStatistics.snapshot();
         m.put("fallbacks", Map.of("total", f.fallbackTx() + f.fallbackRx(), "reasons", f.fallbackReasons()));
         Map<String, Object> tls = new LinkedHashMap<>();
         Map<String, Object> kernel = StatCommand.kernelCounters();
@@ -133,46 +137,5 @@ final class StatusPage implements Handler {
         }
         m.put("counters", c);
         return m;
-    }
-
-    /** The same model as nested HTML tables. */
-    static String html(Map<String, Object> model) {
-        StringBuilder sb = new StringBuilder(4096);
-        sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>ktls status</title>")
-                .append("<style>table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;")
-                .append("text-align:left;vertical-align:top}</style></head>\n<body><h1>ktls status</h1>\n");
-        model.forEach((k, v) -> {
-            sb.append("<h2>").append(Html.escape(k)).append("</h2>\n");
-            table(sb, v);
-            sb.append('\n');
-        });
-        sb.append("<p>JSON: request this page with <code>Accept: application/json</code>.</p>\n</body></html>\n");
-        return sb.toString();
-    }
-
-    private static void table(StringBuilder sb, Object v) {
-        if (v instanceof Map<?, ?> map) {
-            if (map.isEmpty()) {
-                sb.append("<p>none</p>");
-                return;
-            }
-            sb.append("<table>");
-            map.forEach((k, x) -> {
-                sb.append("<tr><th>").append(Html.escape(String.valueOf(k))).append("</th><td>");
-                table(sb, x);
-                sb.append("</td></tr>");
-            });
-            sb.append("</table>");
-        } else if (v instanceof List<?> list) {
-            sb.append("<ul>");
-            list.forEach(x -> {
-                sb.append("<li>");
-                table(sb, x);
-                sb.append("</li>");
-            });
-            sb.append("</ul>");
-        } else {
-            sb.append(Html.escape(String.valueOf(v)));
-        }
     }
 }

@@ -170,8 +170,7 @@ class CurlInteropTest {
 
     @Test
     void pinnedPublicKeyFromTheBannerWorks() throws Exception {
-        String banner = server.out.toString();
-        String pin = banner.substring(banner.indexOf("sha256//"), banner.indexOf("'", banner.indexOf("sha256//")));
+        String pin = server.publicKeyPin();
         Proc p = Proc.run(List.of("curl", "-sS", "-k", "--pinnedpubkey", pin, "-o", "/dev/null", "-w",
                 "%{http_code}", server.url("/f1.bin")));
         assertThat(p.out()).isEqualTo("200");

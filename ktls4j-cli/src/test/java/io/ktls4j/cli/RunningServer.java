@@ -56,6 +56,16 @@ final class RunningServer implements AutoCloseable {
         return new RunningServer(args);
     }
 
+    /** The banner's key pin ({@code sha256//BASE64}, as for {@code curl --pinnedpubkey}). */
+    String publicKeyPin() {
+        String banner = out.toString();
+        int at = banner.indexOf("sha256//");
+        if (at < 0) {
+            throw new IllegalStateException("the banner shows no key pin (is it the default certificate?): " + banner);
+        }
+        return banner.substring(at, banner.indexOf("'", at));
+    }
+
     String url(String path) {
         return "https://localhost:" + port + path;
     }

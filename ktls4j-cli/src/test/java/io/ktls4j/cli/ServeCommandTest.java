@@ -81,6 +81,12 @@ class ServeCommandTest {
                     assert k["available"] in (True, False) and ("counters" in k or "reason" in k)
                     assert "TlsCurrTxSw" in d["tls_stat"]["software"]["counters"]
                     assert d["versions"] and d["cipher_suites"] and d["server"]["backend_policy"] == "auto"
+                    assert d["server"]["protocols"] == ["TLSv1.3", "TLSv1.2"], d["server"]
+                    assert isinstance(d["server"]["groups"], list) and d["server"]["groups"], d["server"]
+                    assert isinstance(d["server"]["uptime_seconds"], int), d["server"]
+                    for h in (d["headline"]["tx"], d["headline"]["rx"]):
+                        assert h["carrier"] in ("kernel", "kernel_nic", "software", "mixed") and h["why"], h
+                        assert h["basis"] == "now", h
                     print("ok", c["total"], ",".join(sorted(b["tx"])))
                     """), json.stdout(), 30);
             assertThat(check.exitCode()).as(check.stderr() + json.out()).isZero();
