@@ -73,9 +73,10 @@ final class StatusHtml {
         sb.append("</div>\n");
         tlsStat(sb, model);
         server(sb, model);
-        sb.append("<footer>The same figures as JSON: <code>curl -H 'Accept: application/json' https://")
-                .append(Html.escape(text(get(model, "server.address")))).append(StatusPage.PATH)
-                .append("</code> (fields: docs/SERVE.md). Charts: the last five minutes this page has been open.")
+        // the address the browser used, filled in by the script: the listening address may be a wildcard
+        sb.append("<footer>The same figures as JSON: <code>curl -H 'Accept: application/json' <span id=\"here\">")
+                .append(StatusPage.PATH).append("</span></code> (fields: docs/SERVE.md). Charts: the last five ")
+                .append("minutes this page has been open.")
                 .append("</footer>\n</main>\n<script>").append(SCRIPT).append("</script>\n</body></html>\n");
         return sb.toString();
     }

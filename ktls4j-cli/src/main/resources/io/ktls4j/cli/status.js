@@ -96,6 +96,7 @@
       setTimeout(refresh, PERIOD);
     }
   }
+  document.getElementById("here").textContent = location.origin + location.pathname;
   refresh();
 })();
 //]]>

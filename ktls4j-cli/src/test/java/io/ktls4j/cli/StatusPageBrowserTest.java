@@ -53,6 +53,8 @@ class StatusPageBrowserTest {
                 assertThat(browser.text("document.querySelector('[data-carrier-of=\"" + d + "\"]').dataset.carrier"))
                         .isEqualTo(kernel ? "kernel" : "software");
             }
+            assertThat(browser.text("document.getElementById('here').textContent")).as("the JSON's URL")
+                    .isEqualTo(server.url(StatusPage.PATH));
             assertThat(browser.text("document.body.innerText")).contains("TlsCurrTxSw").contains("TlsDecryptError")
                     .contains("records that failed to decrypt");
 
