@@ -17,7 +17,7 @@
 #
 # Needs: the lab (ktls4j-lab/src/lab/lab.sh --check), nginx, curl, wrk and openssl on the host (the guest uses the
 # host's), and the jar: ./mvnw -q -B -DskipTests package -pl ktls4j-cli -am
-# Usage: ktls4j-bench/src/bench/serve-lab-compare.sh [ROUNDS]    (env: MIB=64 DURATION=20 OUT=dir TIMEOUT=3600
+# Usage: ktls4j-bench/src/bench/serve-lab-compare.sh [ROUNDS]    (env: MIB=64 DURATION=20 WARMUP=240 OUT=dir TIMEOUT=3600
 #        KERNEL_ROOT=~/.cache/ktls4j/kernels/current boots the newer lab kernel)
 set -euo pipefail
 
@@ -37,7 +37,7 @@ if [ "${1:-}" != --guest ]; then
   mkdir -p "$OUT"
   "$repo/ktls4j-lab/src/lab/lab.sh" --out "$OUT" --cwd "$OUT" --timeout "${TIMEOUT:-3600}" \
     ${KERNEL_ROOT:+--kernel-root "$KERNEL_ROOT"} --env "JDK=$jdk" --env "MIB=${MIB:-64}" \
-    --env "DURATION=${DURATION:-20}" -- bash "$repo/ktls4j-bench/src/bench/serve-lab-compare.sh" --guest "$ROUNDS"
+    --env "DURATION=${DURATION:-20}" --env "WARMUP=${WARMUP:-240}" -- bash "$repo/ktls4j-bench/src/bench/serve-lab-compare.sh" --guest "$ROUNDS"
   cat "$OUT/header.txt" "$OUT/table.md"
   exit 0
 fi
@@ -148,8 +148,16 @@ run_wrk() {
 }
 
 stat_before="$(cat /proc/net/tls_stat)"
-log "warm-up"
-for s in "${names[@]}"; do run_curl "$s" > /dev/null; run_wrk "$s" > /dev/null; done
+# The JVMs compile their hot paths first; under emulation that takes minutes of CPU (C2 runs ~100x slower too), and
+# a round before it ends measures the JIT, not the server. Each slice's CPU per request goes to the log.
+log "warm-up: one download each, then wrk on the JVM servers for ${WARMUP}s each"
+for s in "${names[@]}"; do run_curl "$s" > /dev/null; done
+for s in ktls-kernel ktls-sw; do
+  for _ in $(seq $(( WARMUP / DURATION ))); do
+    read -r _ n c _ <<< "$(run_wrk "$s")"
+    log "  warm-up $s: $n requests, $(awk -v n="$n" -v c="$c" 'BEGIN {printf "%.0f", c / n * 1e6}') µs of CPU each"
+  done
+done
 raw="$OUT/raw.tsv"
 printf 'round\tfigure\tserver\trate\twork\tserver_cpu_s\tkernel_tx_sessions\tkernel_rx_sessions\n' > "$raw"
 for r in $(seq "$ROUNDS"); do
