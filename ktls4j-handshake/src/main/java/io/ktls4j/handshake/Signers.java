@@ -1,9 +1,6 @@
 package io.ktls4j.handshake;
 
 import java.io.IOException;
-import java.security.cert.CertificateEncodingException;
-import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
@@ -29,7 +26,7 @@ final class Signers {
     static TlsCredentialedSigner create(TlsContext context, TlsCrypto crypto, Credentials credentials,
             Vector<?> peerSigAlgs, boolean tls13, byte[] certificateRequestContext) throws IOException {
         int scheme = choose(credentials, peerSigAlgs, tls13);
-        Certificate certificate = certificateMessage(crypto, credentials.certificateChain(), tls13,
+        Certificate certificate = certificateMessage(crypto, credentials, tls13,
                 certificateRequestContext);
         SignatureAndHashAlgorithm algorithm = SignatureScheme.getSignatureAndHashAlgorithm(scheme);
         if (HandshakeCrypto.signsWithBouncyCastle(crypto)) {
@@ -81,16 +78,9 @@ final class Signers {
         };
     }
 
-    private static Certificate certificateMessage(TlsCrypto crypto, List<X509Certificate> chain, boolean tls13,
+    private static Certificate certificateMessage(TlsCrypto crypto, Credentials credentials, boolean tls13,
             byte[] certificateRequestContext) throws IOException {
-        TlsCertificate[] certs = new TlsCertificate[chain.size()];
-        for (int i = 0; i < certs.length; i++) {
-            try {
-                certs[i] = crypto.createCertificate(chain.get(i).getEncoded());
-            } catch (CertificateEncodingException e) {
-                throw new IOException("cannot encode certificate " + i + " of the chain", e);
-            }
-        }
+        TlsCertificate[] certs = credentials.tlsCertificates(crypto);
         if (!tls13) {
             return new Certificate(certs);
         }
