@@ -20,6 +20,8 @@ import java.security.cert.CertStoreParameters;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.InvalidAlgorithmParameterException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.crypto.Cipher;
 import javax.crypto.ExemptionMechanism;
 import javax.crypto.KeyAgreement;
@@ -40,6 +42,12 @@ import org.bouncycastle.jcajce.util.ProviderJcaJceHelper;
 final class JdkFirstHelper implements JcaJceHelper {
     private final JcaJceHelper jdk = new DefaultJcaJceHelper();
     private final JcaJceHelper bc;
+    /**
+     * The provider that served each engine and algorithm the first time, asked directly from then on: a lookup by
+     * name alone walks the JDK's provider list and its services, and the handshake asks for a Cipher, a Mac and
+     * AlgorithmParameters several times per connection (~3% of a server's CPU per full handshake, profiled).
+     */
+    private final ConcurrentHashMap<String, JcaJceHelper> chosen = new ConcurrentHashMap<>();
 
     JdkFirstHelper(Provider bouncyCastle) {
         this.bc = new ProviderJcaJceHelper(bouncyCastle);
@@ -52,15 +60,38 @@ final class JdkFirstHelper implements JcaJceHelper {
 
     /** The JDK's implementation, else BouncyCastle's (ML-KEM: BouncyCastle's first). */
     private <T> T pick(String algorithm, Lookup<T> lookup) throws NoSuchAlgorithmException, NoSuchProviderException {
+        return pick(null, algorithm, lookup, null);
+    }
+
+    /**
+     * As {@link #pick(String, Lookup)}, then from the provider that served {@code engine} and {@code algorithm} the
+     * first time. Only for engines whose keys are the JDK's own classes or none (Cipher, Mac, AlgorithmParameters,
+     * MessageDigest): a {@code Signature} or {@code KeyAgreement} may be given a key that only some providers accept
+     * and picks its provider by that key (delayed provider selection), which the first provider need not accept.
+     * {@code engine} null: no memory.
+     */
+    private <T> T pick(String engine, String algorithm, Lookup<T> lookup, Function<T, Provider> providerOf)
+            throws NoSuchAlgorithmException, NoSuchProviderException {
+        String key = engine == null ? null : engine + '/' + algorithm;
+        JcaJceHelper known = key == null ? null : chosen.get(key);
         try {
+            if (known != null) {
+                return lookup.from(known);
+            }
+            T found;
             if (algorithm.regionMatches(true, 0, "ML-KEM", 0, 6)) {
-                return lookup.from(bc);
+                found = lookup.from(bc);
+            } else {
+                try {
+                    found = lookup.from(jdk);
+                } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
+                    found = lookup.from(bc);
+                }
             }
-            try {
-                return lookup.from(jdk);
-            } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
-                return lookup.from(bc);
+            if (key != null) {
+                chosen.putIfAbsent(key, new ProviderJcaJceHelper(providerOf.apply(found)));
             }
+            return found;
         } catch (NoSuchAlgorithmException | NoSuchProviderException e) {
             throw e;
         } catch (GeneralSecurityException e) {
@@ -70,12 +101,12 @@ final class JdkFirstHelper implements JcaJceHelper {
 
     @Override
     public Cipher createCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchProviderException {
-        return pick(algorithm, h -> h.createCipher(algorithm));
+        return pick("Cipher", algorithm, h -> h.createCipher(algorithm), Cipher::getProvider);
     }
 
     @Override
     public Mac createMac(String algorithm) throws NoSuchAlgorithmException, NoSuchProviderException {
-        return pick(algorithm, h -> h.createMac(algorithm));
+        return pick("Mac", algorithm, h -> h.createMac(algorithm), Mac::getProvider);
     }
 
     @Override
@@ -92,7 +123,8 @@ final class JdkFirstHelper implements JcaJceHelper {
     @Override
     public AlgorithmParameters createAlgorithmParameters(String algorithm)
             throws NoSuchAlgorithmException, NoSuchProviderException {
-        return pick(algorithm, h -> h.createAlgorithmParameters(algorithm));
+        return pick("AlgorithmParameters", algorithm, h -> h.createAlgorithmParameters(algorithm),
+                AlgorithmParameters::getProvider);
     }
 
     @Override
@@ -120,13 +152,13 @@ final class JdkFirstHelper implements JcaJceHelper {
     @Override
     @SuppressWarnings("deprecation")
     public MessageDigest createDigest(String algorithm) throws NoSuchAlgorithmException, NoSuchProviderException {
-        return pick(algorithm, h -> h.createDigest(algorithm));
+        return pick("MessageDigest", algorithm, h -> h.createDigest(algorithm), MessageDigest::getProvider);
     }
 
     @Override
     public MessageDigest createMessageDigest(String algorithm)
             throws NoSuchAlgorithmException, NoSuchProviderException {
-        return pick(algorithm, h -> h.createMessageDigest(algorithm));
+        return pick("MessageDigest", algorithm, h -> h.createMessageDigest(algorithm), MessageDigest::getProvider);
     }
 
     @Override

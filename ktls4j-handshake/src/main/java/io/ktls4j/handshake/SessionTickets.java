@@ -3,6 +3,7 @@ package io.ktls4j.handshake;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,6 +56,11 @@ final class SessionTickets {
     private final Duration lifetime;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * The provider of the JDK's AES-GCM, found when the context is built: {@code Cipher.getInstance} by name alone
+     * walks the provider list for each ticket sealed or opened.
+     */
+    private final Provider aesGcm = aesGcmProvider();
     private Key current;
     private Key previous;
 
@@ -101,7 +107,7 @@ final class SessionTickets {
         byte[] ticket = new byte[KEY_ID + NONCE + plain.capacity() + TAG];
         ByteBuffer.wrap(ticket).putInt(k.id).put(nonce);
         try {
-            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", aesGcm);
             gcm.init(Cipher.ENCRYPT_MODE, k.key, new GCMParameterSpec(TAG * 8, nonce));
             gcm.updateAAD(ticket, 0, KEY_ID);
             gcm.doFinal(plain.array(), 0, plain.capacity(), ticket, KEY_ID + NONCE);
@@ -129,7 +135,7 @@ final class SessionTickets {
         }
         byte[] plain = null;
         try {
-            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", aesGcm);
             gcm.init(Cipher.DECRYPT_MODE, k.key, new GCMParameterSpec(TAG * 8, ticket, KEY_ID, NONCE));
             gcm.updateAAD(ticket, 0, KEY_ID);
             plain = gcm.doFinal(ticket, KEY_ID + NONCE, ticket.length - KEY_ID - NONCE);
@@ -186,5 +192,13 @@ final class SessionTickets {
     @Override
     public String toString() {
         return "SessionTickets[" + count + " per handshake, lifetime " + lifetime.toSeconds() + " s]";
+    }
+
+    private static Provider aesGcmProvider() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding").getProvider();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no AES-GCM for session tickets", e);
+        }
     }
 }
