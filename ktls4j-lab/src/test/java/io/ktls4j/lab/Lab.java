@@ -70,8 +70,8 @@ final class Lab {
     }
 
     /**
-     * One VM run: its name (the {@code ktls4j.lab.timeout.NAME} property gives its limit), whether the tls module
-     * loads, the unpacked kernel to boot ({@code null}: the host's /boot kernel), extra environment for the tests,
+     * One VM run: its name (the {@code ktls4j.lab.timeout.NAME} property gives its limit on an idle host, scaled by
+     * the host's measured slowness), whether the tls module loads, the unpacked kernel to boot ({@code null}: the host's /boot kernel), extra environment for the tests,
      * and the JUnit tags (testkit's {@code LabTags}) of the test classes it runs, over every module's test classes.
      */
     record Pass(String name, boolean tlsModule, Path kernelRoot, List<String> env, Set<String> tags) {
@@ -91,7 +91,10 @@ final class Lab {
         String name = pass.name();
         boolean tlsModule = pass.tlsModule();
         Path out = dir.resolve(name);
-        long timeout = Long.parseLong(property("ktls4j.lab.timeout." + name));
+        // a limit catches a hang, not a busy host: qemu emulates on host threads, so a host already busy when the
+        // lab starts (measured once, before any VM runs) stretches every pass by about as much
+        long timeout = (long) Math.ceil(Long.parseLong(property("ktls4j.lab.timeout." + name))
+                * io.ktls4j.testkit.Patience.factor());
         List<String> cmd = new ArrayList<>(List.of(script.toString(), "--out", out.toString(),
                 "--timeout", Long.toString(timeout), "--cwd", out.toString()));
         if (pass.kernelRoot() != null) {
