@@ -128,7 +128,7 @@ class ServeUnderLoadTest {
     }
 
     /** The soft limit on open files (the JVM raised it to the hard limit at start); the server inherits it. */
-    private static long openFilesLimit() throws IOException {
+    static long openFilesLimit() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
             if (line.startsWith("Max open files")) {
                 String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
@@ -144,7 +144,7 @@ class ServeUnderLoadTest {
     }
 
     /** Runs {@code n} connections on 4 threads (two per core: the server needs the rest); the first failure fails. */
-    private static void runAll(int n, Connection c) throws Exception {
+    static void runAll(int n, Connection c) throws Exception {
         AtomicInteger next = new AtomicInteger();
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
             List<Future<?>> workers = new ArrayList<>();
@@ -168,7 +168,7 @@ class ServeUnderLoadTest {
     }
 
     /** The gauge once it has not changed for 200 ms. */
-    private static long settled(Gauge g) throws Exception {
+    static long settled(Gauge g) throws Exception {
         long last = g.read();
         for (int stable = 0, i = 0; stable < 10 && i < 250; i++) {
             Thread.sleep(20);
@@ -179,8 +179,27 @@ class ServeUnderLoadTest {
         return last;
     }
 
+    /**
+     * The gauge once it has not changed for {@code quiet} (at most ten times that, scaled by {@link Patience}): for
+     * a resident size, long enough for the server's periodic collection and trim (bin/serve.jvm-options) to have run.
+     */
+    static long settled(Gauge g, Duration quiet) throws Exception {
+        long deadline = System.nanoTime() + Patience.of(quiet.multipliedBy(10)).toNanos();
+        long last = g.read();
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < quiet.toNanos() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long n = g.read();
+            if (n != last) {
+                last = n;
+                since = System.nanoTime();
+            }
+        }
+        return last;
+    }
+
     /** Polls until the gauge reads at most {@code bound} (20 s on an idle host, scaled); returns the last reading. */
-    private static long awaitAtMost(Gauge g, long bound) throws Exception {
+    static long awaitAtMost(Gauge g, long bound) throws Exception {
         long deadline = System.nanoTime() + Patience.of(Duration.ofSeconds(20)).toNanos();
         long n = g.read();
         while (n > bound && System.nanoTime() < deadline) {
@@ -191,7 +210,7 @@ class ServeUnderLoadTest {
     }
 
     /** Connects from 127.0.0.(2 + i % 16), so that the connections do not run out of one address's ports. */
-    private static SocketChannel connect(int i, int port) throws IOException {
+    static SocketChannel connect(int i, int port) throws IOException {
         SocketChannel c = SocketChannel.open();
         try {
             c.bind(new InetSocketAddress("127.0.0." + (2 + i % ADDRESSES), 0));
@@ -203,8 +222,12 @@ class ServeUnderLoadTest {
         }
     }
 
-    private static int fetch(int port, KtlsContext client) throws IOException {
-        try (Fetcher f = Fetcher.open(URI.create("https://localhost:" + port + "/a.txt"), client)) {
+    static int fetch(int port, KtlsContext client) throws IOException {
+        return fetch(port, client, "/a.txt");
+    }
+
+    static int fetch(int port, KtlsContext client, String path) throws IOException {
+        try (Fetcher f = Fetcher.open(URI.create("https://localhost:" + port + path), client)) {
             return status(f);
         }
     }
