@@ -5,6 +5,7 @@ package io.ktls4j;
  * so the software backend and the kernel backend report the same condition the same way.
  */
 public enum Errno {
+    EPERM(1, "operation not permitted (e.g. a pipe larger than /proc/sys/fs/pipe-max-size)"),
     ENOENT(2, "no such ULP (the tls module is not loaded or not built)"),
     EIO(5, "a control record is next and the call cannot take its type"),
     EAGAIN(11, "would block"),

@@ -7,9 +7,9 @@ import java.nio.channels.SocketChannel;
 import java.util.Optional;
 
 /**
- * A {@link KtlsSocket} that forwards every call to another one, chosen per direction: TX calls (sends, TX keys and
- * options, {@code shutdownOutput}) to {@link #delegate delegate(TX)}, RX calls (reads, RX keys and options,
- * {@code readable}) to {@code delegate(RX)}. A decorator overrides only the calls it changes; a socket whose
+ * A {@link KtlsSocket} that forwards every call to another one, chosen per direction: TX calls (sends, splices into
+ * the socket, TX keys and options, {@code shutdownOutput}) to {@link #delegate delegate(TX)}, RX calls (reads, splices
+ * out of the socket, RX keys and options, {@code SO_RCVLOWAT}, {@code readable}) to {@code delegate(RX)}. A decorator overrides only the calls it changes; a socket whose
  * directions run on different backends returns a different delegate per direction.
  */
 public abstract class ForwardingKtlsSocket implements KtlsSocket {
@@ -73,6 +73,26 @@ public abstract class ForwardingKtlsSocket implements KtlsSocket {
     @Override
     public long sendFile(FileChannel file, long position, long count) throws IOException {
         return delegate(Direction.TX).sendFile(file, position, count);
+    }
+
+    @Override
+    public long spliceFrom(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        return delegate(Direction.TX).spliceFrom(pipe, len, flags);
+    }
+
+    @Override
+    public long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        return delegate(Direction.RX).spliceTo(pipe, len, flags);
+    }
+
+    @Override
+    public void setRcvLowat(int bytes) throws IOException {
+        delegate(Direction.RX).setRcvLowat(bytes);
+    }
+
+    @Override
+    public int rcvLowat() throws IOException {
+        return delegate(Direction.RX).rcvLowat();
     }
 
     @Override

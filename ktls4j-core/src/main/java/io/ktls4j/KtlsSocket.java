@@ -86,6 +86,43 @@ public interface KtlsSocket extends AutoCloseable {
     long sendFile(FileChannel file, long position, long count) throws IOException;
 
     /**
+     * {@code splice(pipe → socket)}: sends up to {@code len} bytes that are in {@code pipe} as application data, as a
+     * {@code send} of them would: {@link SpliceFlag#MORE} is {@code MSG_MORE} (the record stays open), without it the
+     * data ends a record. Waits until the pipe holds at least one byte unless {@link SpliceFlag#NONBLOCK}; does not
+     * wait for more than is there. Blocking on the socket follows the channel. Returns the number of bytes moved.
+     *
+     * @throws WouldBlockException EAGAIN with {@link SpliceFlag#NONBLOCK} when the pipe is empty
+     * @throws KtlsException EINVAL when the backend cannot splice with this pipe (the kernel backend needs its own)
+     */
+    long spliceFrom(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException;
+
+    /**
+     * {@code splice(socket → pipe)}: moves application data of the next record into {@code pipe}, at most
+     * {@code len} bytes, the rest of one record per call (one partly read by {@code recv} included), and no more
+     * than the pipe has room for. Empty data records are skipped. Waits for a record (and for room in the pipe)
+     * unless {@link SpliceFlag#NONBLOCK}, or the channel is non-blocking. Returns the byte count, or -1 at end of
+     * stream.
+     *
+     * @throws KtlsException EINVAL when the next record is a control record, which stays queued for
+     *     {@link #receive}; a splice never moves a control record
+     * @throws KeyExpiredException EKEYEXPIRED after a KeyUpdate was read and before the next RX key
+     * @throws BadRecordException EBADMSG, sticky as for {@link #read}
+     * @throws WouldBlockException EAGAIN when it would wait and may not
+     */
+    long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException;
+
+    /**
+     * {@code setsockopt(SOL_SOCKET, SO_RCVLOWAT)}: a read without {@link MsgFlag#WAITALL} waits until it has
+     * {@code min(bytes, buffer size)} bytes (taking them from as many data records as it takes), or a record type
+     * change, an error or end of stream. A negative value means {@link Integer#MAX_VALUE}, 0 means 1; the kernel caps
+     * the value at half the largest TCP receive buffer.
+     */
+    void setRcvLowat(int bytes) throws IOException;
+
+    /** {@code getsockopt(SOL_SOCKET, SO_RCVLOWAT)}: 1 unless set. */
+    int rcvLowat() throws IOException;
+
+    /**
      * {@code recv} without a control buffer: reads application data into {@code dsts}, possibly spanning several data
      * records (never a control record). Returns the byte count, or -1 at end of stream.
      *

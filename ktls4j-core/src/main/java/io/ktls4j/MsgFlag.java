@@ -2,6 +2,11 @@ package io.ktls4j;
 
 /** The {@code send}/{@code recv} flags the kernel record layer honours, with their Linux values. */
 public enum MsgFlag {
+    /**
+     * {@code MSG_OOB}: TCP urgent data. Only a direction without keys passes it on; with a {@code TLS_TX} key the
+     * send is EOPNOTSUPP, as in the kernel (records have no urgent data).
+     */
+    OOB(0x1),
     /** {@code MSG_PEEK}: return data without consuming it. */
     PEEK(0x2),
     /** {@code MSG_DONTWAIT}: do not block, even on a blocking socket. */

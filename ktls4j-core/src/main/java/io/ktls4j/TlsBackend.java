@@ -19,6 +19,17 @@ public interface TlsBackend {
     KtlsSocket attach(SocketChannel channel) throws IOException;
 
     /**
+     * {@code pipe2(2)}: a pipe this backend's sockets can {@code splice} with ({@link KtlsSocket#spliceFrom},
+     * {@link KtlsSocket#spliceTo}). The caller closes it.
+     *
+     * @throws KtlsException EOPNOTSUPP when this backend has no pipes
+     */
+    default KtlsPipe openPipe() throws IOException {
+        throw new KtlsException(Errno.EOPNOTSUPP, name() + " backend: opens no pipes; use the software or kernel"
+                + " backend's openPipe()");
+    }
+
+    /**
      * Whether {@link #attach} can work on this machine at all (the kernel backend: the running kernel has kTLS), as
      * Netty's {@code Epoll.isAvailable()} says. Probed once; never throws.
      */

@@ -165,4 +165,14 @@ final class RawIo {
     static WouldBlockException wouldBlock(String what) {
         return new WouldBlockException(what);
     }
+
+    /** A short wait (1 ms) before retrying a call that could not make progress on a non-blocking channel. */
+    static void pause() throws java.io.InterruptedIOException {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the socket");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.ktls4j.sw;
 
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.TlsBackend;
 import java.io.IOException;
@@ -32,6 +33,12 @@ public final class SoftwareBackend implements TlsBackend {
             throw new KtlsException(Errno.EEXIST, "the TLS ULP is already attached to this socket");
         }
         return new SoftwareKtlsSocket(channel);
+    }
+
+    /** A {@link SoftwarePipe}: a pipe in the JVM, which any backend's socket in software can splice with. */
+    @Override
+    public KtlsPipe openPipe() {
+        return new SoftwarePipe();
     }
 
     static void detach(SocketChannel channel) {

@@ -6,10 +6,12 @@ import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsChannel;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
+import io.ktls4j.SpliceFlag;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -90,6 +92,9 @@ public final class SoftwareKtlsSocket implements KtlsSocket {
     @Override
     public long send(ByteBuffer[] srcs, MsgFlag... flags) throws IOException {
         ensureOpen();
+        if (MsgFlag.has(flags, MsgFlag.OOB)) {
+            return tx.sendUrgent(srcs);
+        }
         boolean more = MsgFlag.has(flags, MsgFlag.MORE) && !MsgFlag.has(flags, MsgFlag.EOR);
         return tx.send(srcs, more, MsgFlag.has(flags, MsgFlag.DONTWAIT));
     }
@@ -100,6 +105,10 @@ public final class SoftwareKtlsSocket implements KtlsSocket {
         if (MsgFlag.has(flags, MsgFlag.MORE)) {
             throw new KtlsException(Errno.EINVAL, "MSG_MORE is not allowed with a control record (" + type + ")");
         }
+        if (MsgFlag.has(flags, MsgFlag.OOB)) {
+            throw new KtlsException(Errno.EOPNOTSUPP, "sendmsg(" + type + ", MSG_OOB): TLS records carry no urgent"
+                    + " data; send the control record without MSG_OOB");
+        }
         return tx.sendControl(type, data, MsgFlag.has(flags, MsgFlag.DONTWAIT));
     }
 
@@ -107,6 +116,30 @@ public final class SoftwareKtlsSocket implements KtlsSocket {
     public long sendFile(FileChannel file, long position, long count) throws IOException {
         ensureOpen();
         return tx.sendFile(file, position, count, false);
+    }
+
+    @Override
+    public long spliceFrom(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        ensureOpen();
+        return tx.splice(pipe, len, SpliceFlag.has(flags, SpliceFlag.MORE), SpliceFlag.has(flags, SpliceFlag.NONBLOCK));
+    }
+
+    @Override
+    public long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        ensureOpen();
+        return rx.splice(pipe, len, SpliceFlag.has(flags, SpliceFlag.NONBLOCK));
+    }
+
+    @Override
+    public void setRcvLowat(int bytes) throws IOException {
+        ensureOpen();
+        rx.setLowat(bytes);
+    }
+
+    @Override
+    public int rcvLowat() throws IOException {
+        ensureOpen();
+        return rx.lowat();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.ktls4j.CryptoInfo;
 import io.ktls4j.Errno;
 import io.ktls4j.KeyExpiredException;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
@@ -28,6 +29,8 @@ final class SoftwareRx {
     private final ReentrantLock lock = new ReentrantLock();
     /** Decrypted records not yet fully read, oldest first. */
     private final List<Plain> ready = new ArrayList<>();
+    /** {@code SO_RCVLOWAT}: the bytes a read without MSG_WAITALL waits for (1 unless set). */
+    private volatile int lowat = 1;
 
     SoftwareRx(RawIo io) {
         this.io = io;
@@ -160,7 +163,8 @@ final class SoftwareRx {
         while (true) {
             Plain rec = index < ready.size() ? ready.get(index) : null;
             if (rec == null) {
-                boolean mustWait = copied < (waitAll ? want : 1); // the kernel's target: sock_rcvlowat()
+                // the kernel's target: sock_rcvlowat()
+                boolean mustWait = copied < (waitAll ? want : Math.max(1, Math.min(lowat, want)));
                 ByteBuffer into = !peek && dsts.length == 1 ? dsts[0] : null;
                 try {
                     // past the target only records already queued are taken (no wait, no end-of-stream probe)
@@ -219,6 +223,98 @@ final class SoftwareRx {
             }
         }
         return new Received(copied, first.type);
+    }
+
+    /** {@code setsockopt(SO_RCVLOWAT)} as {@code sk_setsockopt} and {@code tcp_set_rcvlowat} store it. */
+    void setLowat(int bytes) {
+        int v = bytes < 0 ? Integer.MAX_VALUE : bytes;
+        lowat = Math.max(1, Math.min(v, RcvLowatCap.CAP));
+    }
+
+    int lowat() {
+        return lowat;
+    }
+
+    /**
+     * {@code splice(socket → pipe)}: the rest of the next data record, at most {@code len} bytes and what the pipe
+     * has room for; empty data records are consumed on the way. A control record stays queued (EINVAL).
+     */
+    long splice(KtlsPipe pipe, long len, boolean nonBlock) throws IOException {
+        if (len <= 0) {
+            return 0;
+        }
+        boolean nb = io.nonBlocking(nonBlock);
+        if (!installed()) {
+            // no RX key: plain TCP, as tcp_splice_read
+            int room = awaitRoom(pipe, nb);
+            ByteBuffer tmp = ByteBuffer.allocate((int) Math.min(len, room));
+            long n = receive(new ByteBuffer[] {tmp}, false, false, false, nonBlock).bytes();
+            if (n > 0) {
+                tmp.flip();
+                pipe.write(tmp);
+            }
+            return n;
+        }
+        if (nb) {
+            if (!lock.tryLock()) {
+                throw RawIo.wouldBlock("another thread is reading this socket");
+            }
+        } else {
+            lock.lock();
+        }
+        try {
+            Plain rec;
+            while (true) {
+                if (ready.isEmpty()) {
+                    Plain next = reader.next(!nb, nonBlock);
+                    if (next == null) {
+                        if (reader.atEof()) {
+                            return -1;
+                        }
+                        throw RawIo.wouldBlock("no complete record is available");
+                    }
+                    ready.add(next);
+                }
+                rec = ready.get(0);
+                if (rec.type.isControl()) {
+                    throw new KtlsException(Errno.EINVAL, "splice: the next record is a control record ("
+                            + rec.type + "); splice moves only application data, read it with receive()");
+                }
+                if (rec.data.hasRemaining()) {
+                    break;
+                }
+                ready.remove(0); // an empty data record: nothing to move, never an end of stream
+            }
+            int room = awaitRoom(pipe, nb);
+            int n = (int) Math.min(Math.min(len, rec.data.remaining()), room);
+            ByteBuffer part = rec.data.slice(rec.data.position(), n);
+            pipe.write(part);
+            rec.data.position(rec.data.position() + n);
+            if (!rec.data.hasRemaining()) {
+                ready.remove(0);
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Free room in the pipe, waiting for some unless {@code nb}. */
+    private static int awaitRoom(KtlsPipe pipe, boolean nb) throws IOException {
+        while (true) {
+            int room = pipe.capacity() - pipe.available();
+            if (room > 0) {
+                return room;
+            }
+            if (nb) {
+                throw RawIo.wouldBlock("the pipe is full");
+            }
+            if (pipe instanceof SoftwarePipe sp) {
+                sp.awaitRoom(SoftwarePipe.waitStep());
+            } else {
+                RawIo.pause();
+            }
+        }
     }
 
     private long passThrough(ByteBuffer[] dsts, boolean peek, boolean waitAll, boolean dontWait) throws IOException {

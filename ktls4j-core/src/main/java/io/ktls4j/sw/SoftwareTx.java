@@ -3,6 +3,7 @@ package io.ktls4j.sw;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsStat;
 import io.ktls4j.TlsVersion;
@@ -202,6 +203,86 @@ final class SoftwareTx {
                 flush(false);
             }
             return sent;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code splice(pipe → socket)}: what is in the pipe (at least one byte, waited for unless {@code nonBlock}),
+     * up to {@code len}, sent as a {@code send} of it with {@code MSG_MORE} when {@code more}.
+     */
+    long splice(KtlsPipe pipe, long len, boolean more, boolean nonBlock) throws IOException {
+        if (len <= 0) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            checkUsable();
+            if (nonBlock && pipe.available() == 0) {
+                throw RawIo.wouldBlock("the pipe is empty (SPLICE_F_NONBLOCK)");
+            }
+            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(len, pipe.capacity()));
+            try {
+                pipe.read(chunk);
+                chunk.flip();
+                int size = chunk.remaining();
+                while (chunk.hasRemaining()) {
+                    boolean nb = io.nonBlocking(false);
+                    try {
+                        if (cipher == null) {
+                            passThrough(new ByteBuffer[] {chunk}, false, nb);
+                        } else {
+                            sendData(new ByteBuffer[] {chunk}, more, nb);
+                        }
+                    } catch (io.ktls4j.WouldBlockException e) {
+                        // The bytes are out of the pipe already and a pipe cannot take them back: wait for the
+                        // socket rather than lose them.
+                        RawIo.pause();
+                    }
+                }
+                return size;
+            } finally {
+                java.util.Arrays.fill(chunk.array(), (byte) 0);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code send(MSG_OOB)}: TCP urgent data, only without a TX key (the kernel's {@code tls_sw_sendmsg} refuses
+     * MSG_OOB); the last byte is the urgent one, as for TCP.
+     */
+    long sendUrgent(ByteBuffer[] srcs) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            if (cipher != null) {
+                throw new KtlsException(Errno.EOPNOTSUPP, "send(MSG_OOB): TLS records carry no urgent data; with a"
+                        + " TLS_TX key the kernel refuses MSG_OOB (send without it)");
+            }
+            long total = 0;
+            for (ByteBuffer b : srcs) {
+                total += b.remaining();
+            }
+            if (total == 0) {
+                return 0;
+            }
+            ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(total));
+            for (ByteBuffer b : srcs) {
+                all.put(b);
+            }
+            all.flip();
+            byte urgent = all.get(all.limit() - 1);
+            all.limit(all.limit() - 1);
+            while (all.hasRemaining()) {
+                if (io.write(all, false) == 0) {
+                    RawIo.pause();
+                }
+            }
+            io.channel().socket().sendUrgentData(urgent);
+            return total;
         } finally {
             lock.unlock();
         }

@@ -52,6 +52,12 @@ public final class KernelBackend implements TlsBackend {
         return fd;
     }
 
+    /** A {@link KernelPipe} ({@code pipe2(2)}), which both the kernel and the software backend splice with. */
+    @Override
+    public KernelPipe openPipe() throws IOException {
+        return KernelPipe.open();
+    }
+
     @Override
     public boolean isAvailable() {
         return KernelTls.isAvailable();

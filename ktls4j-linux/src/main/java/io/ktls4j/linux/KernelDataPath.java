@@ -3,12 +3,14 @@ package io.ktls4j.linux;
 import io.ktls4j.Errno;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.RecordType;
+import io.ktls4j.SpliceFlag;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.linux.internal.Descriptors;
 import io.ktls4j.linux.internal.Errors;
 import io.ktls4j.linux.internal.FdGuard;
 import io.ktls4j.linux.internal.MsgIo;
 import io.ktls4j.linux.internal.Native;
+import io.ktls4j.linux.internal.Pipes;
 import io.ktls4j.linux.internal.Poller;
 import io.ktls4j.linux.internal.Readiness;
 import java.io.IOException;
@@ -144,6 +146,63 @@ final class KernelDataPath {
             }
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * {@code splice(pipe → socket)}. The call blocks in the kernel as the fd does; an EAGAIN on a blocking channel
+     * whose fd the JDK made non-blocking waits for POLLOUT and retries.
+     */
+    long spliceFrom(int pipeFd, long len, int flags) throws IOException {
+        boolean blocking = channel.isBlocking();
+        boolean pipeNonBlock = (flags & SpliceFlag.NONBLOCK.bit()) != 0;
+        lockWriter(blocking);
+        Readiness writeWait = new Readiness(channel, fd);
+        try {
+            guard.enter();
+            try {
+                while (true) {
+                    long r = Pipes.splice(pipeFd, fd, len, flags);
+                    if (r == -Errno.EAGAIN.code() && blocking && !pipeNonBlock) {
+                        writeWait.await(Native.POLLOUT);
+                        continue;
+                    }
+                    if (r < 0) {
+                        throw Errors.write((int) -r, "splice(pipe → socket)");
+                    }
+                    return r;
+                }
+            } finally {
+                guard.exit();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * {@code splice(socket → pipe)}: the bytes moved, 0 at end of stream. Readers take no Java lock, as for
+     * {@link #recv}.
+     */
+    long spliceTo(int pipeFd, long len, int flags) throws IOException {
+        boolean blocking = channel.isBlocking() && (flags & SpliceFlag.NONBLOCK.bit()) == 0;
+        int f = channel.isBlocking() ? flags : flags | SpliceFlag.NONBLOCK.bit();
+        Readiness readWait = new Readiness(channel, fd);
+        guard.enter();
+        try {
+            while (true) {
+                long r = Pipes.splice(fd, pipeFd, len, f);
+                if (r == -Errno.EAGAIN.code() && blocking) {
+                    readWait.await((short) (Native.POLLIN | Native.POLLRDHUP));
+                    continue;
+                }
+                if (r < 0) {
+                    throw Errors.spliceToPipe((int) -r, "splice(socket → pipe)");
+                }
+                return r;
+            }
+        } finally {
+            guard.exit();
         }
     }
 

@@ -7,10 +7,12 @@ import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsChannel;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
+import io.ktls4j.SpliceFlag;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
 import io.ktls4j.linux.internal.Errors;
@@ -288,6 +290,58 @@ public final class KernelKtlsSocket implements KtlsSocket {
     @Override
     public long sendFile(FileChannel file, long position, long count) throws IOException {
         return io.sendFile(file, position, count);
+    }
+
+    /** {@code splice(2)} from {@code pipe}, which must be a {@link KernelPipe}. */
+    @Override
+    public long spliceFrom(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        return io.spliceFrom(kernelPipe(pipe).readFd(), len, SpliceFlag.mask(flags));
+    }
+
+    /** {@code splice(2)} into {@code pipe}, which must be a {@link KernelPipe}; the kernel's 0 (end of stream) is -1. */
+    @Override
+    public long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        long n = io.spliceTo(kernelPipe(pipe).writeFd(), len, SpliceFlag.mask(flags));
+        if (n == 0 && len > 0) {
+            checkTruncation("splice");
+            return -1;
+        }
+        return n;
+    }
+
+    private static KernelPipe kernelPipe(KtlsPipe pipe) throws KtlsException {
+        if (pipe instanceof KernelPipe k) {
+            return k;
+        }
+        throw new KtlsException(Errno.EINVAL, "splice: the kernel backend splices only with a pipe2(2) pipe"
+                + " (KernelBackend.openPipe()), not with " + pipe.getClass().getSimpleName());
+    }
+
+    @Override
+    public void setRcvLowat(int bytes) throws IOException {
+        enter();
+        try {
+            int r = Sockopt.setInt(fd, Native.SOL_SOCKET, Native.SO_RCVLOWAT, bytes);
+            if (r < 0) {
+                throw Errors.option(-r, "setsockopt(SOL_SOCKET, SO_RCVLOWAT, " + bytes + ")", null);
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public int rcvLowat() throws IOException {
+        enter();
+        try {
+            long r = Sockopt.getUnsigned(fd, Native.SOL_SOCKET, Native.SO_RCVLOWAT, 4);
+            if (r < 0) {
+                throw Errors.option((int) -r, "getsockopt(SOL_SOCKET, SO_RCVLOWAT)", null);
+            }
+            return (int) r;
+        } finally {
+            exit();
+        }
     }
 
     @Override

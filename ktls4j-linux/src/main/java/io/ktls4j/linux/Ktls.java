@@ -67,6 +67,19 @@ public final class Ktls {
             public KtlsSocket attach(SocketChannel channel) throws IOException {
                 return Ktls.attach(channel, policy);
             }
+
+            /**
+             * A {@link KernelPipe} wherever the kernel backend can run (the software backend splices with it too, so
+             * it fits either owner of a direction); a {@link io.ktls4j.sw.SoftwarePipe} elsewhere and for
+             * {@link BackendPolicy#SOFTWARE}.
+             */
+            @Override
+            public io.ktls4j.KtlsPipe openPipe() throws IOException {
+                if (policy == BackendPolicy.SOFTWARE || !io.ktls4j.linux.internal.Native.isUsable()) {
+                    return new io.ktls4j.sw.SoftwareBackend().openPipe();
+                }
+                return KernelPipe.open();
+            }
         };
     }
 }

@@ -6,10 +6,12 @@ import io.ktls4j.Direction;
 import io.ktls4j.Errno;
 import io.ktls4j.KtlsChannel;
 import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
 import io.ktls4j.RecordType;
+import io.ktls4j.SpliceFlag;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.agent.Placement;
 import java.io.IOException;
@@ -170,6 +172,26 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
     @Override
     public long sendFile(FileChannel file, long position, long count) throws IOException {
         throw refuse("sendfile");
+    }
+
+    @Override
+    public long spliceFrom(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        throw refuse("splice(pipe → socket)");
+    }
+
+    @Override
+    public long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
+        throw refuse("splice(socket → pipe)");
+    }
+
+    @Override
+    public void setRcvLowat(int bytes) throws IOException {
+        throw refuse("setsockopt(SO_RCVLOWAT)");
+    }
+
+    @Override
+    public int rcvLowat() throws IOException {
+        throw refuse("getsockopt(SO_RCVLOWAT)");
     }
 
     @Override

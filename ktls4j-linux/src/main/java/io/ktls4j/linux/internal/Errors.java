@@ -93,6 +93,31 @@ public final class Errors {
             case EAGAIN -> new WouldBlockException(call + " would block");
             case EBADMSG -> new BadRecordException(call + ": the kernel refused to write the record (EBADMSG: the"
                     + " record sequence number would wrap, or the socket's TLS state is broken)");
+            // tls_sw_sendmsg accepts only MSG_MORE, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_EOR (and the splice flags)
+            case EOPNOTSUPP -> new KtlsException(Errno.EOPNOTSUPP, call + ": the kernel refused a send flag with"
+                    + " TLS_TX installed (MSG_OOB: records carry no urgent data; send without it)");
+            case null, default -> generic(errno, call);
+        };
+    }
+
+    /** {@code splice(socket → pipe)}: as a read, except that EINVAL is the kernel's answer to a control record. */
+    public static IOException spliceToPipe(int errno, String call) {
+        if (errno == Errno.EINVAL.code()) {
+            // tls_sw_splice_read leaves the record queued; recvmsg with a control buffer reads it
+            return new KtlsException(Errno.EINVAL, call + ": the next record is a control record (splice moves only"
+                    + " application data; read it with receive())");
+        }
+        return read(errno, call, () -> null);
+    }
+
+    /** {@code pipe2}, {@code read}/{@code write} of a pipe, {@code F_SETPIPE_SZ}. */
+    public static IOException pipe(int errno, String call) {
+        return switch (Errno.ofCode(errno)) {
+            case EPERM -> new KtlsException(Errno.EPERM, call + ": more than /proc/sys/fs/pipe-max-size for an"
+                    + " unprivileged process; ask for less or raise the limit");
+            case EBUSY -> new KtlsException(Errno.EBUSY, call + ": the pipe holds more than the new size; read it"
+                    + " first");
+            case EPIPE -> new KtlsException(Errno.EPIPE, call + ": the pipe's read end is closed");
             case null, default -> generic(errno, call);
         };
     }

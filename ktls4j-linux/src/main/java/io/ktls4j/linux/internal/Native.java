@@ -57,6 +57,12 @@ public final class Native {
     public static final int MSG_EOR = 0x80;
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_OOB = 0x1;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_RCVLOWAT = 18;
+    public static final long FIONREAD = 0x541B;
+    public static final int F_SETPIPE_SZ = 1031;
+    public static final int F_GETPIPE_SZ = 1032;
     public static final short POLLIN = 0x1;
     public static final short POLLOUT = 0x4;
     public static final short POLLERR = 0x8;
@@ -157,6 +163,8 @@ public final class Native {
     private static final MethodHandle SOCKETPAIR;
     private static final MethodHandle DUP3;
     private static final MethodHandle FCNTL_INT;
+    private static final MethodHandle PIPE2;
+    private static final MethodHandle SPLICE;
 
     static {
         String why = platformProblem();
@@ -165,7 +173,7 @@ public final class Native {
         MethodHandle setsockopt = null, getsockopt = null, sendmsg = null, recvmsg = null, getsockname = null,
                 getpeername = null, poll = null, shutdown = null, socket = null, close = null, ioctl = null,
                 eventfd = null, read = null, write = null, bind = null, listen = null, accept4 = null, connect = null,
-                socketpair = null, dup3 = null, fcntl = null;
+                socketpair = null, dup3 = null, fcntl = null, pipe2 = null, splice = null;
         if (why == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -215,6 +223,10 @@ public final class Native {
                 fcntl = linker.downcallHandle(libc.find("fcntl").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ccs,
                         Linker.Option.firstVariadicArg(2));
+                pipe2 = downcall(linker, libc, ccs, "pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+                // ssize_t splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len, unsigned flags)
+                splice = downcall(linker, libc, ccs, "splice",
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
             } catch (Throwable t) { // IllegalCallerException without native access, missing symbols, ...
                 why = "the FFM linker could not bind libc's socket calls: " + t;
             }
@@ -243,6 +255,8 @@ public final class Native {
         SOCKETPAIR = socketpair;
         DUP3 = dup3;
         FCNTL_INT = fcntl;
+        PIPE2 = pipe2;
+        SPLICE = splice;
     }
 
     private Native() {
@@ -581,6 +595,60 @@ public final class Native {
             int r;
             do {
                 r = (int) result((int) FCNTL_INT.invokeExact(c, fd, cmd, arg), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code pipe2(fds, flags)} into the two ints of {@code fds} (read end, write end): 0 or -errno. */
+    public static int pipe2(Arena arena, MemorySegment fds, int flags) {
+        MemorySegment c = capture(arena);
+        try {
+            return (int) result((int) PIPE2.invokeExact(c, fds, flags), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code splice(in, NULL, out, NULL, len, flags)}: bytes moved (0 at end of input), or -errno. EINTR is retried.
+     */
+    public static long splice(Arena arena, int in, int out, long len, int flags) {
+        MemorySegment c = capture(arena);
+        try {
+            long r;
+            do {
+                r = result((long) SPLICE.invokeExact(c, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code read(fd, buf, buf.byteSize())}: bytes read (0 at end of file), or -errno. EINTR is retried. */
+    public static long read(Arena arena, int fd, MemorySegment buf) {
+        MemorySegment c = capture(arena);
+        try {
+            long r;
+            do {
+                r = result((long) READ.invokeExact(c, fd, buf, buf.byteSize()), c);
+            } while (r == -EINTR);
+            return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code write(fd, buf, buf.byteSize())}: bytes written, or -errno. EINTR is retried. */
+    public static long write(Arena arena, int fd, MemorySegment buf) {
+        MemorySegment c = capture(arena);
+        try {
+            long r;
+            do {
+                r = result((long) WRITE.invokeExact(c, fd, buf, buf.byteSize()), c);
             } while (r == -EINTR);
             return r;
         } catch (Throwable t) {
