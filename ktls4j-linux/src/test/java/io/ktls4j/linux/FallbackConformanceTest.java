@@ -6,6 +6,7 @@ import io.ktls4j.TlsVersion;
 import io.ktls4j.conformance.BackendUnderTest;
 import io.ktls4j.conformance.TlsBasicCases;
 import io.ktls4j.conformance.TlsSendCases;
+import io.ktls4j.conformance.TlsSpliceCases;
 import io.ktls4j.conformance.ChannelViewCases;
 import io.ktls4j.conformance.TlsRecvCases;
 import io.ktls4j.conformance.TlsPeekCases;
@@ -66,6 +67,14 @@ class FallbackConformanceTest {
 
     @Nested
     class TlsSend extends TlsSendCases {
+        @Override
+        protected BackendUnderTest backendUnderTest() {
+            return AUTO;
+        }
+    }
+
+    @Nested
+    class TlsSplice extends TlsSpliceCases {
         @Override
         protected BackendUnderTest backendUnderTest() {
             return AUTO;

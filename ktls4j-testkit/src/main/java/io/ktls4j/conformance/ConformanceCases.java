@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.ktls4j.CipherType;
 import io.ktls4j.CryptoInfo;
 import io.ktls4j.Direction;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.TlsBackend;
 import io.ktls4j.TlsVersion;
@@ -160,6 +161,21 @@ public abstract class ConformanceCases {
         a.fd().install(Direction.TX, keys);
         b.cfd().install(Direction.RX, keys);
         return new ErrPairs(a.fd(), a.cfd(), b.fd(), b.cfd());
+    }
+
+    /** {@code pipe(2)}: a pipe from the backend under test, closed after the case. */
+    protected final KtlsPipe pipe() throws IOException {
+        return closeLater(backend().openPipe());
+    }
+
+    /** Installs generation 1 on fd's TX after a KeyUpdate; false (asserted refusal) when the backend cannot rekey. */
+    protected final boolean rekeyTx(KtlsSocket fd, CryptoInfo gen1) throws Exception {
+        if (!backendUnderTest().supportsRekey()) {
+            Expect.missingFeature(() -> fd.install(Direction.TX, gen1));
+            return false;
+        }
+        fd.install(Direction.TX, gen1);
+        return true;
     }
 
     /** Runs {@code task} on another thread (the selftests' {@code fork()}); stopped after the case. */

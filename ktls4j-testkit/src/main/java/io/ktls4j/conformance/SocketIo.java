@@ -2,6 +2,7 @@ package io.ktls4j.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.MsgFlag;
 import io.ktls4j.Received;
@@ -149,5 +150,19 @@ public final class SocketIo {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** {@code write(pipe[1], data, len)}. */
+    public static void writePipe(KtlsPipe pipe, byte[] data) throws IOException {
+        assertThat(pipe.write(ByteBuffer.wrap(data))).as("write(pipe)").isEqualTo(data.length);
+    }
+
+    /** {@code read(pipe[0], buf, n)} until {@code n} bytes are read (a pipe read returns what is there). */
+    public static byte[] readPipe(KtlsPipe pipe, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            assertThat(pipe.read(b)).as("read(pipe) after %d of %d bytes", b.position(), n).isPositive();
+        }
+        return b.array();
     }
 }

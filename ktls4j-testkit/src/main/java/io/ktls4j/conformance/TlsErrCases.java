@@ -12,8 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.ktls4j.BadRecordException;
 import io.ktls4j.Errno;
+import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
+import io.ktls4j.MsgFlag;
 import io.ktls4j.RecordOverflowException;
+import io.ktls4j.SpliceFlag;
 import io.ktls4j.WouldBlockException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -194,5 +198,34 @@ public abstract class TlsErrCases extends ConformanceCases {
         assertThat(polls[0]).as("poll(20 ms) across a partial record").isFalse();
         assertThat(polls[1]).as("poll after the rest").isTrue();
         assertThat(recv(e.cfd2(), 256)).isEqualTo(buf);
+    }
+
+    /** Appendix A: after EBADMSG from recv, a non-blocking splice answers EBADMSG too (the error is sticky). */
+    @TlsErrVariants
+    void bad_auth_splice(Variant v) throws Exception {
+        ErrPairs e = tlsErr(v);
+        KtlsPipe pipe = pipe();
+        byte[] rec = encrypt(e, Bytes.random(64));
+        rec[rec.length - 1]++;
+        inject(e, rec);
+        Expect.errno(BadRecordException.class, Errno.EBADMSG, () -> recv(e.cfd2(), 128));
+        Expect.errno(BadRecordException.class, Errno.EBADMSG, () -> e.cfd2().spliceTo(pipe, 128, SpliceFlag.NONBLOCK));
+    }
+
+    /**
+     * On the keyless fd2 towards cfd2 (RX): {@code send(5, MSG_OOB)}, {@code send(65536)}, then 64 ×
+     * {@code send(5, MSG_OOB)}, each taken whole; nothing is read. Beyond the selftest: on fd, which has a TX key,
+     * MSG_OOB is EOPNOTSUPP, as {@code tls_sw_sendmsg} answers.
+     */
+    @TlsErrVariants
+    void oob_pressure(Variant v) throws Exception {
+        ErrPairs e = tlsErr(v);
+        byte[] oob = Bytes.ascii("12345");
+        assertThat(send(e.fd2(), oob, MsgFlag.OOB)).isEqualTo(5);
+        assertThat(send(e.fd2(), new byte[65536])).isEqualTo(65536);
+        for (int i = 0; i < 64; i++) {
+            assertThat(send(e.fd2(), oob, MsgFlag.OOB)).as("send #%d", i).isEqualTo(5);
+        }
+        Expect.errno(KtlsException.class, Errno.EOPNOTSUPP, () -> send(e.fd(), oob, MsgFlag.OOB));
     }
 }

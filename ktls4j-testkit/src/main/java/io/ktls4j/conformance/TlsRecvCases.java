@@ -97,6 +97,31 @@ public abstract class TlsRecvCases extends ConformanceCases {
         Expect.errno(WouldBlockException.class, Errno.EAGAIN, () -> recv(p.cfd(), 4096, DONTWAIT));
     }
 
+    /**
+     * {@code SO_RCVLOWAT} 8: after reads of 1 and 6 (WAITALL) a plain recv of 10 waits for the second record and
+     * returns 8 (the 3 left of record 1 and record 2's 5). Adapted: record 2 is sent 200 ms after that recv starts
+     * (the selftest sends it first, where the kernel would merge a queued record even without the low-water mark).
+     * Also: getsockopt reads back 8, and 0 is stored as 1.
+     */
+    @TlsVariants
+    void recv_lowat(Variant v) throws Exception {
+        Pair p = tls(v);
+        byte[] mem = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        assertThat(send(p.fd(), mem)).isEqualTo(10);
+        p.cfd().setRcvLowat(8);
+        assertThat(p.cfd().rcvLowat()).as("getsockopt(SO_RCVLOWAT)").isEqualTo(8);
+        assertThat(recv(p.cfd(), 1, WAITALL)).isEqualTo(new byte[] {0});
+        assertThat(recv(p.cfd(), 6, WAITALL)).isEqualTo(new byte[] {1, 2, 3, 4, 5, 6});
+        java.util.concurrent.Future<Integer> late = background(() -> {
+            SocketIo.sleep(java.time.Duration.ofMillis(200));
+            return send(p.fd(), mem, 0, 5);
+        });
+        assertThat(recv(p.cfd(), 10)).isEqualTo(new byte[] {7, 8, 9, 0, 1, 2, 3, 4});
+        assertThat(join(late)).isEqualTo(5);
+        p.cfd().setRcvLowat(0);
+        assertThat(p.cfd().rcvLowat()).as("SO_RCVLOWAT 0 is stored as 1").isEqualTo(1);
+    }
+
     /** Keys in both directions on both ends; 10 bytes each way. */
     @TlsVariants
     void bidir(Variant v) throws Exception {

@@ -34,18 +34,8 @@ public abstract class TlsRekeyCases extends ConformanceCases {
     static final byte[] BEFORE = cstr("test_message_before_rekey");
     static final byte[] AFTER = cstr("test_message_after_rekey");
 
-    private static void assumeTls13(Variant v) {
+    static void assumeTls13(Variant v) {
         assumeTrue(v.isTls13(), () -> v + ": the selftest returns on TLS 1.2 (KeyUpdate is TLS 1.3 only)");
-    }
-
-    /** Installs generation 1 on fd's TX after a KeyUpdate; false (asserted refusal) when the backend cannot rekey. */
-    private boolean rekeyTx(KtlsSocket fd, CryptoInfo gen1) throws Exception {
-        if (!backendUnderTest().supportsRekey()) {
-            Expect.missingFeature(() -> fd.install(Direction.TX, gen1));
-            return false;
-        }
-        fd.install(Direction.TX, gen1);
-        return true;
     }
 
     /** The RX side of a rekey: EIO before the KeyUpdate is read, EKEYEXPIRED after, data once the key is in. */

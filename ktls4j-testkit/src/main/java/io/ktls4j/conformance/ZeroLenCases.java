@@ -20,6 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ktls4j.Direction;
 import io.ktls4j.Errno;
+import io.ktls4j.KtlsException;
+import io.ktls4j.KtlsPipe;
+import io.ktls4j.SpliceFlag;
 import io.ktls4j.WouldBlockException;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -137,6 +140,53 @@ public abstract class ZeroLenCases extends ConformanceCases {
         byte[] hello = Bytes.ascii("Hello world");
         assertThat(recv(p.cfd(), 128, DONTWAIT, PEEK)).isEqualTo(hello);
         assertThat(recv(p.cfd(), 128, DONTWAIT)).isEqualTo(hello);
+        Expect.errno(WouldBlockException.class, Errno.EAGAIN, () -> recv(p.cfd(), 128, DONTWAIT));
+    }
+
+    /** Appendix A {@code zero_len_splice} variants: records and the return of {@code splice(cfd → pipe, 128)}. */
+    public enum ZeroLenSplice {
+        ZDATA_DATA("0data_data", new RawRecords[] {ID0_DATA_L0, ID1_DATA_L11}, 11),
+        ZDATA_ZDATA_DATA("0data_0data_data", ZeroLen.ZDATA_ZDATA_DATA.recs, 11),
+        ZDATA_ZDATA_ZDATA("0data_0data_0data", ZeroLen.ZDATA_ZDATA_ZDATA.recs, EAGAIN),
+        ZDATA_ZCTRL("0data_0ctrl", new RawRecords[] {ID0_DATA_L0, ID1_CTRL_L0}, -Errno.EINVAL.code());
+
+        final String kernelName;
+        final RawRecords[] recs;
+        final int spliceRet;
+
+        ZeroLenSplice(String kernelName, RawRecords[] recs, int spliceRet) {
+            this.kernelName = kernelName;
+            this.recs = recs;
+            this.spliceRet = spliceRet;
+        }
+
+        @Override
+        public String toString() {
+            return kernelName;
+        }
+    }
+
+    /**
+     * {@code splice(cfd → pipe, 128, SPLICE_F_NONBLOCK)} skips empty data records: 11 bytes ("Hello world"), with
+     * only empty records EAGAIN (never 0, which means EOF), and EINVAL when a control record follows them. After a
+     * splice the pipe holds the 11 bytes and the socket has nothing left (EAGAIN).
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @EnumSource(ZeroLenSplice.class)
+    void zero_len_splice(ZeroLenSplice z) throws Exception {
+        Pair p = zeroLen(z.recs);
+        KtlsPipe pipe = pipe();
+        if (z.spliceRet == EAGAIN) {
+            Expect.errno(WouldBlockException.class, Errno.EAGAIN, () -> p.cfd().spliceTo(pipe, 128, SpliceFlag.NONBLOCK));
+            return;
+        }
+        if (z.spliceRet == -Errno.EINVAL.code()) {
+            Expect.errno(KtlsException.class, Errno.EINVAL, () -> p.cfd().spliceTo(pipe, 128, SpliceFlag.NONBLOCK));
+            return;
+        }
+        byte[] hello = Bytes.ascii("Hello world");
+        assertThat(p.cfd().spliceTo(pipe, 128, SpliceFlag.NONBLOCK)).isEqualTo(z.spliceRet);
+        assertThat(SocketIo.readPipe(pipe, hello.length)).isEqualTo(hello);
         Expect.errno(WouldBlockException.class, Errno.EAGAIN, () -> recv(p.cfd(), 128, DONTWAIT));
     }
 }

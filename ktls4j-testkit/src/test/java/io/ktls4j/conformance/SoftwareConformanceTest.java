@@ -58,6 +58,14 @@ class SoftwareConformanceTest {
     }
 
     @Nested
+    class TlsSplice extends TlsSpliceCases {
+        @Override
+        protected BackendUnderTest backendUnderTest() {
+            return SOFTWARE;
+        }
+    }
+
+    @Nested
     class ChannelView extends ChannelViewCases {
         @Override
         protected BackendUnderTest backendUnderTest() {
