@@ -298,15 +298,34 @@ public final class KernelKtlsSocket implements KtlsSocket {
         return io.spliceFrom(kernelPipe(pipe).readFd(), len, SpliceFlag.mask(flags));
     }
 
-    /** {@code splice(2)} into {@code pipe}, which must be a {@link KernelPipe}; the kernel's 0 (end of stream) is -1. */
+    /**
+     * {@code splice(2)} into {@code pipe}, which must be a {@link KernelPipe}; the kernel's 0 at end of stream is -1.
+     * Kernels without the zero-length-record fix of {@code tls_sw_splice_read} (6.1 among them) answer 0 for an empty
+     * data record, which would read as end of stream: a 0 while the peer has not shut down (no {@code POLLRDHUP})
+     * means such a record was consumed, and the splice is made again, as newer kernels skip the record themselves.
+     */
     @Override
     public long spliceTo(KtlsPipe pipe, long len, SpliceFlag... flags) throws IOException {
-        long n = io.spliceTo(kernelPipe(pipe).writeFd(), len, SpliceFlag.mask(flags));
-        if (n == 0 && len > 0) {
-            checkTruncation("splice");
-            return -1;
+        int pipeFd = kernelPipe(pipe).writeFd();
+        while (true) {
+            long n = io.spliceTo(pipeFd, len, SpliceFlag.mask(flags));
+            if (n != 0 || len <= 0) {
+                return n;
+            }
+            if (installed.get(Direction.RX.ordinal()) == null || peerShutDown()) {
+                checkTruncation("splice");
+                return -1;
+            }
         }
-        return n;
+    }
+
+    private boolean peerShutDown() throws IOException {
+        enter();
+        try {
+            return (Readiness.now(fd, Native.POLLRDHUP) & Native.POLLRDHUP) != 0;
+        } finally {
+            exit();
+        }
     }
 
     private static KernelPipe kernelPipe(KtlsPipe pipe) throws KtlsException {
