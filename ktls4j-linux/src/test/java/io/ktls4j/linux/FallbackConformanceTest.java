@@ -7,6 +7,7 @@ import io.ktls4j.conformance.BackendUnderTest;
 import io.ktls4j.conformance.TlsBasicCases;
 import io.ktls4j.conformance.TlsSendCases;
 import io.ktls4j.conformance.TlsSpliceCases;
+import io.ktls4j.conformance.PipeCases;
 import io.ktls4j.conformance.ChannelViewCases;
 import io.ktls4j.conformance.TlsRecvCases;
 import io.ktls4j.conformance.TlsPeekCases;
@@ -67,6 +68,14 @@ class FallbackConformanceTest {
 
     @Nested
     class TlsSend extends TlsSendCases {
+        @Override
+        protected BackendUnderTest backendUnderTest() {
+            return AUTO;
+        }
+    }
+
+    @Nested
+    class Pipe extends PipeCases {
         @Override
         protected BackendUnderTest backendUnderTest() {
             return AUTO;

@@ -58,6 +58,14 @@ class SoftwareConformanceTest {
     }
 
     @Nested
+    class Pipe extends PipeCases {
+        @Override
+        protected BackendUnderTest backendUnderTest() {
+            return SOFTWARE;
+        }
+    }
+
+    @Nested
     class TlsSplice extends TlsSpliceCases {
         @Override
         protected BackendUnderTest backendUnderTest() {
