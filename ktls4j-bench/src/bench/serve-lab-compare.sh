@@ -19,11 +19,55 @@
 # host's), and the jar: ./mvnw -q -B -DskipTests package -pl ktls4j-cli -am
 # Usage: ktls4j-bench/src/bench/serve-lab-compare.sh [ROUNDS]    (env: MIB=64 DURATION=20 WARMUP=240 OUT=dir TIMEOUT=3600
 #        KERNEL_ROOT=~/.cache/ktls4j/kernels/current boots the newer lab kernel)
+#        ktls4j-bench/src/bench/serve-lab-compare.sh --summarize [OUT]   redoes the table from OUT/raw.tsv
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 ktls_jar="$repo/ktls4j-cli/target/ktls.jar"
 
+# The table from $OUT/raw.tsv (and the tls_stat snapshots): run in the guest after the rounds, or on the host with
+# --summarize to redo it.
+summarize() {
+raw="$OUT/raw.tsv"
+med() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+col() { awk -F'\t' -v f="$1" -v s="$2" -v c="$3" '$2 == f && $3 == s {print $c}' "$raw" | med; }
+per() { # server CPU ms per MB (curl_big) or µs per request (wrk_4k)
+  awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $5 > 0 {print $6 / $5 * (f == "curl_big" ? 1e3 : 1e6)}' "$raw" | med; }
+rr() { # same-round ratio of server CPU per unit of work, a over b
+  awk -F'\t' -v f="$1" -v a="$2" -v b="$3" '$2 == f {v[$1 "," $3] = $6 / $5; r[$1] = 1}
+    END {for (i in r) if (v[i "," b] > 0) print v[i "," a] / v[i "," b]}' "$raw" | med; }
+{
+  echo "| figure | nginx kTLS | ktls kernel | nginx | ktls software | CPU ktls-kernel/nginx-ktls | ktls-kernel/nginx | ktls-kernel/ktls-sw |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  for fig in curl_big wrk_4k; do
+    unit="$([ "$fig" = curl_big ] && echo 'ms/MB' || echo 'µs/req')"
+    printf '| %s server CPU %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |\n' "$fig" "$unit" \
+      "$(per "$fig" nginx-ktls)" "$(per "$fig" ktls-kernel)" "$(per "$fig" nginx)" "$(per "$fig" ktls-sw)" \
+      "$(rr "$fig" ktls-kernel nginx-ktls)" "$(rr "$fig" ktls-kernel nginx)" "$(rr "$fig" ktls-kernel ktls-sw)"
+    rate="$([ "$fig" = curl_big ] && echo 'MB/s' || echo 'req/s')"
+    printf '| %s %s (emulated) | %.1f | %.1f | %.1f | %.1f | | | |\n' "$fig" "$rate" \
+      "$(col "$fig" nginx-ktls 4)" "$(col "$fig" ktls-kernel 4)" "$(col "$fig" nginx 4)" "$(col "$fig" ktls-sw 4)"
+  done
+  echo
+  echo "Medians of $(awk -F'\t' 'NR > 1 {print $1}' "$raw" | sort -u | wc -l) rounds; ratios: medians of the same-round ratios of server CPU per unit."
+  echo "Kernel sessions per run (TlsTxSw/TlsRxSw deltas, median): nginx-ktls tx $(col curl_big nginx-ktls 7) rx" \
+    "$(col curl_big nginx-ktls 8) on a download, tx $(col wrk_4k nginx-ktls 7) rx $(col wrk_4k nginx-ktls 8) under wrk;" \
+    "ktls-kernel tx $(col curl_big ktls-kernel 7) rx $(col curl_big ktls-kernel 8), tx $(col wrk_4k ktls-kernel 7)" \
+    "rx $(col wrk_4k ktls-kernel 8)."
+  echo
+  echo '```'
+  echo "tls_stat before and after the rounds:"
+  [ -f "$OUT/tls_stat.before" ] && paste "$OUT/tls_stat.before" <(awk '{print $2}' "$OUT/tls_stat.after")
+  echo '```'
+} > "$OUT/table.md"
+}
+
+if [ "${1:-}" = --summarize ]; then
+  OUT="${2:-$repo/ktls4j-bench/target/serve-lab-compare}"
+  summarize
+  cat "$OUT/table.md"
+  exit 0
+fi
 if [ "${1:-}" != --guest ]; then
   ROUNDS="${1:-3}"
   OUT="${OUT:-$repo/ktls4j-bench/target/serve-lab-compare}"
@@ -147,7 +191,7 @@ run_wrk() {
     'BEGIN {printf "%.1f %d %.2f %d %d\n", r / d, r, c1 - c0, tx, rx}'
 }
 
-stat_before="$(cat /proc/net/tls_stat)"
+cat /proc/net/tls_stat > "$OUT/tls_stat.before"
 # The JVMs compile their hot paths first; under emulation that takes minutes of CPU (C2 runs ~100x slower too), and
 # a round before it ends measures the JIT, not the server. Each slice's CPU per request goes to the log.
 log "warm-up: one download each, then wrk on the JVM servers for ${WARMUP}s each"
@@ -177,39 +221,9 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done
-stat_after="$(cat /proc/net/tls_stat)"
+cat /proc/net/tls_stat > "$OUT/tls_stat.after"
 
-med() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-col() { awk -F'\t' -v f="$1" -v s="$2" -v c="$3" '$2 == f && $3 == s {print $c}' "$raw" | med; }
-per() { # server CPU ms per MB (curl_big) or µs per request (wrk_4k)
-  awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $5 > 0 {print $6 / $5 * (f == "curl_big" ? 1e3 : 1e6)}' "$raw" | med; }
-rr() { # same-round ratio of server CPU per unit of work, a over b
-  awk -F'\t' -v f="$1" -v a="$2" -v b="$3" '$2 == f {v[$1 "," $3] = $6 / $5; r[$1] = 1}
-    END {for (i in r) if (v[i "," b] > 0) print v[i "," a] / v[i "," b]}' "$raw" | med; }
-{
-  echo "| figure | nginx kTLS | ktls kernel | nginx | ktls software | CPU ktls-kernel/nginx-ktls | ktls-kernel/nginx | ktls-kernel/ktls-sw |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  for fig in curl_big wrk_4k; do
-    unit="$([ "$fig" = curl_big ] && echo 'ms/MB' || echo 'µs/req')"
-    printf '| %s server CPU %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |\n' "$fig" "$unit" \
-      "$(per "$fig" nginx-ktls)" "$(per "$fig" ktls-kernel)" "$(per "$fig" nginx)" "$(per "$fig" ktls-sw)" \
-      "$(rr "$fig" ktls-kernel nginx-ktls)" "$(rr "$fig" ktls-kernel nginx)" "$(rr "$fig" ktls-kernel ktls-sw)"
-    rate="$([ "$fig" = curl_big ] && echo 'MB/s' || echo 'req/s')"
-    printf '| %s %s (emulated) | %.1f | %.1f | %.1f | %.1f | | | |\n' "$fig" "$rate" \
-      "$(col "$fig" nginx-ktls 4)" "$(col "$fig" ktls-kernel 4)" "$(col "$fig" nginx 4)" "$(col "$fig" ktls-sw 4)"
-  done
-  echo
-  echo "Medians of $ROUNDS rounds; ratios: medians of the same-round ratios of server CPU per unit."
-  echo "Kernel sessions per run (TlsTxSw/TlsRxSw deltas, median): nginx-ktls tx $(col curl_big nginx-ktls 7) rx" \
-    "$(col curl_big nginx-ktls 8) on a download, tx $(col wrk_4k nginx-ktls 7) rx $(col wrk_4k nginx-ktls 8) under wrk;" \
-    "ktls-kernel tx $(col curl_big ktls-kernel 7) rx $(col curl_big ktls-kernel 8), tx $(col wrk_4k ktls-kernel 7)" \
-    "rx $(col wrk_4k ktls-kernel 8)."
-  echo
-  echo '```'
-  echo "tls_stat before and after the rounds:"
-  paste <(echo "$stat_before") <(echo "$stat_after" | awk '{print $2}')
-  echo '```'
-} > "$OUT/table.md"
+summarize
 {
   echo "# serve-lab-compare $(date -u +%FT%TZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "# guest: Linux $(uname -r), $(nproc) vCPUs (qemu TCG), $("$JDK/bin/java" -version 2>&1 | head -1), $(nginx -v 2>&1), $(openssl version), file ${MIB} MiB, wrk ${DURATION} s"
