@@ -30,9 +30,17 @@ final class ServeProcess implements AutoCloseable {
 
     /** {@code ./ktls serve}'s JVM options: bin/serve.jvm-options as an argfile, and the launcher's JDK 25 flag. */
     static List<String> launcherOptions() {
-        Path options = Path.of("..", "bin", "serve.jvm-options").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(options)) {
-            throw new IllegalStateException("not found (the tests run in ktls4j-cli): " + options);
+        // the checkout's bin/, above the working directory: ktls4j-cli on the host, a pass's directory under
+        // ktls4j-lab/target/lab in the kernel lab
+        Path cwd = Path.of("").toAbsolutePath();
+        Path options = null;
+        for (Path dir = cwd; dir != null && options == null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("bin").resolve("serve.jvm-options");
+            options = Files.isRegularFile(candidate) ? candidate : null;
+        }
+        if (options == null) {
+            throw new IllegalStateException("no bin/serve.jvm-options in " + cwd + " or above it (the tests run in"
+                    + " the checkout)");
         }
         List<String> jvm = new ArrayList<>(List.of("@" + options));
         if (Runtime.version().feature() >= 25) {
