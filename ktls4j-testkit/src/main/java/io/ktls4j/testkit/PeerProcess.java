@@ -74,7 +74,10 @@ public final class PeerProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until the captured output (stdout + stderr) contains {@code text}, or the peer exits without it. */
+    /**
+     * Waits until the captured output (stdout + stderr) contains {@code text}, or the peer has exited and its output
+     * has been read to the end without it.
+     */
     public void awaitOutput(String text, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
@@ -82,6 +85,12 @@ public final class PeerProcess implements AutoCloseable {
                 return;
             }
             if (!process.isAlive()) {
+                // its last words (an error printed just before it exited) may not have reached the captured output
+                // yet: the JDK drains an exited process's pipe into a buffer that the pump thread still has to read.
+                // A CI run failed on s_server's "alert unknown ca" that way.
+                for (Thread t : pumps) {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+                }
                 break;
             }
             Thread.sleep(20);
