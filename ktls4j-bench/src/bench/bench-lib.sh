@@ -16,15 +16,17 @@ CNF
   export OPENSSL_CONF="$1/openssl-client.cnf"
 }
 
-# bench_await_up SCRIPT NAME URL CACERT OUTPUT: polls URL with curl for up to 120 s; when the server NAME never
-# answers, prints its OUTPUT file and exits 1, naming SCRIPT.
+# bench_await_up SCRIPT NAME URL CACERT OUTPUT [SECONDS]: polls URL with curl for up to SECONDS (default 120; a JVM
+# in the lab's emulated guest needs minutes for its first answer); when the server NAME never answers, prints its
+# OUTPUT file and exits 1, naming SCRIPT.
 bench_await_up() {
-  local script="$1" name="$2" url="$3" cacert="$4" output="$5" _
-  for _ in $(seq 240); do
-    if curl -sf --cacert "$cacert" -o /dev/null "$url"; then return 0; fi
+  local script="$1" name="$2" url="$3" cacert="$4" output="$5" limit="${6:-120}"
+  local deadline=$((SECONDS + limit))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if curl -sf --max-time "$limit" --cacert "$cacert" -r 0-0 -o /dev/null "$url"; then return 0; fi
     sleep 0.5
   done
-  echo "$script: $name did not come up at $url; its output:" >&2
+  echo "$script: $name did not come up at $url within $limit s; its output:" >&2
   cat "$output" >&2 || true
   exit 1
 }
@@ -72,4 +74,24 @@ bench_nginx_temp_paths() {
   for k in client_body proxy fastcgi uwsgi scgi; do
     echo "  ${k}_temp_path $1;"
   done
+}
+
+# bench_nginx_tls_server LISTEN SUITE DIR [DIRECTIVE...]: the server block (inside http {}) every benchmark's nginx
+# uses: TLS 1.3 with the one suite SUITE, DIR/cert.pem and DIR/key.pem, files from DIR/www; each DIRECTIVE (e.g.
+# "ssl_conf_command Options KTLS;") is added as it is.
+bench_nginx_tls_server() {
+  local listen="$1" suite="$2" dir="$3" d
+  shift 3
+  echo "  server {"
+  echo "    listen $listen ssl;"
+  echo "    server_name localhost;"
+  echo "    ssl_certificate $dir/cert.pem;"
+  echo "    ssl_certificate_key $dir/key.pem;"
+  echo "    ssl_protocols TLSv1.3;"
+  echo "    ssl_conf_command Ciphersuites $suite;"
+  for d in "$@"; do
+    echo "    $d"
+  done
+  echo "    root $dir/www;"
+  echo "  }"
 }

@@ -102,15 +102,7 @@ http {
   keepalive_requests 1000000;
 $(bench_nginx_temp_paths "$tmp/nginx/tmp")
   default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl;
-    server_name localhost;
-    ssl_certificate $tmp/cert.pem;
-    ssl_certificate_key $tmp/key.pem;
-    ssl_protocols TLSv1.3;
-    ssl_conf_command Ciphersuites $SUITE;
-    root $tmp/www;
-  }
+$(bench_nginx_tls_server "127.0.0.1:$NGINX_PORT" "$SUITE" "$tmp")
 }
 EOF
 

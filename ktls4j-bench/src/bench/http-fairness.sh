@@ -88,15 +88,7 @@ http {
   keepalive_requests 10000; # as ktls serve (HttpLimits.DEFAULT): both reconnect alike
 $(bench_nginx_temp_paths "$tmp/nginx/tmp")
   default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl backlog=4096;
-    server_name localhost;
-    ssl_certificate $tmp/cert.pem;
-    ssl_certificate_key $tmp/key.pem;
-    ssl_protocols TLSv1.3;
-    ssl_conf_command Ciphersuites $SUITE;
-    root $tmp/www;
-  }
+$(bench_nginx_tls_server "127.0.0.1:$NGINX_PORT backlog=4096" "$SUITE" "$tmp")
 }
 EOF
 

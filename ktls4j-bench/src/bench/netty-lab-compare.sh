@@ -41,10 +41,10 @@ ROUNDS="${2:-5}"
 OUT="$PWD" # lab.sh's writable export
 tmp=/tmp/nlc
 mkdir -p "$tmp/www"
-log() { echo "[$(date +%T)] $*" >&2; }
+# shellcheck source=bench-lib.sh
+. "$repo/ktls4j-bench/src/bench/bench-lib.sh"
 SUITE=TLS_AES_128_GCM_SHA256
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost -days 7 2>/dev/null
+bench_certificate "$tmp"
 head -c $((MIB << 20)) /dev/urandom > "$tmp/www/big.bin"
 head -c $((1 << 20)) /dev/urandom > "$tmp/www/1m.bin"
 size=$((MIB << 20))
@@ -63,11 +63,7 @@ for s in "${names[@]}"; do
 done
 url() { echo "https://localhost:${port[$1]}/${2:-big.bin}"; }
 for s in "${names[@]}"; do
-  for _ in $(seq 600); do
-    if curl -sf --max-time 600 --cacert "$tmp/cert.pem" -r 0-0 -o /dev/null "$(url "$s")"; then continue 2; fi
-    sleep 1
-  done
-  echo "netty-lab-compare: $s did not come up" >&2; cat "$OUT/$s.out" >&2; exit 1
+  bench_await_up netty-lab-compare "$s" "$(url "$s")" "$tmp/cert.pem" "$OUT/$s.out" 600
 done
 log "servers up: $(grep -m1 StaticFileServer "$OUT/netty-ktls.out")"
 

@@ -118,16 +118,7 @@ http {
   keepalive_requests 1000000;
 $(bench_nginx_temp_paths "$tmp/$1/tmp")
   default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:${port[$1]} ssl;
-    server_name localhost;
-    ssl_certificate $tmp/cert.pem;
-    ssl_certificate_key $tmp/key.pem;
-    ssl_protocols TLSv1.3;
-    ssl_conf_command Ciphersuites $SUITE;
-    $2
-    root $tmp/www;
-  }
+$(bench_nginx_tls_server "127.0.0.1:${port[$1]}" "$SUITE" "$tmp" ${2:+"$2"})
 }
 EOF
 }
@@ -147,11 +138,7 @@ for s in "${names[@]}"; do
 done
 url() { echo "https://localhost:${port[$1]}/${2:-big.bin}"; }
 for s in "${names[@]}"; do
-  for _ in $(seq 600); do
-    if curl -sf --max-time 600 --cacert "$tmp/cert.pem" -r 0-0 -o /dev/null "$(url "$s")"; then continue 2; fi
-    sleep 1
-  done
-  echo "serve-lab-compare: $s did not come up" >&2; cat "$OUT/$s.out" >&2; exit 1
+  bench_await_up serve-lab-compare "$s" "$(url "$s")" "$tmp/cert.pem" "$OUT/$s.out" 600
 done
 log "servers up"
 

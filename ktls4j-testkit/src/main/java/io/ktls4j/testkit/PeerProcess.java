@@ -87,7 +87,6 @@ public final class PeerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 // its last words (an error printed just before it exited) may not have reached the captured output
                 // yet: the JDK drains an exited process's pipe into a buffer that the pump thread still has to read.
-                // A CI run failed on s_server's "alert unknown ca" that way.
                 for (Thread t : pumps) {
                     t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
                 }
