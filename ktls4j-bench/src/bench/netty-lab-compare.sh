@@ -14,7 +14,7 @@
 #
 # Needs: the lab (ktls4j-lab/src/lab/lab.sh --check), curl, wrk and openssl on the host (the guest uses the host's),
 # and the jar: ./mvnw -q -B -DskipTests package -pl ktls4j-bench -am
-# Usage: ktls4j-bench/src/bench/netty-lab-compare.sh [ROUNDS]    (env: MIB=32 DURATION=20 OUT=dir TIMEOUT=3000
+# Usage: ktls4j-bench/src/bench/netty-lab-compare.sh [ROUNDS]    (env: MIB=32 DURATION=20 WARMUP=240 OUT=dir TIMEOUT=3000
 #        KERNEL_ROOT=~/.cache/ktls4j/kernels/current boots the newer lab kernel)
 set -euo pipefail
 
@@ -31,7 +31,7 @@ if [ "${1:-}" != --guest ]; then
   mkdir -p "$OUT"
   "$repo/ktls4j-lab/src/lab/lab.sh" --out "$OUT" --cwd "$OUT" --timeout "${TIMEOUT:-3000}" \
     ${KERNEL_ROOT:+--kernel-root "$KERNEL_ROOT"} --env "JDK=$jdk" --env "MIB=${MIB:-32}" \
-    --env "DURATION=${DURATION:-20}" -- bash "$repo/ktls4j-bench/src/bench/netty-lab-compare.sh" --guest "$ROUNDS"
+    --env "DURATION=${DURATION:-20}" --env "WARMUP=${WARMUP:-240}" -- bash "$repo/ktls4j-bench/src/bench/netty-lab-compare.sh" --guest "$ROUNDS"
   cat "$OUT/header.txt" "$OUT/table.md"
   exit 0
 fi
@@ -93,8 +93,16 @@ run_wrk() {
 }
 
 stat_before="$(cat /proc/net/tls_stat)"
-log "warm-up"
+# The JVMs compile their hot paths first; under emulation that takes minutes of CPU (C2 runs ~100x slower too), and
+# a round before it ends measures the JIT, not the server. Each slice's CPU per MB goes to the log.
+log "warm-up: one download each, then wrk for ${WARMUP}s on each server"
 for s in "${names[@]}"; do run_curl "$s" > /dev/null; done
+for s in "${names[@]}"; do
+  for _ in $(seq $(( WARMUP / DURATION ))); do
+    read -r _ mb c <<< "$(run_wrk "$s")"
+    log "  warm-up $s: $mb MB, $(awk -v mb="$mb" -v c="$c" 'BEGIN {printf "%.1f", c / mb * 1e3}') ms of CPU per MB"
+  done
+done
 raw="$OUT/raw.tsv"
 printf 'round\tfigure\tserver\tMB_per_s\tMB\tserver_cpu_s\n' > "$raw"
 for r in $(seq "$ROUNDS"); do
@@ -133,7 +141,10 @@ rr() { # same-round ratio of server CPU per MB, a over b
   echo "handshake lines of the KtlsHandler server (first):"
   grep -m1 '^handshake' "$OUT/netty-ktls.out" || true
   echo "tls_stat before and after the rounds:"
-  paste <(echo "$stat_before") <(echo "$stat_after" | awk '{print $2}')
+  # no process substitution: the guest has no /dev/fd
+  printf '%s\n' "$stat_before" > "$tmp/tls_stat.before"
+  printf '%s\n' "$stat_after" | awk '{print $2}' > "$tmp/tls_stat.after"
+  paste "$tmp/tls_stat.before" "$tmp/tls_stat.after"
   echo '```'
 } > "$OUT/table.md"
 {
