@@ -99,6 +99,7 @@ public final class AgentDaemon implements AutoCloseable {
     private final Thread acceptor;
     private final KeptSessions sessions;
     private final KernelPort port;
+    private final HandshakeContexts contexts;
     private Thread watcher;
     private volatile boolean stopping;
     private volatile boolean aborting;
@@ -110,6 +111,7 @@ public final class AgentDaemon implements AutoCloseable {
         this.config.set(load());
         this.socket = AgentSocket.listen(path, options.socketGroup(), 512);
         this.port = port;
+        this.contexts = new HandshakeContexts(options.keyLog());
         this.sessions = new KeptSessions(log, this::config, port, handlers);
         this.acceptor = Thread.ofPlatform().name("ktls-agent-accept").daemon(true).unstarted(this::acceptLoop);
     }
@@ -238,6 +240,11 @@ public final class AgentDaemon implements AutoCloseable {
     /** The way to the kernel's TLS on consumers' sockets. */
     KernelPort port() {
         return port;
+    }
+
+    /** The contexts handshakes run in (a server's kept across requests, with its ticket keys). */
+    HandshakeContexts contexts() {
+        return contexts;
     }
 
     LoopbackDummies dummies() {

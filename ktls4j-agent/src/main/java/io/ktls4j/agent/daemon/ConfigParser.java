@@ -33,7 +33,7 @@ public final class ConfigParser {
             "session-idle-ms", "max-unread-per-uid");
     private static final Set<String> CREDENTIAL_KEYS = Set.of("certificate", "key", "trust", "client-auth", "sides",
             "protocols", "cipher-suites", "allow-uid", "allow-gid", "allow-software-return", "timeout-ms",
-            "psk-identity", "psk-key", "psk-hash");
+            "session-tickets", "psk-identity", "psk-key", "psk-hash");
 
     private final Path file;
     private final int agentUid;
@@ -199,18 +199,27 @@ public final class ConfigParser {
         if (!v.containsKey("allow-uid") && !v.containsKey("allow-gid")) {
             uids.add(agentUid);
         }
-        boolean softwareReturn = switch (v.getOrDefault("allow-software-return", "false").toLowerCase(Locale.ROOT)) {
-            case "true", "yes" -> true;
-            case "false", "no" -> false;
-            default -> throw error(s.lines().get("allow-software-return"), "allow-software-return is true or false");
-        };
+        boolean softwareReturn = bool(s, "allow-software-return", false);
+        boolean tickets = bool(s, "session-tickets", true);
         Duration timeout = Duration.ofMillis(number(s, "timeout-ms", defaultTimeout.toMillis(), 1,
                 HandshakeRequest.MAX_TIMEOUT_MS));
         if (certificate == null && psk == null) {
             throw error(s.line(), "credential " + s.name() + " needs certificate and key, or psk-identity and psk-key");
         }
         return new CredentialConfig(s.name(), certificate, tm, psk, clientAuth, sides, protocols, suites, uids, gids,
-                anyone, softwareReturn, timeout);
+                anyone, softwareReturn, timeout, tickets);
+    }
+
+    private boolean bool(Section s, String key, boolean absent) throws IOException {
+        String v = s.values().get(key);
+        if (v == null) {
+            return absent;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes" -> true;
+            case "false", "no" -> false;
+            default -> throw error(s.lines().get(key), key + " is true or false, not " + v);
+        };
     }
 
     private ExternalPsk psk(Section s) throws IOException {

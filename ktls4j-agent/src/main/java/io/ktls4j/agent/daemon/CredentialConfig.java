@@ -22,11 +22,12 @@ import javax.net.ssl.X509TrustManager;
  * @param allowGids groups (primary or supplementary) allowed to use it
  * @param anyone {@code *} in an allow list: anyone who can connect to the agent's socket
  * @param timeout the handshake timeout when the request gives none
+ * @param sessionTickets whether server handshakes issue TLS 1.3 session tickets (and so resume)
  */
 public record CredentialConfig(String name, Credentials certificate, X509TrustManager trust, ExternalPsk psk,
         ClientAuth clientAuth, Set<Side> sides, List<TlsVersion> protocols, List<TlsCipherSuite> cipherSuites,
         Set<Integer> allowUids, Set<Integer> allowGids, boolean anyone, boolean allowSoftwareReturn,
-        Duration timeout) {
+        Duration timeout, boolean sessionTickets) {
 
     public CredentialConfig {
         sides = Set.copyOf(sides);
@@ -43,6 +44,7 @@ public record CredentialConfig(String name, Credentials certificate, X509TrustMa
     public String toString() {
         return "credential " + name + " [" + (certificate == null ? "" : certificate + " ") + (psk == null ? "" : psk + " ")
                 + "sides=" + sides + ", allow-uid=" + allowUids + ", allow-gid=" + allowGids + (anyone ? ", anyone" : "")
-                + (allowSoftwareReturn ? ", allow-software-return" : "") + "]";
+                + (allowSoftwareReturn ? ", allow-software-return" : "") + (sessionTickets ? "" : ", no session tickets")
+                + "]";
     }
 }

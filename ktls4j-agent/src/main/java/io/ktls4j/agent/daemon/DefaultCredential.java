@@ -84,7 +84,7 @@ public final class DefaultCredential {
         CredentialConfig c = new CredentialConfig(HandshakeRequest.DEFAULT_CREDENTIAL, credentials,
                 Trust.either(Trust.system(), Trust.pemBundle(cert)), null, ClientAuth.NONE, EnumSet.allOf(Side.class),
                 List.of(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2), List.of(TlsCipherSuite.values()), Set.of(agentUid),
-                Set.of(), false, false, AgentConfig.DEFAULT_TIMEOUT);
+                Set.of(), false, false, AgentConfig.DEFAULT_TIMEOUT, true);
         return new AgentConfig("built-in default (" + cert + ")", Map.of(c.name(), c),
                 AgentConfig.DEFAULT_MAX_CONCURRENT, AgentConfig.DEFAULT_TIMEOUT);
     }

@@ -26,14 +26,21 @@ import java.util.Optional;
  * The record layer the agent hands a finished handshake to: it only takes keys. {@link #install} puts a direction's
  * keys into the kernel ({@code setsockopt(SOL_TLS, TLS_TX|TLS_RX)} on the consumer's socket, through the
  * {@link KernelPort}) or, where the kernel
- * cannot and the credential allows it, keeps a copy to return to the consumer. The agent never sends or reads
- * records on the consumer's socket after the handshake, so every I/O method refuses (EOPNOTSUPP), and {@link #close()}
- * leaves the socket alone ({@link AdoptedSocket} owns the agent's descriptors).
+ * cannot and the credential allows it, keeps a copy to return to the consumer. Of the records after the handshake the
+ * agent sends only a server's NewSessionTickets, as one handshake record through the kernel's TX key
+ * ({@link #sendControl}), so that the ticket keys never leave the agent; it reads none, every other I/O method refuses
+ * (EOPNOTSUPP), and {@link #close()} leaves the socket alone ({@link AdoptedSocket} owns the agent's descriptors).
  *
  * <p>It is also its own {@link TlsBackend}: {@code attach} returns this socket (the ULP was attached before the
  * handshake, or kTLS is absent).
  */
 final class HandoffSocket implements KtlsSocket, TlsBackend {
+    /**
+     * How long tickets may wait for room in a send buffer that the handshake just emptied; past that they are dropped
+     * (the client has nothing to resume with), never the connection.
+     */
+    private static final long TICKET_WAIT_MILLIS = 100;
+
     private final SocketChannel channel;
     private final int fd;
     private final KernelPort port;
@@ -164,9 +171,23 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
         throw refuse("sendmsg");
     }
 
+    /**
+     * The server's NewSessionTickets, right after the handshake, when TX went to the kernel (the kernel numbers the
+     * record; the consumer's first record follows it). Any other record (the close_notify a closing connection sends,
+     * in particular) and any record when TX is returned to the consumer's software record layer are refused: the
+     * consumer's record sequence must be the one the agent returns.
+     */
     @Override
     public int sendControl(RecordType type, ByteBuffer data, MsgFlag... flags) throws IOException {
-        throw refuse("sendmsg(" + type + ")");
+        synchronized (this) {
+            if (type != RecordType.HANDSHAKE || placements.get(Direction.TX) != Placement.KERNEL) {
+                throw refuse("sendmsg(" + type + ")");
+            }
+        }
+        byte[] record = new byte[data.remaining()];
+        data.get(record);
+        port.sendControl(fd, type, record, TICKET_WAIT_MILLIS);
+        return record.length;
     }
 
     @Override

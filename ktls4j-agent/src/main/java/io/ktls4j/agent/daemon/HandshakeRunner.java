@@ -51,9 +51,14 @@ final class HandshakeRunner {
         return out;
     }
 
-    /** Builds the context; IllegalArgumentException when nothing usable is left (e.g. no suite for the key). */
+    /**
+     * Builds the context; IllegalArgumentException when nothing usable is left (e.g. no suite for the key).
+     *
+     * @param tickets whether a server issues TLS 1.3 session tickets ({@link HandoffSocket} sends them when TX went to
+     *     the kernel; {@link HandshakeContexts} keeps the context, and so its ticket keys, for the next handshakes)
+     */
     static KtlsContext context(CredentialConfig c, HandshakeRequest r, List<TlsCipherSuite> suites, Duration timeout,
-            io.ktls4j.TlsBackend layer, java.nio.file.Path keyLog) throws IOException {
+            io.ktls4j.TlsBackend layer, java.nio.file.Path keyLog, boolean tickets) throws IOException {
         boolean psk = r.auth() == Auth.PSK;
         List<TlsVersion> protocols = psk ? List.of(TlsVersion.TLS_1_3) : c.protocols();
         KtlsContextBuilder b;
@@ -71,15 +76,20 @@ final class HandshakeRunner {
             b.externalPsk(c.psk());
         }
         b.keyLogFromEnvironment(false).keyLogFile(keyLog); // only --keylog: the agent exists to keep keys in
-        b.sessionResumption(false); // the handoff socket sends no records: no session tickets through the agent yet
+        b.sessionResumption(tickets && c.sessionTickets() && r.side() == Side.SERVER && !psk);
         return b.protocols(protocols.toArray(TlsVersion[]::new)).cipherSuites(suites.toArray(TlsCipherSuite[]::new))
                 .applicationProtocols(r.alpn().toArray(String[]::new)).handshakeTimeout(timeout).backend(layer)
                 .build();
     }
 
-    /** The finished handshake's facts and keys. */
+    /**
+     * The finished handshake's facts and keys.
+     *
+     * @param resumed whether the client resumed a session with a ticket
+     * @param ticketsSent the NewSessionTickets the agent sent (a server with TX in the kernel)
+     */
     record Outcome(HandshakeReply.Session session, Map<Direction, Placement> placements,
-            Map<Direction, CryptoInfo> returned, TrafficSecrets secrets) {
+            Map<Direction, CryptoInfo> returned, TrafficSecrets secrets, boolean resumed, long ticketsSent) {
     }
 
     /**
@@ -98,6 +108,7 @@ final class HandshakeRunner {
             }
             KtlsConnection connection = hs.connection();
             SessionInfo s = connection.session();
+            long tickets = connection.sessionTicketsSent();
             if (keepSecrets) {
                 secrets = Handshakes.takeTrafficSecrets(connection).orElse(null); // TLS 1.3 only
             }
@@ -105,7 +116,7 @@ final class HandshakeRunner {
             HandshakeReply.Session session = new HandshakeReply.Session(s.version(), s.cipherSuite().id(),
                     s.applicationProtocol(), s.serverName(), der(s.peerCertificates()), s.pskIdentity(),
                     der(s.localCertificates()));
-            return new Outcome(session, layer.placements(), layer.takeReturned(), secrets);
+            return new Outcome(session, layer.placements(), layer.takeReturned(), secrets, s.resumed(), tickets);
         } catch (IOException | RuntimeException e) {
             if (secrets != null) {
                 secrets.destroy();

@@ -232,10 +232,9 @@ final class RequestHandler {
                     : KernelTls.unavailabilityCause().getMessage()) + ")");
         }
         Duration timeout = request.timeout() != null ? request.timeout() : credential.timeout();
-        LateBackend backend = new LateBackend();
         KtlsContext context;
         try {
-            context = HandshakeRunner.context(credential, request, suites, timeout, backend, daemon.keyLog());
+            context = daemon.contexts().forRequest(config, credential, request, suites, timeout);
         } catch (IllegalArgumentException | IOException e) {
             return HandshakeReply.failure(AgentStatus.UNSUPPORTED_REQUEST, e.getMessage());
         }
@@ -274,8 +273,8 @@ final class RequestHandler {
             return HandshakeReply.failure(AgentStatus.INTERNAL_ERROR, "cannot take over the socket: " + e.getMessage());
         }
         HandoffSocket layer = new HandoffSocket(socket.channel(), socket.fd(), port, kernel, softwareReturn);
-        backend.layer = layer;
         Watchdog watchdog = null;
+        HandshakeContexts.Registration registered = daemon.contexts().register(layer);
         try (socket) {
             watchdog = new Watchdog(socket, started + timeout.toNanos(), consumer, daemon::aborting);
             HandshakeRunner.Outcome o = HandshakeRunner.run(context, socket, request.peerName(), layer, keep);
@@ -289,7 +288,8 @@ final class RequestHandler {
             log("#" + id + " OK " + reply.session().version() + " " + TlsCipherSuite.of(reply.session().cipherSuite())
                     + " tx=" + o.placements().get(io.ktls4j.Direction.TX) + " rx="
                     + o.placements().get(io.ktls4j.Direction.RX) + " in " + millis(started) + " ms"
-                    + (kept != null ? ", " + kept + " kept" : ""));
+                    + (o.resumed() ? ", resumed" : "") + (o.ticketsSent() > 0 ? ", " + o.ticketsSent() + " ticket"
+                    + (o.ticketsSent() == 1 ? "" : "s") + " sent" : "") + (kept != null ? ", " + kept + " kept" : ""));
             return reply;
         } catch (IOException | RuntimeException e) {
             Watchdog.Reason why = null;
@@ -308,21 +308,8 @@ final class RequestHandler {
                     + timeout.toMillis() + " ms" : why == Watchdog.Reason.SHUTTING_DOWN
                     ? "the agent stopped during the handshake" : String.valueOf(e.getMessage());
             return HandshakeReply.failure(status, message);
-        }
-    }
-
-    /** The context is built (and checked) before the socket is touched; the handoff layer comes later. */
-    private static final class LateBackend implements io.ktls4j.TlsBackend {
-        volatile HandoffSocket layer;
-
-        @Override
-        public String name() {
-            return "agent handoff";
-        }
-
-        @Override
-        public io.ktls4j.KtlsSocket attach(java.nio.channels.SocketChannel channel) throws IOException {
-            return layer.attach(channel);
+        } finally {
+            registered.close();
         }
     }
 

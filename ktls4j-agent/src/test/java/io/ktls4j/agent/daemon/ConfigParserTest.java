@@ -40,6 +40,7 @@ class ConfigParserTest {
                 allow-uid = 1000, 1001
                 allow-gid = 33
                 allow-software-return = true
+                session-tickets = no
                 timeout-ms = 4321
 
                 [credential nvme]
@@ -61,6 +62,7 @@ class ConfigParserTest {
         assertThat(web.allowGids()).containsExactly(33);
         assertThat(web.allowSoftwareReturn()).isTrue();
         assertThat(web.timeout()).isEqualTo(Duration.ofMillis(4321));
+        assertThat(web.sessionTickets()).isFalse();
         CredentialConfig nvme = c.credential("nvme");
         assertThat(nvme.certificate()).isNull();
         assertThat(new String(nvme.psk().identity())).isEqualTo("host-17");
@@ -68,6 +70,7 @@ class ConfigParserTest {
         assertThat(nvme.allowUids()).as("no allow list: the agent's own uid").containsExactly(555);
         assertThat(nvme.allowSoftwareReturn()).isFalse();
         assertThat(nvme.timeout()).isEqualTo(Duration.ofMillis(1234));
+        assertThat(nvme.sessionTickets()).as("the default").isTrue();
         assertThat(nvme.sides()).containsExactlyInAnyOrder(Side.CLIENT, Side.SERVER);
         assertThat(nvme.toString()).doesNotContain("00112233");
     }

@@ -114,13 +114,8 @@ class LabAgentTest {
         Path portFile = run.resolve("port");
         try (PeerProcess consumer = PeerProcess.java(run, List.of(), jvmArgs(run), LabConsumer.class, agent.socket().toString(), "server",
                 portFile.toString())) {
-            long end = System.currentTimeMillis() + Patience.millis(300_000);
-            while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
-                assertThat(System.currentTimeMillis()).as(consumer.describe()).isLessThan(end);
-                Thread.sleep(50);
-            }
             List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
-                    "127.0.0.1:" + Files.readString(portFile).strip(), "-CAfile", TestPki.get().certPem.toString(),
+                    "127.0.0.1:" + awaitPort(portFile, consumer), "-CAfile", TestPki.get().certPem.toString(),
                     "-servername", "localhost", "-verify_return_error", "-quiet", "-ign_eof",
                     "-keylogfile", run.resolve("keylog").toString()));
             cmd.addAll(opts);
@@ -134,6 +129,57 @@ class LabAgentTest {
             assertThat(consumer.value("RECEIVED")).isEqualTo("served through the agent");
             assertNoKeyMaterial(new Consumer(consumer, run), run.resolve("keylog"));
         }
+    }
+
+    /**
+     * TLS 1.3 resumption through the agent: it sends its NewSessionTickets through the consumer's TX key in the
+     * kernel, and the client's next connection resumes with one of them in the agent's next handshake. The ticket
+     * keys stay in the agent; the consumer only ever has sockets.
+     */
+    @Test
+    void tls13TicketsFromTheAgentResumeTheNextConnection() throws Exception {
+        Path run = Files.createTempDirectory(dir, "resume");
+        Path portFile = run.resolve("port");
+        Path session = run.resolve("session.pem");
+        int logBefore = agent.log().size();
+        try (PeerProcess consumer = PeerProcess.java(run, List.of(), List.of("-Xmx96m"), LabConsumer.class,
+                agent.socket().toString(), "server", portFile.toString(), "2")) {
+            String port = awaitPort(portFile, consumer);
+            assertThat(sClient(run, port, "first", "-sess_out", session)).contains("New, TLSv1.3");
+            assertThat(session).as("the ticket s_client kept").isNotEmptyFile();
+            assertThat(sClient(run, port, "second", "-sess_in", session)).contains("Reused, TLSv1.3");
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe())
+                    .isZero();
+        }
+        List<String> ok = agent.log().subList(logBefore, agent.log().size()).stream()
+                .filter(l -> l.contains(" OK TLSv1.3")).toList();
+        assertThat(ok).as("the agent's two handshakes").hasSize(2);
+        assertThat(ok.get(0)).contains("tx=KERNEL", "2 tickets sent").doesNotContain("resumed");
+        assertThat(ok.get(1)).contains("tx=KERNEL", "resumed", "1 ticket sent");
+    }
+
+    /** openssl s_client sending {@code line} and waiting for it in upper case; its whole output. */
+    private static String sClient(Path run, String port, String line, String sessionOption, Path session)
+            throws Exception {
+        try (PeerProcess client = PeerProcess.start(run, line + "\n", List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + port, "-CAfile", TestPki.get().certPem.toString(), "-servername", "localhost",
+                "-verify_return_error", "-nocommands", "-ign_eof", "-tls1_3", sessionOption, session.toString()))) {
+            client.awaitOutput(line.toUpperCase(), Patience.of(java.time.Duration.ofMillis(120_000)));
+            client.stdin().close();
+            assertThat(client.waitFor(Patience.of(java.time.Duration.ofMillis(120_000)))).as(client.describe())
+                    .isZero();
+            return client.output();
+        }
+    }
+
+    /** The port the consumer listens on, once it has written it. */
+    private static String awaitPort(Path portFile, PeerProcess consumer) throws Exception {
+        long end = System.currentTimeMillis() + Patience.millis(300_000);
+        while (!Files.exists(portFile) || Files.readString(portFile).isEmpty()) {
+            assertThat(System.currentTimeMillis()).as(consumer.describe()).isLessThan(end);
+            Thread.sleep(50);
+        }
+        return Files.readString(portFile).strip();
     }
 
     private record Consumer(PeerProcess proc, Path run) {

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * LabConsumer SOCKET client HOST PORT LINE      connect, handshake as client, send LINE, print the answer
- * LabConsumer SOCKET server PORTFILE            listen, write the port to PORTFILE, handshake one client as
- *                                               server, answer its line in upper case
+ * LabConsumer SOCKET server PORTFILE [N]        listen, write the port to PORTFILE, handshake N clients (one by
+ *                                               default) one after the other as server, answer each one's line in
+ *                                               upper case
  * LabConsumer SOCKET pairs N CREDENTIAL         N loopback connections, both ends handed to the agent (2N
  *                                               handshakes at once), a line each way on each
  * LabConsumer SOCKET rekey HOST PORT            connect, handshake as client, send "hello", then print each line
@@ -75,7 +76,7 @@ public final class LabConsumer {
                 : HexFormat.of().parseHex(System.getProperty("lab.marker"));
         switch (args[1]) {
             case "client" -> client(agent, args[2], Integer.parseInt(args[3]), args[4]);
-            case "server" -> server(agent, Path.of(args[2]));
+            case "server" -> server(agent, Path.of(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 1);
             case "pairs" -> pairs(agent, Integer.parseInt(args[2]), args[3]);
             case "rekey" -> rekey(agent, args[2], Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException(args[1]);
@@ -106,16 +107,19 @@ public final class LabConsumer {
         }
     }
 
-    private static void server(AgentClient agent, Path portFile) throws Exception {
+    private static void server(AgentClient agent, Path portFile, int clients) throws Exception {
         try (ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Files.writeString(portFile, Integer.toString(((InetSocketAddress) listener.getLocalAddress()).getPort()));
-            try (SocketChannel ch = listener.accept();
-                 KtlsConnection c = agent.handshake(ch, HandshakeRequest.server().credential(CREDENTIAL).build())) {
-                describe(c);
-                String line = Lines.receive(c);
-                System.out.println("RECEIVED " + line);
-                Lines.send(c, line.toUpperCase());
+            for (int i = 0; i < clients; i++) {
+                try (SocketChannel ch = listener.accept();
+                     KtlsConnection c = agent.handshake(ch, HandshakeRequest.server().credential(CREDENTIAL)
+                             .build())) {
+                    describe(c);
+                    String line = Lines.receive(c);
+                    System.out.println("RECEIVED " + line);
+                    Lines.send(c, line.toUpperCase());
+                }
             }
         }
     }
