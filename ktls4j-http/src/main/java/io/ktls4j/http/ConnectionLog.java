@@ -27,7 +27,9 @@ public interface ConnectionLog {
     }
 
     /**
-     * @param session what {@link Transport.Session#describe()} said
+     * @param session what {@link ConnectionService.Conversation#describe} said (by default the session's
+     *     {@link Transport.Session#describe()})
+     * @param requests requests answered, or -1 when the connection carries none (the proxy)
      * @param error why it ended abnormally, or {@code null}
      */
     record Summary(SocketAddress peer, String session, int requests, long bytesIn, long bytesOut, Duration duration,

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * out. Keep-alive and pipelining (requests answered in order) are supported. The channel is not closed here: the
  * caller owns it (timeouts close it to wake the blocked reader).
  */
-public final class HttpConnection {
+public final class HttpConnection implements ConnectionService.Conversation {
     private final ByteChannel channel;
     private static final Duration LINGER = Duration.ofSeconds(1);
     private final Handler handler;
@@ -41,7 +41,7 @@ public final class HttpConnection {
      * What the connection is doing, told to a server that makes room by closing connections not being answered
      * ({@link Admission}).
      */
-    interface Activity {
+    public interface Activity {
         Activity NONE = new Activity() {
             @Override
             public void waiting() {
@@ -128,6 +128,7 @@ public final class HttpConnection {
      * Runs the request loop. Returns normally when the connection is done; I/O errors propagate, and then
      * {@link #endReason()} says "error", or what the transport calls the peer's fault (TLS: "bad record from client").
      */
+    @Override
     public void serve() throws IOException {
         try {
             requestLoop();
@@ -318,21 +319,25 @@ public final class HttpConnection {
     }
 
     /** Requests answered so far. */
+    @Override
     public int requests() {
         return requests;
     }
 
     /** Plaintext bytes read. */
+    @Override
     public long bytesIn() {
         return reader.bytesRead();
     }
 
     /** Plaintext bytes written (heads and bodies). */
+    @Override
     public long bytesOut() {
         return writer.bytesWritten();
     }
 
     /** Why the connection ended, for the log line. */
+    @Override
     public String endReason() {
         return endReason;
     }

@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Accepts TCP connections and serves each on its own virtual thread: {@link Transport#open} (bounded by the
- * handshake timeout), then {@link HttpConnection#serve}, then one {@link ConnectionLog} event. Which connections are
+ * handshake timeout), then the {@link ConnectionService}'s conversation ({@link HttpConnection#serve} unless another
+ * service is given), then one {@link ConnectionLog} event. Which connections are
  * served is {@link Admission}'s decision within the {@link ConnectionLimits}: a refused client is closed at once,
  * before any handshake; refusals are logged as {@link ConnectionLog#notice notices}, one a second at most.
  *
@@ -32,8 +33,7 @@ public final class HttpServer implements AutoCloseable {
 
     private final ServerSocketChannel server;
     private final Transport transport;
-    private final Handler handler;
-    private final HttpLimits limits;
+    private final ConnectionService service;
     private final ConnectionLimits connectionLimits;
     private final Duration handshakeTimeout;
     private final ConnectionLog log;
@@ -58,10 +58,16 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpServer(ServerSocketChannel server, Transport transport, Handler handler, HttpLimits limits,
                       ConnectionLimits connectionLimits, Duration handshakeTimeout, ConnectionLog log) {
+        this(server, transport, ConnectionService.http(handler, limits, log), connectionLimits, handshakeTimeout,
+                log);
+    }
+
+    /** A server running {@code service} on each connection once its transport is open. */
+    public HttpServer(ServerSocketChannel server, Transport transport, ConnectionService service,
+                      ConnectionLimits connectionLimits, Duration handshakeTimeout, ConnectionLog log) {
         this.server = server;
         this.transport = transport;
-        this.handler = handler;
-        this.limits = limits;
+        this.service = service;
         this.connectionLimits = connectionLimits;
         this.handshakeTimeout = handshakeTimeout;
         this.log = log;
@@ -191,7 +197,7 @@ public final class HttpServer implements AutoCloseable {
             log.failed(peer, since(t0), slot.evicted() ? madeRoom() : noHandshake());
             return;
         }
-        HttpConnection connection = new HttpConnection(session, peer, slot, handler, limits, watchdog, log::request);
+        ConnectionService.Conversation connection = service.open(session, peer, slot, watchdog);
         Throwable error = null;
         try {
             connection.serve();
@@ -210,9 +216,9 @@ public final class HttpServer implements AutoCloseable {
         String end = evicted ? madeRoom().getMessage()
                 : slot.stopped() ? "closed by the server: stopping, and the connection was idle"
                 : closed ? "closed by the server: shutting down" + (cut == null ? ""
-                        : ", the response not finished within the drain time of " + cut.toMillis() + " ms")
+                        : ", " + service.workInProgress() + " not finished within the drain time of " + cut.toMillis() + " ms")
                 : connection.endReason();
-        log.served(new ConnectionLog.Summary(peer, session.describe(), connection.requests(), connection.bytesIn(),
+        log.served(new ConnectionLog.Summary(peer, connection.describe(session), connection.requests(), connection.bytesIn(),
                 connection.bytesOut(), since(t0), end, closed || evicted ? null : error));
     }
 

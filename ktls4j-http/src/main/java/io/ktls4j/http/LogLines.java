@@ -22,7 +22,7 @@ public final class LogLines {
     }
 
     public static String served(ConnectionLog.Summary s) {
-        return Instant.now() + " " + s.peer() + " " + s.session() + " requests=" + s.requests() + " in=" + s.bytesIn()
+        return Instant.now() + " " + s.peer() + " " + s.session() + (s.requests() < 0 ? "" : " requests=" + s.requests()) + " in=" + s.bytesIn()
                 + " out=" + s.bytesOut() + " time=" + millis(s.duration()) + " end=\"" + s.endReason() + "\""
                 + (s.error() == null ? "" : " error=\"" + oneLine(s.error()) + "\"");
     }
