@@ -5,7 +5,6 @@ import io.ktls4j.agent.AgentException;
 import io.ktls4j.agent.AgentStatus;
 import io.ktls4j.agent.HandshakeRequest;
 import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,11 +25,11 @@ final class AgentTransport implements Transport {
     private final ServerStats stats;
     private final HandshakeRequest request;
 
-    AgentTransport(AgentClient agent, ServerStats stats, Duration handshakeTimeout) {
+    /** @param alpn the ALPN protocol names the agent selects from a client's list, most preferred first */
+    AgentTransport(AgentClient agent, ServerStats stats, Duration handshakeTimeout, List<String> alpn) {
         this.agent = agent;
         this.stats = stats;
-        this.request = HandshakeRequest.server().timeout(handshakeTimeout)
-                .alpn(HttpServer.ALPN_PROTOCOLS.toArray(String[]::new)).build();
+        this.request = HandshakeRequest.server().timeout(handshakeTimeout).alpn(alpn.toArray(String[]::new)).build();
     }
 
     /** Answers that the agent gives to every request of this server, whatever the client: serving would be futile. */
