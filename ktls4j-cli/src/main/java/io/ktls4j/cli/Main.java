@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = {"Kernel TLS for the JVM: serve and fetch files over HTTPS with the record layer in the "
                 + "Linux kernel (sendfile for file bodies), falling back to ktls4j's software record layer where the "
                 + "kernel cannot.", "Run 'ktls COMMAND --help' for the options of each command."},
-        subcommands = {ServeCommand.class, AgentCommand.class, GetCommand.class, ProbeCommand.class, StatCommand.class, BenchCommand.class,
+        subcommands = {ServeCommand.class, ProxyCommand.class, AgentCommand.class, GetCommand.class, ProbeCommand.class, StatCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
             "0:ok", "1:runtime failure (I/O, TLS handshake)", "2:usage error",

@@ -16,6 +16,15 @@ final class OptionTexts extends ListResourceBundle {
                     + "kernel (exit 3 without kTLS), software (default: ${DEFAULT-VALUE})."},
             {"ktls.serve.tls", "TLS versions (default: 1.3,1.2)."},
             {"ktls.serve.ciphers", "Cipher suites, IANA names, comma-separated (default: every kTLS-capable suite)."},
+            {"ktls.proxy.backend", "Record layer after the handshake: auto (kernel where it can, else software), "
+                    + "kernel (exit 3 without kTLS), software (default: ${DEFAULT-VALUE})."},
+            {"ktls.proxy.max-connections", "Connections held at once, per --listen (default: ${DEFAULT-VALUE}). At "
+                    + "the limit the connection that has waited longest in its handshake is closed to make room; when "
+                    + "all are relaying, a newcomer is refused."},
+            {"ktls.proxy.max-connections-per-ip", "Connections held at once from one client IP address, per --listen; "
+                    + "more are closed at once, before any handshake (default: ${DEFAULT-VALUE})."},
+            {"ktls.proxy.tls", "TLS versions (default: 1.3,1.2)."},
+            {"ktls.proxy.ciphers", "Cipher suites, IANA names, comma-separated (default: every kTLS-capable suite)."},
             {"ktls.probe.json", "Print the probes as JSON."},
             {"ktls.stat.json", "Print the counters as JSON."},
         };

@@ -42,7 +42,7 @@ final class ServeTimeouts {
     }
 
     /** At least a millisecond: the limits take positive timeouts only. */
-    private static Duration seconds(double s) {
+    static Duration seconds(double s) {
         return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
     }
 }

@@ -1,0 +1,156 @@
+package io.ktls4j.cli;
+
+import io.ktls4j.http.ConnectionLimits;
+import io.ktls4j.http.HttpServer;
+import io.ktls4j.http.IpAddresses;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ktls proxy --listen HOST:PORT --to HOST:PORT}: a TLS-terminating TCP proxy on serve's machinery
+ * ({@link HttpServer} with the {@link ProxyRelay} service in place of HTTP).
+ */
+@Command(name = "proxy", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Terminates TLS on each --listen address and relays the plaintext to the --to address that "
+                + "follows it, over TCP, in both directions (half-close kept: the client's close_notify becomes the "
+                + "backend's FIN and the other way). How it works, per backend: docs/PROXY.md.",
+            "Without --cert/--key the self-signed certificate of 'ktls serve' (localhost, kept in the state "
+                + "directory) is served. One line per connection on standard error: bytes each way, time, backend "
+                + "and record layer per direction, why it ended. SIGTERM stops accepting and lets the connections "
+                + "end (see --drain-timeout), then exits 0."},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+            "0:stopped normally (SIGTERM)",
+            "1:runtime failure (cannot bind, bad certificate or key)",
+            "2:usage error",
+            "3:--backend kernel and the kernel has no kTLS (or none of the suites)"})
+final class ProxyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
+            description = "Where clients connect with TLS (port 0 picks one); repeat with a --to for each.")
+    List<String> listen;
+
+    @Option(names = "--to", required = true, paramLabel = "HOST:PORT",
+            description = "The plain TCP backend of the --listen before it (the host is resolved at each connection).")
+    List<String> to;
+
+    @Mixin
+    ServerTls tls;
+
+    @Option(names = "--alpn", paramLabel = "PROTOCOL", split = ",",
+            description = "ALPN protocol names to select from the client's list, most preferred first, e.g. "
+                    + "http/1.1 (default: none, no ALPN).")
+    List<String> alpn = List.of();
+
+    @Mixin
+    ConnectionLimitOptions limits;
+
+    @Mixin
+    StateDir stateDir;
+
+    @Mixin
+    ProxyTimeouts timeouts;
+
+    @Option(names = "--quiet", description = "No per-connection log lines.")
+    boolean quiet;
+
+    @Option(names = "--agent", paramLabel = "SOCKET",
+            description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
+                    + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
+    Path agent;
+
+    private volatile GracefulStop stopper;
+
+    /** One --listen and its --to. */
+    private record Route(HostPort listen, HostPort backend) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Route> routes = routes();
+        tls.checkUsage(spec.commandLine(), agent);
+        ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
+        ServerStats stats = new ServerStats();
+        ServerTls.Setup setup = tls.setup(spec.commandLine(), stats, agent, stateDir.path(), timeouts.handshake(),
+                alpn);
+        ServerLog log = new ServerLog(stats, spec.commandLine().getErr(), null, quiet);
+        List<HttpServer> servers = new ArrayList<>();
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            for (Route r : routes) {
+                ServerSocketChannel listener = listen(r.listen());
+                servers.add(new HttpServer(listener, setup.transport(),
+                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle()), connectionLimits,
+                        timeouts.handshake(), log));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (HttpServer s : servers) {
+                s.close();
+            }
+            throw e;
+        }
+        stopper = new GracefulStop(servers, timeouts.drain(), log, "connection", "streams");
+        for (int i = 0; i < routes.size(); i++) {
+            out.println("ktls proxy: " + IpAddresses.withPort(servers.get(i).localAddress()) + " -> "
+                    + routes.get(i).backend());
+        }
+        out.println(setup.bannerLine());
+        setup.printCertificate(out, ServeUrl.of(servers.get(0).localAddress()));
+        out.flush();
+        stopper.run();
+        return ExitCodes.OK;
+    }
+
+    private List<Route> routes() {
+        if (listen.size() != to.size()) {
+            throw new ParameterException(spec.commandLine(), "give one --to after each --listen (" + listen.size()
+                    + " --listen, " + to.size() + " --to)");
+        }
+        List<Route> routes = new ArrayList<>();
+        try {
+            for (int i = 0; i < listen.size(); i++) {
+                routes.add(new Route(HostPort.parse("--listen", listen.get(i)), HostPort.parse("--to", to.get(i))));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return routes;
+    }
+
+    /** Binds a listening socket; a failure names the address and port ({@link FailureMessages}). */
+    private static ServerSocketChannel listen(HostPort at) throws IOException {
+        try {
+            return HttpServer.bind(at.resolve(), 1024);
+        } catch (IOException | UnresolvedAddressException e) {
+            throw new EndpointException(EndpointException.Action.LISTEN, at.host(), at.port(), e);
+        }
+    }
+
+    /** Connections held now, by every listener (for tests). */
+    int activeConnections() {
+        GracefulStop g = stopper;
+        return g == null ? 0 : g.activeConnections();
+    }
+
+    /** Stops at once (tests). */
+    void stop() {
+        GracefulStop g = stopper;
+        if (g != null) {
+            g.stop();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.ktls4j.cli;
+
+import io.ktls4j.http.ConnectionService;
+import io.ktls4j.http.HttpConnection;
+import io.ktls4j.http.Transport;
+import io.ktls4j.http.Watchdog;
+import java.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * {@code ktls proxy}'s service on each accepted connection: once the TLS handshake is done, connect to the backend
+ * and relay the plaintext both ways ({@link RelayedConnection}).
+ *
+ * @param backend where the plaintext goes, resolved at each connection
+ * @param connectTimeout how long connecting to the backend may take
+ * @param idleTimeout how long both directions may stay without a byte before both connections are closed
+ */
+record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout) implements ConnectionService {
+
+    @Override
+    public Conversation open(Transport.Session session, SocketAddress peer, HttpConnection.Activity activity,
+                             Watchdog watchdog) {
+        return new RelayedConnection(session, this, activity, watchdog);
+    }
+
+    @Override
+    public String workInProgress() {
+        return "the relayed stream";
+    }
+}

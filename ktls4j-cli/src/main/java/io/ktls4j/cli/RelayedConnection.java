@@ -1,0 +1,241 @@
+package io.ktls4j.cli;
+
+import io.ktls4j.handshake.TlsTruncationException;
+import io.ktls4j.http.ConnectionService;
+import io.ktls4j.http.HttpConnection;
+import io.ktls4j.http.LogLines;
+import io.ktls4j.http.Transport;
+import io.ktls4j.http.Watchdog;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.WritableByteChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One proxied connection: the client's TLS session on one side, a TCP connection to the backend on the other, and
+ * the plaintext copied both ways by two threads (this one backend → client, a virtual thread client → backend)
+ * through the JVM, the software path of {@code ktls proxy}.
+ *
+ * <p>Each direction ends on its own (half-close): the client's close_notify (or FIN) becomes the backend's
+ * {@code shutdown(SHUT_WR)}, the backend's FIN becomes the client's close_notify and {@code SHUT_WR}; the connection
+ * is over when both directions are. The first failure in either direction ends both: it is the one the log names
+ * ({@link #endReason()}), the other thread's error on the closed channels is its consequence.
+ */
+final class RelayedConnection implements ConnectionService.Conversation {
+    /** Per direction; a TLS record holds 16 KiB of plaintext. */
+    private static final int BUFFER = 16 * 1024;
+
+    private final Transport.Session session;
+    private final ByteChannel client;
+    private final ProxyRelay relay;
+    private final HttpConnection.Activity activity;
+    private final Watchdog watchdog;
+    /** How the connection ended, set once: the first of a failure, the idle timeout, or both directions done. */
+    private final AtomicReference<Ending> ending = new AtomicReference<>();
+    private volatile SocketChannel backend;
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    private volatile long lastMove;
+    private volatile boolean clientTruncated;
+    /** The idle deadline now armed: each check that finds bytes moved arms the next. */
+    private volatile Watchdog.Timer idleTimer;
+
+    /** @param cause what to put in the log's error field, or null for an orderly end */
+    private record Ending(String reason, IOException cause) {
+    }
+
+    RelayedConnection(Transport.Session session, ProxyRelay relay, HttpConnection.Activity activity,
+                      Watchdog watchdog) {
+        this.session = session;
+        this.client = session.channel();
+        this.relay = relay;
+        this.activity = activity;
+        this.watchdog = watchdog;
+    }
+
+    @Override
+    public void serve() throws IOException {
+        activity.answering(); // relaying from the start: never closed to make room, nor as idle on SIGTERM
+        SocketChannel b = connect();
+        backend = b;
+        try (b) {
+            lastMove = System.nanoTime();
+            idleTimer = watchdog.arm(relay.idleTimeout(), this::idleCheck);
+            Thread up = Thread.ofVirtual().name("ktls-proxy-up").start(this::clientToBackend);
+            try {
+                backendToClient();
+                up.join();
+                ending.compareAndSet(null, new Ending(clientTruncated
+                        ? "closed by client (without close_notify) and backend" : "closed by client and backend",
+                        null));
+            } catch (InterruptedException e) {
+                end(new Ending("interrupted", null));
+                Thread.currentThread().interrupt();
+            } finally {
+                idleTimer.disarm();
+            }
+        }
+        Ending e = ending.get();
+        if (e.cause() != null) {
+            throw e.cause();
+        }
+    }
+
+    /** Connects to the backend within the connect timeout; the exception names the backend and what happened. */
+    private SocketChannel connect() throws IOException {
+        SocketChannel b = SocketChannel.open();
+        Watchdog.Timer deadline = watchdog.arm(relay.connectTimeout(), () -> closeQuietly(b));
+        try {
+            b.connect(relay.backend().resolve());
+            b.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException | UnresolvedAddressException e) {
+            closeQuietly(b);
+            String why = !deadline.disarm() ? "no connection within " + relay.connectTimeout().toMillis() + " ms"
+                    : e instanceof UnresolvedAddressException ? "cannot resolve " + relay.backend().host()
+                    : LogLines.describe(e);
+            ending.set(new Ending("backend unreachable", null));
+            throw new IOException("cannot connect to the backend " + relay.backend() + ": " + why
+                    + "; check that it is up and listening there", e);
+        }
+        if (!deadline.disarm()) {
+            closeQuietly(b);
+            ending.set(new Ending("backend unreachable", null));
+            throw new IOException("cannot connect to the backend " + relay.backend() + ": no connection within "
+                    + relay.connectTimeout().toMillis() + " ms; check that it is up and listening there");
+        }
+        return b;
+    }
+
+    /** One end of the relay: how the log names its failures, and how its output ends. */
+    private record Side(String name, Function<IOException, String> fault, HttpConnection.HalfClose endOutput) {
+    }
+
+    private Side clientSide() {
+        return new Side("client", e -> Objects.requireNonNullElse(session.peerFault(e), "client error"),
+                session::shutdownOutput);
+    }
+
+    private Side backendSide() {
+        return new Side("backend " + relay.backend(), e -> "backend error", backend::shutdownOutput);
+    }
+
+    private void clientToBackend() {
+        copy(client, clientSide(), backend, backendSide(), bytesIn);
+    }
+
+    private void backendToClient() {
+        copy(backend, backendSide(), client, clientSide(), bytesOut);
+    }
+
+    /**
+     * Copies what {@code source} sends to {@code sink} until the end of the source's input, then ends the sink's
+     * output; a failure ends both directions ({@link #fail}), named after the side it happened on.
+     */
+    private void copy(ReadableByteChannel from, Side source, WritableByteChannel to, Side sink, AtomicLong counted) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+        while (true) {
+            buf.clear();
+            int n;
+            try {
+                n = from.read(buf);
+            } catch (TlsTruncationException e) {
+                clientTruncated = true; // the client closed TCP without close_notify: relay it as the end it is
+                n = -1;
+            } catch (IOException e) {
+                fail(source, e);
+                return;
+            }
+            try {
+                if (n < 0) {
+                    sink.endOutput().shutdownOutput();
+                    return;
+                }
+                moved();
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    counted.addAndGet(to.write(buf));
+                }
+            } catch (IOException e) {
+                fail(sink, e);
+                return;
+            }
+        }
+    }
+
+    private void moved() {
+        lastMove = System.nanoTime();
+    }
+
+    /** The watchdog's check: closes both sides after the idle timeout without a byte, else looks again later. */
+    private void idleCheck() {
+        long idleNanos = relay.idleTimeout().toNanos();
+        long quiet = System.nanoTime() - lastMove;
+        if (quiet >= idleNanos) {
+            end(new Ending("idle for " + relay.idleTimeout().toMillis() + " ms: closed by the proxy", null));
+        } else if (ending.get() == null) {
+            idleTimer = watchdog.arm(Duration.ofNanos(idleNanos - quiet), this::idleCheck);
+        }
+    }
+
+    /** The first failure ends both directions; later ones are its echo on the closed channels. */
+    private void fail(Side side, IOException cause) {
+        end(new Ending(side.fault().apply(cause), new IOException(side.name() + ": " + LogLines.describe(cause),
+                cause)));
+    }
+
+    private void end(Ending e) {
+        if (ending.compareAndSet(null, e)) {
+            closeQuietly(backend);
+            try {
+                client.close();
+            } catch (IOException ignored) {
+                // closing only to wake the other direction
+            }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } catch (IOException e) {
+            // closing only
+        }
+    }
+
+    @Override
+    public int requests() {
+        return -1;
+    }
+
+    @Override
+    public long bytesIn() {
+        return bytesIn.get();
+    }
+
+    @Override
+    public long bytesOut() {
+        return bytesOut.get();
+    }
+
+    @Override
+    public String endReason() {
+        Ending e = ending.get();
+        return e == null ? "closed" : e.reason();
+    }
+
+    @Override
+    public String describe(Transport.Session s) {
+        return s.describe() + " backend=" + relay.backend() + " relay=jvm";
+    }
+}

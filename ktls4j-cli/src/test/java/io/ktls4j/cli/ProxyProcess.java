@@ -1,0 +1,95 @@
+package io.ktls4j.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code ktls proxy} in a child JVM with {@code ./ktls}'s server options, its stderr (the connection log) in a file:
+ * {@link #ports} are the ports it listens on, in the order of its {@code --listen} options.
+ */
+final class ProxyProcess implements AutoCloseable {
+    private static final Pattern ROUTE = Pattern.compile("^ktls proxy: \\S+:(\\d+) -> ");
+
+    final Process process;
+    final List<Integer> ports;
+    final Path err;
+
+    private ProxyProcess(Process process, List<Integer> ports, Path err) {
+        this.process = process;
+        this.ports = ports;
+        this.err = err;
+    }
+
+    /** Starts {@code ktls proxy args} and waits for its banner. */
+    static ProxyProcess start(Path err, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(io.ktls4j.testkit.JavaProcess.command(Main.class,
+                ServeProcess.launcherOptions().toArray(String[]::new)));
+        cmd.add("proxy");
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        try {
+            return new ProxyProcess(p, awaitBanner(p, err), err);
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** The ports of the "ktls proxy: HOST:PORT -> BACKEND" lines, read up to the TLS line after them. */
+    private static List<Integer> awaitBanner(Process p, Path err) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<Integer> ports = new ArrayList<>();
+        StringBuilder seen = new StringBuilder();
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            seen.append(line).append('\n');
+            Matcher m = ROUTE.matcher(line);
+            if (m.find()) {
+                ports.add(Integer.parseInt(m.group(1)));
+            } else if (line.startsWith("  TLS") && !ports.isEmpty()) {
+                Thread.ofVirtual().start(() -> drain(out));
+                return List.copyOf(ports);
+            }
+        }
+        throw new IOException("ktls proxy ended before its banner: " + seen + Files.readString(err));
+    }
+
+    private static void drain(Reader r) {
+        try {
+            r.transferTo(java.io.Writer.nullWriter());
+        } catch (IOException e) {
+            // the proxy ended
+        }
+    }
+
+    int port(int route) {
+        return ports.get(route);
+    }
+
+    /** The proxy's open descriptors ({@code /proc/PID/fd}). */
+    long openDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + process.pid() + "/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /** The connection log so far. */
+    String log() throws IOException {
+        return Files.readString(err);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+}
