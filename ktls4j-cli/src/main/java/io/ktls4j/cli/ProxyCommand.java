@@ -56,6 +56,13 @@ final class ProxyCommand implements Callable<Integer> {
                     + "http/1.1 (default: none, no ALPN).")
     List<String> alpn = List.of();
 
+    @Option(names = "--splice", paramLabel = "auto|off|always", defaultValue = "auto",
+            description = "Move the plaintext with splice(2) through a pipe, never into the JVM: auto = when both "
+                    + "directions of the TLS session are in the kernel, off = never, always = with the software "
+                    + "record layer too (its side of each pipe then runs in the JVM; for tests) (default: "
+                    + "${DEFAULT-VALUE}).")
+    ProxyRelay.Splice splice;
+
     @Mixin
     ConnectionLimitOptions limits;
 
@@ -94,7 +101,7 @@ final class ProxyCommand implements Callable<Integer> {
             for (Route r : routes) {
                 ServerSocketChannel listener = listen(r.listen());
                 servers.add(new HttpServer(listener, setup.transport(),
-                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle()), connectionLimits,
+                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle(), splice), connectionLimits,
                         timeouts.handshake(), log));
             }
         } catch (IOException | RuntimeException e) {

@@ -14,8 +14,25 @@ import java.time.Duration;
  * @param backend where the plaintext goes, resolved at each connection
  * @param connectTimeout how long connecting to the backend may take
  * @param idleTimeout how long both directions may stay without a byte before both connections are closed
+ * @param splice when the bytes move by {@code splice(2)}
  */
-record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout) implements ConnectionService {
+record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout, Splice splice)
+        implements ConnectionService {
+
+    /** When a connection's bytes move by {@code splice(2)} rather than through the JVM. */
+    enum Splice {
+        /** When both directions of the TLS session are in the kernel: the plaintext never enters the JVM. */
+        AUTO,
+        /** Never: always through a buffer in the JVM. */
+        OFF,
+        /** With any record layer, the software one included (its side of each pipe then runs in the JVM). */
+        ALWAYS;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     @Override
     public Conversation open(Transport.Session session, SocketAddress peer, HttpConnection.Activity activity,

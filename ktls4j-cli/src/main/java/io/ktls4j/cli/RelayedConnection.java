@@ -1,6 +1,9 @@
 package io.ktls4j.cli;
 
-import io.ktls4j.handshake.TlsTruncationException;
+import io.ktls4j.Direction;
+import io.ktls4j.handshake.KtlsConnection;
+import io.ktls4j.linux.KernelPipe;
+import io.ktls4j.linux.SocketSplice;
 import io.ktls4j.http.ConnectionService;
 import io.ktls4j.http.HttpConnection;
 import io.ktls4j.http.LogLines;
@@ -8,12 +11,9 @@ import io.ktls4j.http.Transport;
 import io.ktls4j.http.Watchdog;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One proxied connection: the client's TLS session on one side, a TCP connection to the backend on the other, and
- * the plaintext copied both ways by two threads (this one backend → client, a virtual thread client → backend)
- * through the JVM, the software path of {@code ktls proxy}.
+ * the plaintext moved both ways by two threads (this one backend → client, a virtual thread client → backend): with
+ * {@code splice(2)} through a pipe per direction when both directions of the TLS session are in the kernel (the
+ * plaintext never enters the JVM), else through a buffer in the JVM ({@link RelayPath}).
  *
  * <p>Each direction ends on its own (half-close): the client's close_notify (or FIN) becomes the backend's
  * {@code shutdown(SHUT_WR)}, the backend's FIN becomes the client's close_notify and {@code SHUT_WR}; the connection
@@ -31,9 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@link #endReason()}), the other thread's error on the closed channels is its consequence.
  */
 final class RelayedConnection implements ConnectionService.Conversation {
-    /** Per direction; a TLS record holds 16 KiB of plaintext. */
-    private static final int BUFFER = 16 * 1024;
-
     private final Transport.Session session;
     private final ByteChannel client;
     private final ProxyRelay relay;
@@ -48,6 +46,8 @@ final class RelayedConnection implements ConnectionService.Conversation {
     private volatile boolean clientTruncated;
     /** The idle deadline now armed: each check that finds bytes moved arms the next. */
     private volatile Watchdog.Timer idleTimer;
+    /** Whether the bytes move by splice (set before the copying starts). */
+    private volatile boolean spliced;
 
     /** @param cause what to put in the log's error field, or null for an orderly end */
     private record Ending(String reason, IOException cause) {
@@ -67,12 +67,26 @@ final class RelayedConnection implements ConnectionService.Conversation {
         activity.answering(); // relaying from the start: never closed to make room, nor as idle on SIGTERM
         SocketChannel b = connect();
         backend = b;
-        try (b) {
+        KtlsConnection tls = spliceable();
+        try (b; KernelPipe upPipe = tls == null ? null : KernelPipe.open();
+             KernelPipe downPipe = tls == null ? null : KernelPipe.open()) {
+            RelayPath.Direction upward;
+            RelayPath.Direction downward;
+            if (tls != null) {
+                SocketSplice backendSplice = SocketSplice.of(b);
+                upward = RelayPath.splicedFromTls(tls, upPipe, backendSplice, () -> clientTruncated = true);
+                downward = RelayPath.splicedToTls(backendSplice, downPipe, tls);
+                spliced = true;
+            } else {
+                upward = RelayPath.jvm(client, b, () -> clientTruncated = true);
+                downward = RelayPath.jvm(b, client, () -> { });
+            }
             lastMove = System.nanoTime();
             idleTimer = watchdog.arm(relay.idleTimeout(), this::idleCheck);
-            Thread up = Thread.ofVirtual().name("ktls-proxy-up").start(this::clientToBackend);
+            Thread up = Thread.ofVirtual().name("ktls-proxy-up")
+                    .start(() -> copy(upward, clientSide(), backendSide(), bytesIn));
             try {
-                backendToClient();
+                copy(downward, backendSide(), clientSide(), bytesOut);
                 up.join();
                 ending.compareAndSet(null, new Ending(clientTruncated
                         ? "closed by client (without close_notify) and backend" : "closed by client and backend",
@@ -128,28 +142,15 @@ final class RelayedConnection implements ConnectionService.Conversation {
         return new Side("backend " + relay.backend(), e -> "backend error", backend::shutdownOutput);
     }
 
-    private void clientToBackend() {
-        copy(client, clientSide(), backend, backendSide(), bytesIn);
-    }
-
-    private void backendToClient() {
-        copy(backend, backendSide(), client, clientSide(), bytesOut);
-    }
-
     /**
-     * Copies what {@code source} sends to {@code sink} until the end of the source's input, then ends the sink's
-     * output; a failure ends both directions ({@link #fail}), named after the side it happened on.
+     * Copies one direction until the end of the source's input, then ends the sink's output; a failure ends both
+     * directions ({@link #fail}), named after the side it happened on.
      */
-    private void copy(ReadableByteChannel from, Side source, WritableByteChannel to, Side sink, AtomicLong counted) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+    private void copy(RelayPath.Direction path, Side source, Side sink, AtomicLong counted) {
         while (true) {
-            buf.clear();
-            int n;
+            long n;
             try {
-                n = from.read(buf);
-            } catch (TlsTruncationException e) {
-                clientTruncated = true; // the client closed TCP without close_notify: relay it as the end it is
-                n = -1;
+                n = path.source().pull();
             } catch (IOException e) {
                 fail(source, e);
                 return;
@@ -160,15 +161,26 @@ final class RelayedConnection implements ConnectionService.Conversation {
                     return;
                 }
                 moved();
-                buf.flip();
-                while (buf.hasRemaining()) {
-                    counted.addAndGet(to.write(buf));
-                }
+                path.sink().push(n);
+                counted.addAndGet(n);
             } catch (IOException e) {
                 fail(sink, e);
                 return;
             }
         }
+    }
+
+    /**
+     * The session's connection when both its directions run in the kernel, so that splice can move the bytes; null
+     * for the JVM path. {@link ProxyRelay.Splice#ALWAYS} splices with any record layer (the software one moves the
+     * pipe's bytes in the JVM): for tests of the splice path on a host without kTLS.
+     */
+    private KtlsConnection spliceable() {
+        if (!(client instanceof KtlsConnection c) || relay.splice() == ProxyRelay.Splice.OFF) {
+            return null;
+        }
+        boolean kernel = c.backend(Direction.TX).isKernel() && c.backend(Direction.RX).isKernel();
+        return kernel || relay.splice() == ProxyRelay.Splice.ALWAYS ? c : null;
     }
 
     private void moved() {
@@ -194,12 +206,21 @@ final class RelayedConnection implements ConnectionService.Conversation {
 
     private void end(Ending e) {
         if (ending.compareAndSet(null, e)) {
-            closeQuietly(backend);
+            shutdownQuietly(backend); // not close: a splice in progress knows the socket by its descriptor number
             try {
                 client.close();
             } catch (IOException ignored) {
                 // closing only to wake the other direction
             }
+        }
+    }
+
+    private static void shutdownQuietly(SocketChannel s) {
+        try {
+            s.shutdownInput();
+            s.shutdownOutput();
+        } catch (IOException e) {
+            // not connected any more: nothing to wake
         }
     }
 
@@ -236,6 +257,6 @@ final class RelayedConnection implements ConnectionService.Conversation {
 
     @Override
     public String describe(Transport.Session s) {
-        return s.describe() + " backend=" + relay.backend() + " relay=jvm";
+        return s.describe() + " backend=" + relay.backend() + " relay=" + (spliced ? "splice" : "jvm");
     }
 }

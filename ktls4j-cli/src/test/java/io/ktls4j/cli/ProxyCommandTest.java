@@ -50,8 +50,8 @@ class ProxyCommandTest {
     private static final int RESETS = 3;
     private static final int CLOSES_FIRST = 4;
     private static final int SLOW = 5;
-    /** Connections held at once by {@link #manyConnectionsAtOnce()}. */
-    private static final int MANY = Integer.getInteger("ktls4j.proxy.many", 1000);
+    /** Connections held at once by {@link #manyConnectionsAtOnce()}, for this class's proxy. */
+    private static int many;
 
     @TempDir
     static Path tmp;
@@ -66,8 +66,21 @@ class ProxyCommandTest {
     /** Released by the slow backend's test to let it answer. */
     private static volatile CountDownLatch slowAnswer = new CountDownLatch(1);
 
+    /** What the log's relay= says for this class's proxy. */
+    static String relay;
+
     @BeforeAll
     static void start() throws Exception {
+        startProxy("jvm", 1000);
+    }
+
+    /**
+     * Starts the backends and the proxy with {@code extra} options; its connections relay as {@code relayed}, and
+     * {@code manyAtOnce} of them are held together by {@link #manyConnectionsAtOnce()}.
+     */
+    static void startProxy(String relayed, int manyAtOnce, String... extra) throws Exception {
+        relay = relayed;
+        many = manyAtOnce;
         backends = new ProxyBackends();
         int echo = backends.start(ProxyBackends::echo);
         Path www = Files.createDirectories(tmp.resolve("www"));
@@ -99,11 +112,12 @@ class ProxyCommandTest {
             ProxyBackends.readToEnd(s);
         });
         List<String> args = new ArrayList<>(List.of("--state-dir", tmp.resolve("state").toString(),
-                "--backend", "software", "--max-connections", String.valueOf(MANY + 100),
-                "--max-connections-per-ip", String.valueOf(MANY + 100)));
+                "--backend", "software", "--max-connections", String.valueOf(many + 100),
+                "--max-connections-per-ip", String.valueOf(many + 100)));
         for (int port : new int[] {echo, http.localAddress().getPort(), downPort, resets, closesFirst, slow}) {
             args.addAll(List.of("--listen", "127.0.0.1:0", "--to", "127.0.0.1:" + port));
         }
+        args.addAll(List.of(extra));
         proxy = ProxyProcess.start(tmp.resolve("proxy.err"), args);
         client = KtlsContext.forClient().trustManager(certificate()).build();
     }
@@ -139,7 +153,7 @@ class ProxyCommandTest {
         assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo("hello from the backend\n");
         String line = awaitLogLine("backend=127.0.0.1:" + http.localAddress().getPort());
-        assertThat(line).contains("tx=SOFTWARE rx=SOFTWARE").contains("relay=jvm").contains("time=")
+        assertThat(line).contains("tx=SOFTWARE rx=SOFTWARE").contains("relay=" + relay).contains("time=")
                 .containsPattern(" in=\\d+ out=\\d+ ").doesNotContain("requests=");
     }
 
@@ -272,12 +286,12 @@ class ProxyCommandTest {
                 c.socketChannel().write(ByteBuffer.wrap(record));
                 awaitEnd(c.socketChannel());
             }
-            assertThat(awaitLogLine("end=\"bad record from client\"")).contains("relay=jvm");
+            assertThat(awaitLogLine("end=\"bad record from client\"")).contains("relay=" + relay);
             try (KtlsConnection c = connect(RESETS)) {
                 c.write(ByteBuffer.wrap("x".getBytes(StandardCharsets.US_ASCII)));
                 awaitEnd(c.socketChannel());
             }
-            assertThat(awaitLogLine("end=\"backend error\"")).contains("Connection reset");
+            assertThat(awaitLogLine("end=\"backend error\"")).containsIgnoringCase("connection reset");
             try (KtlsConnection c = connect(ECHO)) {
                 c.write(ByteBuffer.allocate(1 << 20));
                 c.socketChannel().setOption(StandardSocketOptions.SO_LINGER, 0);
@@ -292,14 +306,14 @@ class ProxyCommandTest {
         }
     }
 
-    /** {@link #MANY} connections relayed at once, each echoing its own bytes; afterwards no descriptor is left. */
+    /** {@link #many} connections relayed at once, each echoing its own bytes; afterwards no descriptor is left. */
     @Test
     void manyConnectionsAtOnce() throws Exception {
         long fds0 = ServeUnderLoadTest.settled(proxy::openDescriptors);
         List<KtlsConnection> held = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try {
-            ServeUnderLoadTest.runAll(MANY, i -> {
+            ServeUnderLoadTest.runAll(many, i -> {
                 KtlsConnection c = client.connect(ServeUnderLoadTest.connect(i, proxy.port(ECHO)), "localhost");
                 held.add(c);
                 byte[] mine = ("connection " + i).getBytes(StandardCharsets.US_ASCII);
@@ -310,8 +324,8 @@ class ProxyCommandTest {
                 }
                 assertThat(back.array()).isEqualTo(mine);
             });
-            assertThat(held).hasSize(MANY);
-            System.out.printf("%d proxied connections open at once, each echoed, in %.1f s%n", MANY,
+            assertThat(held).hasSize(many);
+            System.out.printf("%d proxied connections open at once, each echoed, in %.1f s%n", many,
                     (System.nanoTime() - t0) / 1e9);
         } finally {
             for (KtlsConnection c : held) {
@@ -319,7 +333,7 @@ class ProxyCommandTest {
             }
         }
         long fds = ServeUnderLoadTest.awaitAtMost(proxy::openDescriptors, fds0);
-        assertThat(fds).as("the proxy's descriptors after %d connections", MANY).isLessThanOrEqualTo(fds0);
+        assertThat(fds).as("the proxy's descriptors after %d connections", many).isLessThanOrEqualTo(fds0);
     }
 
     private static long readAll(KtlsConnection c, MessageDigest into) throws IOException {
