@@ -30,13 +30,18 @@ final class ProxyProcess implements AutoCloseable {
         this.err = err;
     }
 
-    /** Starts {@code ktls proxy args} and waits for its banner. */
+    /** Starts {@code ktls proxy args} with {@code ./ktls}'s server JVM options and waits for its banner. */
     static ProxyProcess start(Path err, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(io.ktls4j.testkit.JavaProcess.command(Main.class,
-                ServeProcess.launcherOptions().toArray(String[]::new)));
-        cmd.add("proxy");
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        return start(err, List.of(), ServeProcess.launcherOptions(), args);
+    }
+
+    /**
+     * Starts {@code prefix java jvmOptions ... proxy args} ({@code prefix} e.g. {@code strace ...}, or empty) and
+     * waits for its banner.
+     */
+    static ProxyProcess start(Path err, List<String> prefix, List<String> jvmOptions, List<String> args)
+            throws IOException {
+        Process p = ServeProcess.launch(err, prefix, jvmOptions, "proxy", args);
         try {
             return new ProxyProcess(p, awaitBanner(p, err), err);
         } catch (IOException | RuntimeException e) {
@@ -87,8 +92,10 @@ final class ProxyProcess implements AutoCloseable {
         return Files.readString(err);
     }
 
+    /** SIGTERM to the proxy's JVM, also when it runs under strace (which holds fatal signals off itself). */
     @Override
     public void close() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         process.waitFor();
     }

@@ -55,17 +55,23 @@ final class ServeProcess implements AutoCloseable {
      */
     static ServeProcess start(Path err, List<String> prefix, List<String> jvmOptions, List<String> args)
             throws IOException {
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(io.ktls4j.testkit.JavaProcess.command(Main.class, jvmOptions.toArray(String[]::new)));
-        cmd.add("serve");
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        Process p = launch(err, prefix, jvmOptions, "serve", args);
         try {
             return new ServeProcess(p, awaitPort(p.getInputStream(), err), err);
         } catch (IOException | RuntimeException e) {
             p.destroyForcibly();
             throw e;
         }
+    }
+
+    /** Starts {@code prefix java jvmOptions ... command args}, its standard error into {@code err}. */
+    static Process launch(Path err, List<String> prefix, List<String> jvmOptions, String command, List<String> args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(io.ktls4j.testkit.JavaProcess.command(Main.class, jvmOptions.toArray(String[]::new)));
+        cmd.add(command);
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectError(err.toFile()).start();
     }
 
     long pid() {
