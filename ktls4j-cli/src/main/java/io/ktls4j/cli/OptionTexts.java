@@ -23,6 +23,10 @@ final class OptionTexts extends ListResourceBundle {
                     + "all are relaying, a newcomer is refused."},
             {"ktls.proxy.max-connections-per-ip", "Connections held at once from one client IP address, per --listen; "
                     + "more are closed at once, before any handshake (default: ${DEFAULT-VALUE})."},
+            {"ktls.proxy.cacert", "With --to-tls: trust the backend certificates in this PEM file instead of the "
+                    + "system trust store."},
+            {"ktls.proxy.insecure", "With --to-tls, INSECURE: accept any backend certificate and name. For "
+                    + "throw-away test backends only."},
             {"ktls.proxy.tls", "TLS versions (default: 1.3,1.2)."},
             {"ktls.proxy.ciphers", "Cipher suites, IANA names, comma-separated (default: every kTLS-capable suite)."},
             {"ktls.probe.json", "Print the probes as JSON."},

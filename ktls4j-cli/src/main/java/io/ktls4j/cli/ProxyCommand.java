@@ -1,8 +1,11 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.handshake.KtlsContext;
+import io.ktls4j.handshake.KtlsContextBuilder;
 import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.HttpServer;
 import io.ktls4j.http.IpAddresses;
+import io.ktls4j.http.Transport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -48,6 +51,23 @@ final class ProxyCommand implements Callable<Integer> {
             description = "The plain TCP backend of the --listen before it (the host is resolved at each connection).")
     List<String> to;
 
+    @Option(names = "--from-tls", description = "Clients connect with TLS: the default; give it with --to-tls for "
+            + "TLS on both sides.")
+    boolean fromTls;
+
+    @Option(names = "--to-tls", description = "Connect to the backends with TLS (a client-side sidecar): the clients "
+            + "then send plaintext, unless --from-tls is given too. The backend's certificate must chain to --cacert "
+            + "(default: the system trust store) and name --backend-servername.")
+    boolean toTls;
+
+    @Option(names = "--backend-servername", paramLabel = "NAME",
+            description = "With --to-tls: the name sent as SNI and checked in the backend's certificate (default: the "
+                    + "host of each --to).")
+    String backendServerName;
+
+    @Mixin
+    TrustOptions backendTrust;
+
     @Mixin
     ServerTls tls;
 
@@ -92,18 +112,26 @@ final class ProxyCommand implements Callable<Integer> {
         List<Route> routes = routes();
         tls.checkUsage(spec.commandLine(), agent);
         ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
+        if (!toTls && (backendServerName != null || backendTrust.cacert != null || backendTrust.insecure)) {
+            throw new ParameterException(spec.commandLine(), "--backend-servername, --cacert and -k are for the TLS "
+                    + "connection to the backend: add --to-tls, or drop them");
+        }
+        boolean tlsIn = fromTls || !toTls;
         ServerStats stats = new ServerStats();
-        ServerTls.Setup setup = tls.setup(spec.commandLine(), stats, agent, stateDir.path(), timeouts.handshake(),
-                alpn);
+        ServerTls.Setup setup = tlsIn ? tls.setup(spec.commandLine(), stats, agent, stateDir.path(),
+                timeouts.handshake(), alpn) : null;
+        KtlsContext backendContext = toTls ? backendContext() : null;
         ServerLog log = new ServerLog(stats, spec.commandLine().getErr(), null, quiet);
         List<HttpServer> servers = new ArrayList<>();
         PrintWriter out = spec.commandLine().getOut();
         try {
             for (Route r : routes) {
                 ServerSocketChannel listener = listen(r.listen());
-                servers.add(new HttpServer(listener, setup.transport(),
-                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle(), splice), connectionLimits,
-                        timeouts.handshake(), log));
+                ProxyRelay.TlsOut tlsOut = backendContext == null ? null : new ProxyRelay.TlsOut(backendContext,
+                        backendServerName != null ? backendServerName : r.backend().host());
+                servers.add(new HttpServer(listener, tlsIn ? setup.transport() : Transport.PLAIN,
+                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle(), splice, tlsOut),
+                        connectionLimits, timeouts.handshake(), log));
             }
         } catch (IOException | RuntimeException e) {
             for (HttpServer s : servers) {
@@ -116,11 +144,28 @@ final class ProxyCommand implements Callable<Integer> {
             out.println("ktls proxy: " + IpAddresses.withPort(servers.get(i).localAddress()) + " -> "
                     + routes.get(i).backend());
         }
-        out.println(setup.bannerLine());
-        setup.printCertificate(out, ServeUrl.of(servers.get(0).localAddress()));
+        if (tlsIn) {
+            out.println(setup.bannerLine());
+        } else {
+            out.println("  TLS: none from the clients (plaintext in)");
+        }
+        if (toTls) {
+            out.println("  TLS to the backends, trusting " + (backendTrust.insecure ? "ANY certificate (-k)"
+                    : backendTrust.cacert != null ? backendTrust.cacert : "the system trust store"));
+        }
+        if (tlsIn) {
+            setup.printCertificate(out, ServeUrl.of(servers.get(0).localAddress()));
+        }
         out.flush();
         stopper.run();
         return ExitCodes.OK;
+    }
+
+    /** The client side of {@code --to-tls}: trust, the record layer of --backend, the connect timeout. */
+    private KtlsContext backendContext() throws IOException {
+        KtlsContextBuilder b = KtlsContext.forClient().handshakeTimeout(timeouts.connect());
+        backendTrust.applyTo(b);
+        return tls.backend.build(b);
     }
 
     private List<Route> routes() {

@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.http.ConnectionService;
 import io.ktls4j.http.HttpConnection;
 import io.ktls4j.http.Transport;
@@ -15,9 +16,18 @@ import java.time.Duration;
  * @param connectTimeout how long connecting to the backend may take
  * @param idleTimeout how long both directions may stay without a byte before both connections are closed
  * @param splice when the bytes move by {@code splice(2)}
+ * @param tlsOut how to speak TLS to the backend ({@code --to-tls}), or null for plain TCP
  */
-record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout, Splice splice)
+record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout, Splice splice, TlsOut tlsOut)
         implements ConnectionService {
+
+    /**
+     * TLS to the backend: a client handshake after the TCP connect, within the same connect timeout.
+     *
+     * @param serverName sent as SNI and checked in the backend's certificate
+     */
+    record TlsOut(KtlsContext context, String serverName) {
+    }
 
     /** When a connection's bytes move by {@code splice(2)} rather than through the JVM. */
     enum Splice {

@@ -2,13 +2,13 @@ package io.ktls4j.cli;
 
 import io.ktls4j.Direction;
 import io.ktls4j.handshake.KtlsConnection;
-import io.ktls4j.linux.KernelPipe;
-import io.ktls4j.linux.SocketSplice;
 import io.ktls4j.http.ConnectionService;
 import io.ktls4j.http.HttpConnection;
 import io.ktls4j.http.LogLines;
 import io.ktls4j.http.Transport;
 import io.ktls4j.http.Watchdog;
+import io.ktls4j.linux.KernelPipe;
+import io.ktls4j.linux.SocketSplice;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ByteChannel;
@@ -17,8 +17,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * One proxied connection: the client's TLS session on one side, a TCP connection to the backend on the other, and
@@ -40,6 +40,8 @@ final class RelayedConnection implements ConnectionService.Conversation {
     /** How the connection ended, set once: the first of a failure, the idle timeout, or both directions done. */
     private final AtomicReference<Ending> ending = new AtomicReference<>();
     private volatile SocketChannel backend;
+    /** The TLS session with the backend ({@code --to-tls}), or null: plain TCP. */
+    private volatile KtlsConnection backendTls;
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
     private volatile long lastMove;
@@ -67,8 +69,10 @@ final class RelayedConnection implements ConnectionService.Conversation {
         activity.answering(); // relaying from the start: never closed to make room, nor as idle on SIGTERM
         SocketChannel b = connect();
         backend = b;
+        backendTls = relay.tlsOut() == null ? null : handshake(b);
+        ByteChannel toBackend = backendTls != null ? backendTls : b;
         KtlsConnection tls = spliceable();
-        try (b; KernelPipe upPipe = tls == null ? null : KernelPipe.open();
+        try (b; ByteChannel closedLast = backendTls; KernelPipe upPipe = tls == null ? null : KernelPipe.open();
              KernelPipe downPipe = tls == null ? null : KernelPipe.open()) {
             RelayPath.Direction upward;
             RelayPath.Direction downward;
@@ -78,8 +82,8 @@ final class RelayedConnection implements ConnectionService.Conversation {
                 downward = RelayPath.splicedToTls(backendSplice, downPipe, tls);
                 spliced = true;
             } else {
-                upward = RelayPath.jvm(client, b, () -> clientTruncated = true);
-                downward = RelayPath.jvm(b, client, () -> { });
+                upward = RelayPath.jvm(client, toBackend, () -> clientTruncated = true);
+                downward = RelayPath.jvm(toBackend, client, () -> { });
             }
             lastMove = System.nanoTime();
             idleTimer = watchdog.arm(relay.idleTimeout(), this::idleCheck);
@@ -129,6 +133,30 @@ final class RelayedConnection implements ConnectionService.Conversation {
         return b;
     }
 
+    /**
+     * The TLS handshake with the backend ({@code --to-tls}) within the connect timeout; the exception names the
+     * backend, what failed and what to check.
+     */
+    private KtlsConnection handshake(SocketChannel b) throws IOException {
+        Watchdog.Timer deadline = watchdog.arm(relay.connectTimeout(), () -> closeQuietly(b));
+        try {
+            KtlsConnection c = relay.tlsOut().context().connect(b, relay.tlsOut().serverName());
+            if (deadline.disarm()) {
+                return c;
+            }
+            c.close();
+            throw new IOException("the handshake was cut by the connect timeout");
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(b);
+            String why = !deadline.disarm() ? "not done within " + relay.connectTimeout().toMillis() + " ms"
+                    : LogLines.describe(e);
+            ending.set(new Ending("backend handshake failed", null));
+            throw new IOException("TLS handshake with the backend " + relay.backend() + " (as "
+                    + relay.tlsOut().serverName() + ") failed: " + why + "; check that it speaks TLS there, "
+                    + "--cacert and --backend-servername", e);
+        }
+    }
+
     /** One end of the relay: how the log names its failures, and how its output ends. */
     private record Side(String name, Function<IOException, String> fault, HttpConnection.HalfClose endOutput) {
     }
@@ -139,7 +167,9 @@ final class RelayedConnection implements ConnectionService.Conversation {
     }
 
     private Side backendSide() {
-        return new Side("backend " + relay.backend(), e -> "backend error", backend::shutdownOutput);
+        KtlsConnection t = backendTls;
+        return new Side("backend " + relay.backend(), e -> "backend error",
+                t != null ? t::shutdownOutput : backend::shutdownOutput);
     }
 
     /**
@@ -176,7 +206,7 @@ final class RelayedConnection implements ConnectionService.Conversation {
      * pipe's bytes in the JVM): for tests of the splice path on a host without kTLS.
      */
     private KtlsConnection spliceable() {
-        if (!(client instanceof KtlsConnection c) || relay.splice() == ProxyRelay.Splice.OFF) {
+        if (!(client instanceof KtlsConnection c) || relay.splice() == ProxyRelay.Splice.OFF || backendTls != null) {
             return null;
         }
         boolean kernel = c.backend(Direction.TX).isKernel() && c.backend(Direction.RX).isKernel();
@@ -257,6 +287,9 @@ final class RelayedConnection implements ConnectionService.Conversation {
 
     @Override
     public String describe(Transport.Session s) {
-        return s.describe() + " backend=" + relay.backend() + " relay=" + (spliced ? "splice" : "jvm");
+        KtlsConnection t = backendTls;
+        return s.describe() + " backend=" + relay.backend()
+                + (t == null ? "" : " backend-tls=\"" + TlsTransport.TlsSession.describe(t) + "\"")
+                + " relay=" + (spliced ? "splice" : "jvm");
     }
 }
