@@ -4,6 +4,7 @@ import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.KtlsContextBuilder;
 import io.ktls4j.http.ConnectionLimits;
 import io.ktls4j.http.HttpServer;
+import io.ktls4j.http.HttpLimits;
 import io.ktls4j.http.IpAddresses;
 import io.ktls4j.http.Transport;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,6 +96,11 @@ final class ProxyCommand implements Callable<Integer> {
     @Mixin
     ProxyTimeouts timeouts;
 
+    @Option(names = "--status-listen", paramLabel = "HOST:PORT",
+            description = "Serve serve's status page (/_ktls/status: HTML, or JSON with Accept: application/json) over "
+                    + "plain HTTP on this address, to clients on this host only (default: no status page).")
+    String statusListen;
+
     @Option(names = "--quiet", description = "No per-connection log lines.")
     boolean quiet;
 
@@ -102,6 +110,8 @@ final class ProxyCommand implements Callable<Integer> {
     Path agent;
 
     private volatile GracefulStop stopper;
+    /** Where {@code --status-listen} asks for the status page, or null. */
+    private HostPort statusAt;
 
     /** One --listen and its --to. */
     private record Route(HostPort listen, HostPort backend) {
@@ -117,6 +127,10 @@ final class ProxyCommand implements Callable<Integer> {
                     + "connection to the backend: add --to-tls, or drop them");
         }
         boolean tlsIn = fromTls || !toTls;
+        if (statusAt != null && !tlsIn) {
+            throw new ParameterException(spec.commandLine(), "--status-listen: the status page shows the clients' TLS "
+                    + "sessions, and with --to-tls alone there are none; add --from-tls or drop --status-listen");
+        }
         ServerStats stats = new ServerStats();
         ServerTls.Setup setup = tlsIn ? tls.setup(spec.commandLine(), stats, agent, stateDir.path(),
                 timeouts.handshake(), alpn) : null;
@@ -140,9 +154,14 @@ final class ProxyCommand implements Callable<Integer> {
             throw e;
         }
         stopper = new GracefulStop(servers, timeouts.drain(), log, "connection", "streams");
+        HttpServer status = statusAt == null ? null
+                : statusServer(stats, setup, routes, servers, connectionLimits);
         for (int i = 0; i < routes.size(); i++) {
             out.println("ktls proxy: " + IpAddresses.withPort(servers.get(i).localAddress()) + " -> "
                     + routes.get(i).backend());
+        }
+        if (status != null) {
+            out.println("  status: http://" + IpAddresses.withPort(status.localAddress()) + StatusPage.PATH);
         }
         if (tlsIn) {
             out.println(setup.bannerLine());
@@ -157,8 +176,35 @@ final class ProxyCommand implements Callable<Integer> {
             setup.printCertificate(out, ServeUrl.of(servers.get(0).localAddress()));
         }
         out.flush();
-        stopper.run();
+        try {
+            stopper.run();
+        } finally {
+            if (status != null) {
+                status.close();
+            }
+        }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code --status-listen}: serve's status page, on a plain HTTP listener of its own (the proxy's ports carry the
+     * backends' protocols), for clients on this host. Its own requests are not counted or logged.
+     */
+    private HttpServer statusServer(ServerStats stats, ServerTls.Setup setup, List<Route> routes,
+                                    List<HttpServer> proxies, ConnectionLimits limits) throws IOException {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("version", new Main.Version().getVersion()[0]);
+        List<String> described = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            described.add(IpAddresses.withPort(proxies.get(i).localAddress()) + " -> " + routes.get(i).backend());
+        }
+        info.put("routes", described);
+        info.putAll(setup.status());
+        StatusPage page = new StatusPage(stats, info, stopper::activeConnections, limits, StatusPage.Access.LOCAL,
+                setup.backends());
+        ServerSocketChannel listener = listen(statusAt);
+        return new HttpServer(listener, Transport.PLAIN, page, HttpLimits.DEFAULT, 16, timeouts.handshake(),
+                new ServerLog(new ServerStats(), spec.commandLine().getErr(), null, true)).start();
     }
 
     /** The client side of {@code --to-tls}: trust, the record layer of --backend, the connect timeout. */
@@ -178,6 +224,7 @@ final class ProxyCommand implements Callable<Integer> {
             for (int i = 0; i < listen.size(); i++) {
                 routes.add(new Route(HostPort.parse("--listen", listen.get(i)), HostPort.parse("--to", to.get(i))));
             }
+            statusAt = statusListen == null ? null : HostPort.parse("--status-listen", statusListen);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -19,8 +19,10 @@ import java.util.stream.Stream;
  */
 final class ProxyProcess implements AutoCloseable {
     private static final Pattern ROUTE = Pattern.compile("^ktls proxy: \\S+:(\\d+) -> ");
+    private static final Pattern STATUS = Pattern.compile("^  status: http://\\S+:(\\d+)/");
 
     final Process process;
+    /** The listening ports, then the status page's when there is one. */
     final List<Integer> ports;
     final Path err;
 
@@ -58,7 +60,10 @@ final class ProxyProcess implements AutoCloseable {
         for (String line = out.readLine(); line != null; line = out.readLine()) {
             seen.append(line).append('\n');
             Matcher m = ROUTE.matcher(line);
-            if (m.find()) {
+            Matcher status = STATUS.matcher(line);
+            if (status.find()) {
+                ports.add(Integer.parseInt(status.group(1)));
+            } else if (m.find()) {
                 ports.add(Integer.parseInt(m.group(1)));
             } else if (line.startsWith("  TLS") && !ports.isEmpty()) {
                 Thread.ofVirtual().start(() -> drain(out));
