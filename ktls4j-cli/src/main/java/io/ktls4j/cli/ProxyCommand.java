@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,10 +103,8 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No per-connection log lines.")
     boolean quiet;
 
-    @Option(names = "--agent", paramLabel = "SOCKET",
-            description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
-                    + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
-    Path agent;
+    @Mixin
+    AgentOption agent;
 
     private volatile GracefulStop stopper;
     /** Where {@code --status-listen} asks for the status page, or null. */
@@ -120,7 +117,7 @@ final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Route> routes = routes();
-        tls.checkUsage(spec.commandLine(), agent);
+        tls.checkUsage(spec.commandLine(), agent.socket);
         ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
         if (!toTls && (backendServerName != null || backendTrust.cacert != null || backendTrust.insecure)) {
             throw new ParameterException(spec.commandLine(), "--backend-servername, --cacert and -k are for the TLS "
@@ -132,7 +129,7 @@ final class ProxyCommand implements Callable<Integer> {
                     + "sessions, and with --to-tls alone there are none; add --from-tls or drop --status-listen");
         }
         ServerStats stats = new ServerStats();
-        ServerTls.Setup setup = tlsIn ? tls.setup(spec.commandLine(), stats, agent, stateDir.path(),
+        ServerTls.Setup setup = tlsIn ? tls.setup(spec.commandLine(), stats, agent.socket, stateDir.path(),
                 timeouts.handshake(), alpn) : null;
         KtlsContext backendContext = toTls ? backendContext() : null;
         ServerLog log = new ServerLog(stats, spec.commandLine().getErr(), null, quiet);

@@ -100,7 +100,9 @@ final class RelayPath {
         return new Direction(source, n -> drain(n, len -> to.fromPipe(pipe, len)));
     }
 
-    /** TCP socket → pipe → kTLS socket: the backend's bytes spliced into {@code pipe}, then encrypted by the kernel. */
+    /**
+     * TCP socket → pipe → kTLS socket: the backend's bytes spliced into {@code pipe}, then encrypted by the kernel.
+     */
     static Direction splicedToTls(SocketSplice from, KernelPipe pipe, KtlsConnection tls) {
         return new Direction(() -> from.toPipe(pipe, CHUNK),
                 n -> drain(n, len -> tls.recordLayer().spliceFrom(pipe, len)));

@@ -125,10 +125,8 @@ final class ServeCommand implements Callable<Integer> {
                     + "or off (default: standard output; off with --quiet).")
     String accessLog;
 
-    @Option(names = "--agent", paramLabel = "SOCKET",
-            description = "Let the handshake agent listening on SOCKET ('ktls agent') run the TLS handshakes: the "
-                    + "certificate and key stay in the agent, this process only gets kernel-TLS sockets.")
-    Path agent;
+    @Mixin
+    AgentOption agent;
 
     private volatile HttpServer server;
     private volatile GracefulStop stopper;
@@ -138,8 +136,8 @@ final class ServeCommand implements Callable<Integer> {
         checkUsage();
         ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
         ServerStats stats = new ServerStats();
-        ServerTls.Setup setup = tls.setup(spec.commandLine(), stats, agent, stateDir.path(), timeouts.handshake(),
-                HttpServer.ALPN_PROTOCOLS);
+        ServerTls.Setup setup = tls.setup(spec.commandLine(), stats, agent.socket, stateDir.path(),
+                timeouts.handshake(), HttpServer.ALPN_PROTOCOLS);
         StaticFileHandler files = new StaticFileHandler(dir, serving());
         var listener = listen();
         InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
@@ -178,7 +176,7 @@ final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new ParameterException(spec.commandLine(), "not a directory: " + dir);
         }
-        tls.checkUsage(spec.commandLine(), agent);
+        tls.checkUsage(spec.commandLine(), agent.socket);
     }
 
     private void banner(PrintWriter out, InetSocketAddress local, Path root, ServerTls.Setup setup) throws IOException {
