@@ -117,24 +117,15 @@ final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Route> routes = routes();
-        tls.checkUsage(spec.commandLine(), agent.socket);
-        ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
-        if (!toTls && (backendServerName != null || backendTrust.cacert != null || backendTrust.insecure)) {
-            throw new ParameterException(spec.commandLine(), "--backend-servername, --cacert and -k are for the TLS "
-                    + "connection to the backend: add --to-tls, or drop them");
-        }
         boolean tlsIn = fromTls || !toTls;
-        if (statusAt != null && !tlsIn) {
-            throw new ParameterException(spec.commandLine(), "--status-listen: the status page shows the clients' TLS "
-                    + "sessions, and with --to-tls alone there are none; add --from-tls or drop --status-listen");
-        }
+        checkUsage(tlsIn);
+        ConnectionLimits connectionLimits = limits.limits(spec.commandLine());
         ServerStats stats = new ServerStats();
         ServerTls.Setup setup = tlsIn ? tls.setup(spec.commandLine(), stats, agent.socket, stateDir.path(),
                 timeouts.handshake(), alpn) : null;
         KtlsContext backendContext = toTls ? backendContext() : null;
         ServerLog log = new ServerLog(stats, spec.commandLine().getErr(), null, quiet);
         List<HttpServer> servers = new ArrayList<>();
-        PrintWriter out = spec.commandLine().getOut();
         try {
             for (Route r : routes) {
                 ServerSocketChannel listener = listen(r.listen());
@@ -151,28 +142,9 @@ final class ProxyCommand implements Callable<Integer> {
             throw e;
         }
         stopper = new GracefulStop(servers, timeouts.drain(), log, "connection", "streams");
-        HttpServer status = statusAt == null ? null
-                : statusServer(stats, setup, routes, servers, connectionLimits);
-        for (int i = 0; i < routes.size(); i++) {
-            out.println("ktls proxy: " + IpAddresses.withPort(servers.get(i).localAddress()) + " -> "
-                    + routes.get(i).backend());
-        }
-        if (status != null) {
-            out.println("  status: http://" + IpAddresses.withPort(status.localAddress()) + StatusPage.PATH);
-        }
-        if (tlsIn) {
-            out.println(setup.bannerLine());
-        } else {
-            out.println("  TLS: none from the clients (plaintext in)");
-        }
-        if (toTls) {
-            out.println("  TLS to the backends, trusting " + (backendTrust.insecure ? "ANY certificate (-k)"
-                    : backendTrust.cacert != null ? backendTrust.cacert : "the system trust store"));
-        }
-        if (tlsIn) {
-            setup.printCertificate(out, ServeUrl.of(servers.get(0).localAddress()));
-        }
-        out.flush();
+        List<String> described = describe(routes, servers);
+        HttpServer status = statusAt == null ? null : statusServer(stats, setup, described, connectionLimits);
+        banner(spec.commandLine().getOut(), described, status, setup, servers.getFirst());
         try {
             stopper.run();
         } finally {
@@ -183,19 +155,65 @@ final class ProxyCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** @param tlsIn whether the clients speak TLS */
+    private void checkUsage(boolean tlsIn) {
+        tls.checkUsage(spec.commandLine(), agent.socket);
+        if (!toTls && (backendServerName != null || backendTrust.cacert != null || backendTrust.insecure)) {
+            throw new ParameterException(spec.commandLine(), "--backend-servername, --cacert and -k are for the TLS "
+                    + "connection to the backend: add --to-tls, or drop them");
+        }
+        if (statusAt != null && !tlsIn) {
+            throw new ParameterException(spec.commandLine(), "--status-listen: the status page shows the clients' TLS "
+                    + "sessions, and with --to-tls alone there are none; add --from-tls or drop --status-listen");
+        }
+    }
+
+    /** {@code LISTEN -> BACKEND} for each route, with the port listened on. */
+    private static List<String> describe(List<Route> routes, List<HttpServer> servers) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            lines.add(IpAddresses.withPort(servers.get(i).localAddress()) + " -> " + routes.get(i).backend());
+        }
+        return lines;
+    }
+
+    /**
+     * The routes, the status page, the TLS on each side and (for the embedded default certificate) how to trust it.
+     *
+     * @param setup the clients' TLS, or null with --to-tls alone
+     */
+    private void banner(PrintWriter out, List<String> routes, HttpServer status, ServerTls.Setup setup,
+                        HttpServer first) throws IOException {
+        for (String route : routes) {
+            out.println("ktls proxy: " + route);
+        }
+        if (status != null) {
+            out.println("  status: http://" + IpAddresses.withPort(status.localAddress()) + StatusPage.PATH);
+        }
+        if (setup != null) {
+            out.println(setup.bannerLine());
+        } else {
+            out.println("  TLS: none from the clients (plaintext in)");
+        }
+        if (toTls) {
+            out.println("  TLS to the backends, trusting " + (backendTrust.insecure ? "ANY certificate (-k)"
+                    : backendTrust.cacert != null ? backendTrust.cacert : "the system trust store"));
+        }
+        if (setup != null) {
+            setup.printCertificate(out, ServeUrl.of(first.localAddress()));
+        }
+        out.flush();
+    }
+
     /**
      * {@code --status-listen}: serve's status page, on a plain HTTP listener of its own (the proxy's ports carry the
      * backends' protocols), for clients on this host. Its own requests are not counted or logged.
      */
-    private HttpServer statusServer(ServerStats stats, ServerTls.Setup setup, List<Route> routes,
-                                    List<HttpServer> proxies, ConnectionLimits limits) throws IOException {
+    private HttpServer statusServer(ServerStats stats, ServerTls.Setup setup, List<String> routes,
+                                    ConnectionLimits limits) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("version", new Main.Version().getVersion()[0]);
-        List<String> described = new ArrayList<>();
-        for (int i = 0; i < routes.size(); i++) {
-            described.add(IpAddresses.withPort(proxies.get(i).localAddress()) + " -> " + routes.get(i).backend());
-        }
-        info.put("routes", described);
+        info.put("routes", routes);
         info.putAll(setup.status());
         StatusPage page = new StatusPage(stats, info, stopper::activeConnections, limits, StatusPage.Access.LOCAL,
                 setup.backends());
