@@ -78,12 +78,11 @@ final class ProxyCommand implements Callable<Integer> {
                     + "http/1.1 (default: none, no ALPN).")
     List<String> alpn = List.of();
 
-    // off by default until the kernel lab's ProxyKernelLabTest has passed with both directions in the kernel
-    @Option(names = "--splice", paramLabel = "auto|off|always", defaultValue = "off",
+    @Option(names = "--splice", paramLabel = "auto|off|always", defaultValue = "auto",
             description = "Move the plaintext with splice(2) through a pipe, never into the JVM: auto = when both "
                     + "directions of the TLS session are in the kernel, off = never, always = with the software "
                     + "record layer too (its side of each pipe then runs in the JVM; for tests) (default: "
-                    + "${DEFAULT-VALUE}; auto is not yet proven in the kernel lab).")
+                    + "${DEFAULT-VALUE}).")
     ProxyRelay.Splice splice;
 
     @Mixin

@@ -1,5 +1,6 @@
 package io.ktls4j.cli;
 
+import io.ktls4j.testkit.Patience;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -102,6 +104,10 @@ final class ProxyProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
-        process.waitFor();
+        // a proxy that cannot drain (a failed test's) must not keep the test waiting
+        if (!process.waitFor(Patience.millis(60_000), TimeUnit.MILLISECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor();
+        }
     }
 }

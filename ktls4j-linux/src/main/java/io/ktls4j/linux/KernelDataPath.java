@@ -182,11 +182,14 @@ final class KernelDataPath {
 
     /**
      * {@code splice(socket → pipe)}: the bytes moved, 0 at end of stream. Readers take no Java lock, as for
-     * {@link #recv}.
+     * {@link #recv}. {@code tls_sw_splice_read} waits for a record unless the call has {@code SPLICE_F_NONBLOCK} (the
+     * descriptor's {@code O_NONBLOCK} does not count): a virtual thread passes it and waits in the {@link Poller}
+     * instead, so that an idle connection does not pin its carrier in the kernel (the pipe is then non-blocking too:
+     * a full pipe answers EAGAIN, and the wait backs off until it has room).
      */
     long spliceTo(int pipeFd, long len, int flags) throws IOException {
         boolean blocking = channel.isBlocking() && (flags & SpliceFlag.NONBLOCK.bit()) == 0;
-        int f = channel.isBlocking() ? flags : flags | SpliceFlag.NONBLOCK.bit();
+        int f = channel.isBlocking() && !Poller.applies() ? flags : flags | SpliceFlag.NONBLOCK.bit();
         Readiness readWait = new Readiness(channel, fd);
         guard.enter();
         try {
