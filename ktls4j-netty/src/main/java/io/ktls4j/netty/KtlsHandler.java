@@ -730,7 +730,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         }
         state = State.FAILED;
         IOException typed = cause instanceof IOException io ? io
-                : new TlsHandshakeException("the handshake failed: " + cause, cause);
+                : new TlsHandshakeException("the handshake failed on an internal error: "
+                        + java.util.Objects.requireNonNullElse(cause.getMessage(), "no detail (see the cause)"), cause);
         cancelHandshakeTimeout();
         if (ctx.channel().isActive() && writeEngineOutput() != null) {
             ctx.flush();

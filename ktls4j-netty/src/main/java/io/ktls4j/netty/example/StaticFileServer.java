@@ -245,7 +245,7 @@ public final class StaticFileServer {
                 System.out.println("handshake " + ctx.channel().remoteAddress() + ": "
                         + (e.isSuccess() ? e.session().version() + " " + e.session().cipherSuite() + ", tx="
                                 + placement(e.session().tx()) + ", rx=" + placement(e.session().rx())
-                                : "failed: " + e.cause()));
+                                : "failed: " + e.cause().getMessage()));
                 System.out.flush();
             }
             ctx.fireUserEventTriggered(evt);
