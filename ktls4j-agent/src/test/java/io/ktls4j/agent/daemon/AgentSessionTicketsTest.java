@@ -53,13 +53,7 @@ class AgentSessionTicketsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        configFile = TestPki.get().config(dir, """
-                [credential web]
-                certificate = $CERT
-                key = $KEY
-                sides = server
-                protocols = TLSv1.3
-                """);
+        configFile = config(true);
         listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         open.add(listener);
         dummies = new LoopbackDummies();
@@ -107,15 +101,7 @@ class AgentSessionTicketsTest {
 
     @Test
     void aCredentialWithoutSessionTicketsSendsNone() throws Exception {
-        configFile = TestPki.get().config(dir, """
-                [credential web]
-                certificate = $CERT
-                key = $KEY
-                sides = server
-                protocols = TLSv1.3
-                session-tickets = false
-                """);
-        AgentConfig config = ConfigParser.load(configFile, 0);
+        AgentConfig config = ConfigParser.load(config(false), 0);
         Served s = serve(new HandshakeContexts(null), config, true);
         assertThat(s.outcome().ticketsSent()).isZero();
         assertThat(s.port().calls).containsExactly("install TLS_TX", "install TLS_RX");
@@ -134,6 +120,18 @@ class AgentSessionTicketsTest {
                 .isZero();
         assertThat(s.port().calls).as("nothing reached the socket").isEmpty();
         s.outcome().returned().values().forEach(io.ktls4j.CryptoInfo::destroy);
+    }
+
+    /** A server credential "web" for TLS 1.3, with or without session tickets. */
+    private Path config(boolean tickets) throws Exception {
+        return TestPki.get().config(dir, """
+                [credential web]
+                certificate = $CERT
+                key = $KEY
+                sides = server
+                protocols = TLSv1.3
+                session-tickets = %s
+                """.formatted(tickets));
     }
 
     /** One connection: the client's handshake against the agent's, and what each side ended with. */
