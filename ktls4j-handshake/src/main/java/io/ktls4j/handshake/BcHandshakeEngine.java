@@ -284,10 +284,9 @@ final class BcHandshakeEngine implements HandshakeEngine {
             if (tickets != null) {
                 c.sendSessionTickets(tickets);
             }
-            if (resumptionMasterSecret != null && clientPeer != null) {
-                c.keepSessionTickets(new ClientTickets(config.crypto(), config.sessionCache(),
-                        clientPeer.sessionKey(), info.cipherSuite(), info.peerCertificates(), resumptionMasterSecret));
-                resumptionMasterSecret = null;
+            ClientTickets clientTickets = takeClientTickets();
+            if (clientTickets != null) {
+                c.keepSessionTickets(clientTickets);
             }
             return c;
         } catch (IOException | RuntimeException e) {
@@ -299,6 +298,18 @@ final class BcHandshakeEngine implements HandshakeEngine {
         } finally {
             k.destroyInstalled();
         }
+    }
+
+    @Override
+    public ClientTickets takeClientTickets() {
+        requireComplete();
+        if (resumptionMasterSecret == null || clientPeer == null) {
+            return null;
+        }
+        ClientTickets t = new ClientTickets(config.crypto(), config.sessionCache(), clientPeer.sessionKey(),
+                info.cipherSuite(), info.peerCertificates(), resumptionMasterSecret);
+        resumptionMasterSecret = null;
+        return t;
     }
 
     @Override

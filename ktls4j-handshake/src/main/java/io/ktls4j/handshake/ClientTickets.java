@@ -1,5 +1,7 @@
 package io.ktls4j.handshake;
 
+import io.ktls4j.handshake.spi.ClientSessionTickets;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
@@ -11,7 +13,7 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * handshake into a {@link SessionCache} entry (the ticket and its PSK, derived from this connection's
  * {@code resumption_master_secret} and the ticket's nonce). Holds that secret until {@link #destroy()}.
  */
-final class ClientTickets {
+final class ClientTickets implements ClientSessionTickets {
     private final TlsCrypto crypto;
     private final SessionCache cache;
     private final String server;
@@ -30,13 +32,9 @@ final class ClientTickets {
         this.resumptionMasterSecret = resumptionMasterSecret;
     }
 
-    /**
-     * A NewSessionTicket's body has been read: keep the ticket.
-     *
-     * @throws IllegalArgumentException when it is malformed (the caller answers decode_error)
-     */
-    synchronized void onNewSessionTicket(byte[] body) throws IOException {
-        Resumption13.NewSessionTicket t = Resumption13.NewSessionTicket.parse(body);
+    @Override
+    public synchronized void keep(PostHandshakeMessages.Message ticket) throws IOException {
+        Resumption13.NewSessionTicket t = Resumption13.NewSessionTicket.parse(ticket.body());
         if (resumptionMasterSecret == null) {
             return;
         }
@@ -45,7 +43,8 @@ final class ClientTickets {
                 Math.min(t.lifetimeSeconds(), 7 * 24 * 3600L), t.ageAdd(), peerCertificates));
     }
 
-    synchronized void destroy() {
+    @Override
+    public synchronized void destroy() {
         if (resumptionMasterSecret != null) {
             Arrays.fill(resumptionMasterSecret, (byte) 0);
             resumptionMasterSecret = null;

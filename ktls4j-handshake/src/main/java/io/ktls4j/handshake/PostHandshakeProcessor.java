@@ -145,7 +145,7 @@ final class PostHandshakeProcessor {
                 ClientTickets keep = tickets;
                 if (keep != null) {
                     try {
-                        keep.onNewSessionTicket(ticket.body());
+                        keep.keep(ticket);
                     } catch (IllegalArgumentException e) {
                         throw fatal(Alerts.DECODE_ERROR, e.getMessage());
                     }

@@ -41,9 +41,11 @@ final class SpiInternals implements Handshakes.Internals {
     }
 
     @Override
-    public HandshakeEngine newEngine(KtlsContext context, String peerHost) {
+    public HandshakeEngine newEngine(KtlsContext context, String peerHost, int peerPort) {
         context.checkPeerHost(peerHost);
-        return new BcHandshakeEngine(context, peerHost);
+        BcHandshakeEngine engine = new BcHandshakeEngine(context, peerHost);
+        engine.peerPort(peerPort);
+        return engine;
     }
 
     @Override

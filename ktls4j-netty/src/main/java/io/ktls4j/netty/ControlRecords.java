@@ -3,6 +3,7 @@ package io.ktls4j.netty;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.TlsAlertException;
+import io.ktls4j.handshake.spi.ClientSessionTickets;
 import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,8 +16,8 @@ import org.bouncycastle.tls.AlertLevel;
  * <ul>
  * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
  * else is fatal: a {@link TlsAlertException} received from the peer;
- * <li>handshake ({@link PostHandshakeMessages#receive} checks each): NewSessionTicket (client: counted, not
- * kept); KeyUpdate (TLS 1.3: the next RX key, and this end's own KeyUpdate when the peer asks); HelloRequest /
+ * <li>handshake ({@link PostHandshakeMessages#receive} checks each): NewSessionTicket (client: counted, and kept in
+ * the context's session cache when there is one, TLS 1.3); KeyUpdate (TLS 1.3: the next RX key, and this end's own KeyUpdate when the peer asks); HelloRequest /
  * ClientHello (TLS 1.2 renegotiation: refused with a no_renegotiation warning); anything else is an
  * unexpected_message.
  * </ul>
@@ -39,15 +40,26 @@ final class ControlRecords {
     private final TlsVersion version;
     private final PostHandshakeMessages.Receiver receiver;
     private final PostHandshakeMessages messages = new PostHandshakeMessages();
+    /** Client with a session cache, TLS 1.3: where tickets go; null otherwise. */
+    private final ClientSessionTickets tickets;
     private volatile long ticketsReceived; // written on the event loop, read anywhere
 
-    ControlRecords(boolean client, TlsVersion version, Actions actions) {
+    /** Takes {@code tickets} (null: tickets are only counted); {@link #release()} destroys it. */
+    ControlRecords(boolean client, TlsVersion version, Actions actions, ClientSessionTickets tickets) {
         this.client = client;
         this.version = version;
+        this.tickets = tickets;
         this.receiver = new PostHandshakeMessages.Receiver() {
             @Override
-            public void newSessionTicket(PostHandshakeMessages.Message ticket) {
+            public void newSessionTicket(PostHandshakeMessages.Message ticket) throws IOException {
                 ticketsReceived++;
+                if (tickets != null && version == TlsVersion.TLS_1_3) {
+                    try {
+                        tickets.keep(ticket);
+                    } catch (IllegalArgumentException e) {
+                        throw fatal(AlertDescription.decode_error, e.getMessage());
+                    }
+                }
             }
 
             @Override
@@ -65,6 +77,13 @@ final class ControlRecords {
 
     long ticketsReceived() {
         return ticketsReceived;
+    }
+
+    /** Zeroes what is held for tickets. Idempotent. */
+    void release() {
+        if (tickets != null) {
+            tickets.destroy();
+        }
     }
 
     /** Acts on one control record's plaintext (consumed). */

@@ -74,7 +74,8 @@ import org.bouncycastle.tls.AlertLevel;
  * size limit or a fatal alert fails the channel with a {@link TlsAlertException} (this end's alert is sent), after
  * the data received before it has been delivered.
  *
- * <p>Post-handshake messages follow {@code KtlsConnection}: NewSessionTickets are counted; a KeyUpdate changes the RX
+ * <p>Post-handshake messages follow {@code KtlsConnection}: a client keeps NewSessionTickets in its context's session
+ * cache (give the handler the server's port too, {@link #KtlsHandler(KtlsContext, String, int)}); a KeyUpdate changes the RX
  * key and is answered when the peer asks; this end updates its TX key before the AEAD usage limits
  * ({@code KtlsContextBuilder.keyUpdateAfterRecords}) and on {@link #keyUpdate(boolean)}. {@code close()} sends
  * close_notify after everything written before it and closes the channel when it is out (or after 3 s).
@@ -128,11 +129,25 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         this(context, peerHost, policyOf(context));
     }
 
+    /**
+     * @param peerHost client: the server's host name (verified and sent as SNI); server: ignored
+     * @param peerPort client: the server's port; with the host it keys the context's session cache (TLS 1.3
+     *     tickets), as {@code KtlsContext.connect} keys it; 0 keys by the host alone; server: ignored
+     */
+    public KtlsHandler(KtlsContext context, String peerHost, int peerPort) {
+        this(context, peerHost, peerPort, policyOf(context));
+    }
+
     /** With an explicit backend policy, whatever the context's backend is. */
     public KtlsHandler(KtlsContext context, String peerHost, BackendPolicy policy) {
+        this(context, peerHost, 0, policy);
+    }
+
+    /** With an explicit backend policy, whatever the context's backend is. */
+    public KtlsHandler(KtlsContext context, String peerHost, int peerPort, BackendPolicy policy) {
         this.context = context;
         this.policy = policy;
-        this.engine = Handshakes.newEngine(context, peerHost);
+        this.engine = Handshakes.newEngine(context, peerHost, peerPort);
     }
 
     /**
@@ -199,8 +214,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * NewSessionTickets received (client). They are counted, not kept: a Netty client does not resume with them
-     * (see docs/NETTY.md).
+     * NewSessionTickets received (client). With a context that keeps sessions (TLS 1.3) they go to its session
+     * cache, and the next handler or {@code KtlsConnection} of that context to the same server offers one.
      */
     public long sessionTicketsReceived() {
         ControlRecords c = control;
@@ -653,7 +668,8 @@ public final class KtlsHandler extends ChannelDuplexHandler {
             failHandshake(e, true);
             return;
         }
-        control = new ControlRecords(engine.role() == Role.CLIENT, info.version(), actions);
+        control = new ControlRecords(engine.role() == Role.CLIENT, info.version(), actions,
+                engine.takeClientTickets());
         ChannelFuture written = writeEngineOutput();
         ctx.flush();
         if (written == null) {
@@ -822,6 +838,9 @@ public final class KtlsHandler extends ChannelDuplexHandler {
         }
         if (keys != null) {
             keys.release();
+        }
+        if (control != null) {
+            control.release();
         }
         engine.close();
         releaseCumulation();

@@ -60,12 +60,13 @@ class OpenSslInteropTest {
         return p;
     }
 
-    private PeerProcess sServer(int port, TlsCipherSuite suite, boolean quiet) throws Exception {
+    private PeerProcess sServer(int port, TlsCipherSuite suite, boolean quiet, String... extra) throws Exception {
         pki = TestPki.get();
         TestPki.Issued cert = pki.serverFor(suite.name());
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
-                "-naccept", "1", "-cert", cert.certPem().toString(), "-key", cert.keyPem().toString()));
+                "-cert", cert.certPem().toString(), "-key", cert.keyPem().toString()));
         cmd.addAll(OpenSslNames.pin(suite.name(), suite.version()));
+        cmd.addAll(extra.length > 0 ? List.of(extra) : List.of("-naccept", "1"));
         if (quiet) {
             cmd.add("-quiet");
         }
@@ -208,6 +209,44 @@ class OpenSslInteropTest {
                 assertThat(s.exceptions).isEmpty();
             }
             assertThat(second.waitFor(Peers.WAIT)).as(second.describe()).isZero();
+        }
+    }
+
+    /**
+     * A client keeps the NewSessionTickets s_server sends in its context's session cache and offers one on its next
+     * connection to the same server: s_server's status page ({@code -www}) says "New" the first time and "Reused"
+     * the second, and the handler's session says it was resumed.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void nettyClientResumesWithTheTicketsOpensslSent(Transport t) throws Exception {
+        TlsCipherSuite suite = TlsCipherSuite.TLS_AES_128_GCM_SHA256;
+        int port = PeerProcess.freePort();
+        PeerProcess server = sServer(port, suite, false, "-www", "-naccept", "2");
+        Peers.awaitPort(port);
+        KtlsContext ctx = clientContext().cipherSuites(suite).build();
+        try (Peer first = Peer.connect(t, Peers.group(t), ctx, "localhost", port, false)) {
+            assertThat(first.awaitHandshake().info().resumed()).isFalse();
+            assertThat(statusPage(first, server)).as("s_server's status page").contains("New, TLSv1.3");
+            assertThat(first.tls.sessionTicketsReceived()).as("OpenSSL sends two NewSessionTickets").isEqualTo(2);
+        }
+        try (Peer second = Peer.connect(t, Peers.group(t), ctx, "localhost", port, false)) {
+            assertThat(second.awaitHandshake().info().resumed()).as("the client offered a kept ticket").isTrue();
+            assertThat(second.awaitHandshake().peerCertificates()).as("the resumed session's certificates")
+                    .hasSize(1);
+            assertThat(statusPage(second, server)).as("s_server's status page").contains("Reused, TLSv1.3");
+            assertThat(second.exceptions).isEmpty();
+        }
+        assertThat(server.waitFor(Peers.WAIT)).as(server.describe()).isZero();
+    }
+
+    /** s_server -www's status page for a GET, read to the end of the connection (it closes after answering). */
+    private static String statusPage(Peer c, PeerProcess server) throws Exception {
+        c.write("GET / HTTP/1.0\r\n\r\n");
+        try {
+            return new String(c.inbox.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.io.InterruptedIOException e) {
+            throw new AssertionError(e.getMessage() + "; exceptions " + c.exceptions + "; " + server.describe(), e);
         }
     }
 

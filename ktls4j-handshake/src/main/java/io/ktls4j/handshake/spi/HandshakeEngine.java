@@ -85,6 +85,16 @@ public interface HandshakeEngine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Client whose context keeps sessions (TLS 1.3): where the NewSessionTickets the server sends after the handshake
+     * go, for a caller that took the keys with {@link #takeKeys()} and reads the records itself. The caller owns it
+     * and must {@link ClientSessionTickets#destroy() destroy} it when the connection ends. Null when there is nothing
+     * to keep tickets for; taken once. ({@link #handoff} hands it to the connection itself.)
+     */
+    default ClientSessionTickets takeClientTickets() {
+        return null;
+    }
+
     /** Aborts an unfinished handshake and zeroes its secrets; no effect on keys already taken. */
     @Override
     void close();

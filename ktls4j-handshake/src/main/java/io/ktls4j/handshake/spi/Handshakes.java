@@ -65,7 +65,21 @@ public final class Handshakes {
      * @param peerHost client: the server's host name (verification and SNI); server: ignored
      */
     public static HandshakeEngine newEngine(KtlsContext context, String peerHost) {
-        return internals().newEngine(Objects.requireNonNull(context, "context"), peerHost);
+        return newEngine(context, peerHost, 0);
+    }
+
+    /**
+     * A handshake to drive from the caller's own buffers, with {@code context}'s settings.
+     *
+     * @param peerHost client: the server's host name (verification and SNI); server: ignored
+     * @param peerPort client: the server's port, which with {@code peerHost} keys the context's session cache (0:
+     *     unknown, the host alone); server: ignored
+     */
+    public static HandshakeEngine newEngine(KtlsContext context, String peerHost, int peerPort) {
+        if (peerPort < 0 || peerPort > 65535) {
+            throw new IllegalArgumentException("peerPort must be 0 to 65535, not " + peerPort);
+        }
+        return internals().newEngine(Objects.requireNonNull(context, "context"), peerHost, peerPort);
     }
 
     /**
@@ -103,7 +117,7 @@ public final class Handshakes {
 
         PostHandshakeDuties noDuties();
 
-        HandshakeEngine newEngine(KtlsContext context, String peerHost);
+        HandshakeEngine newEngine(KtlsContext context, String peerHost, int peerPort);
 
         long keyUpdateRecordLimit(KtlsContext context, CipherType cipher);
 
