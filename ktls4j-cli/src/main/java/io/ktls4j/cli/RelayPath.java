@@ -101,11 +101,11 @@ final class RelayPath {
     }
 
     /**
-     * TCP socket → pipe → kTLS socket: the backend's bytes spliced into {@code pipe}, then encrypted by the kernel.
+     * TCP socket → pipe → kTLS socket: the backend's bytes spliced into {@code pipe}, then encrypted by the kernel,
+     * through the connection's write side, so that a KeyUpdate the other direction's read answers never splits them.
      */
     static Direction splicedToTls(SocketSplice from, KernelPipe pipe, KtlsConnection tls) {
-        return new Direction(() -> from.toPipe(pipe, CHUNK),
-                n -> drain(n, len -> tls.recordLayer().spliceFrom(pipe, len)));
+        return new Direction(() -> from.toPipe(pipe, CHUNK), n -> drain(n, len -> tls.spliceFrom(pipe, len)));
     }
 
     /** One splice out of the pipe: the bytes moved. */

@@ -195,6 +195,43 @@ abstract class ProxyCases {
         }
     }
 
+    /**
+     * The client asks for a KeyUpdate after every 256 KiB of an 8 MiB echo while the echo streams back: the proxy
+     * reads each one, switches its RX key and answers with its own KeyUpdate between the records its other direction
+     * is sending. The echo arrives intact under the new keys.
+     */
+    @Test
+    void keyUpdatesBothWaysWhileTheEchoStreams() throws Exception {
+        int size = 8 << 20;
+        int every = 256 << 10;
+        byte[] data = new byte[size];
+        new Random(8).nextBytes(data);
+        try (KtlsConnection c = connect(ECHO)) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int off = 0; off < size; off += every) {
+                        ByteBuffer b = ByteBuffer.wrap(data, off, every);
+                        while (b.hasRemaining()) {
+                            c.write(b);
+                        }
+                        c.keyUpdate(true);
+                    }
+                    c.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            MessageDigest received = MessageDigest.getInstance("SHA-256");
+            long total = readAll(c, received);
+            writer.join();
+            assertThat(total).isEqualTo(size);
+            assertThat(received.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+            assertThat(c.keyUpdatesSent()).isEqualTo(size / every);
+            // requests that arrive while the proxy has sent nothing since its last answer get one answer (§4.6.3)
+            assertThat(c.keyUpdatesReceived()).as("the proxy's answers").isBetween(1L, (long) size / every);
+        }
+    }
+
     /** The client ends first: the backend sees its end, answers what it had, and the client reads to close_notify. */
     @Test
     void theClientsEndReachesTheBackendWhichStillAnswers() throws Exception {

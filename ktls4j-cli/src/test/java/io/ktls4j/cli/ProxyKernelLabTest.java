@@ -163,7 +163,7 @@ class ProxyKernelLabTest {
         return total;
     }
 
-    private static long stat(TlsStat s) {
+    static long stat(TlsStat s) {
         try {
             return KernelTls.statistics().get(s);
         } catch (IOException e) {
@@ -171,7 +171,7 @@ class ProxyKernelLabTest {
         }
     }
 
-    private static String log(ProxyProcess p) {
+    static String log(ProxyProcess p) {
         try {
             return p.log();
         } catch (IOException e) {

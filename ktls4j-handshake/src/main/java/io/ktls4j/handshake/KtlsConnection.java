@@ -4,6 +4,7 @@ import io.ktls4j.BackendKind;
 import io.ktls4j.BadRecordException;
 import io.ktls4j.ControlRecordException;
 import io.ktls4j.Direction;
+import io.ktls4j.KtlsPipe;
 import io.ktls4j.KtlsSocket;
 import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
@@ -293,6 +294,40 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
             long n;
             try {
                 n = socket.sendFile(file, position, count);
+            } catch (WouldBlockException e) {
+                return 0;
+            }
+            keyUpdater.afterSend(n);
+            return n;
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Sends {@code len} bytes that are in {@code pipe} as application data ({@link KtlsSocket#spliceFrom}: on the
+     * kernel backend {@code splice(2)}, the bytes never in user space), under this connection's write side as
+     * {@link #write} is: a KeyUpdate answer owed to the peer goes out first, a KeyUpdate sent meanwhile (by a read
+     * answering the peer, {@link #keyUpdate}, the AEAD limits) never falls between these records, and they count
+     * towards the key's limit. Call it only with bytes known to be in the pipe: it waits for the socket, not for them.
+     *
+     * @return the bytes moved, 0 when none could be without blocking
+     */
+    public long spliceFrom(KtlsPipe pipe, long len) throws IOException {
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (len == 0 || !keyUpdater.flushPendingResponse()) {
+                return 0;
+            }
+            keyUpdater.beforeSend(len);
+            long n;
+            try {
+                n = socket.spliceFrom(pipe, len);
             } catch (WouldBlockException e) {
                 return 0;
             }
