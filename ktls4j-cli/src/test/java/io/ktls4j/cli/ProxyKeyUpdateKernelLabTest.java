@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * KeyUpdate through {@code ktls proxy} with both directions of its TLS session in the kernel and the plaintext
- * moved by {@code splice(2)} (Linux 6.14+: the lab's newer kernel). The client asks for an update every 128 KiB of a
- * 2 MiB echo while the echo streams back: the proxy's client-to-backend thread reads each KeyUpdate (splice stops at
+ * moved by {@code splice(2)} (Linux 6.14+: the lab's newer kernel). The client asks for an update every 64 KiB of a
+ * 1 MiB echo while the echo streams back: the proxy's client-to-backend thread reads each KeyUpdate (splice stops at
  * the control record), installs the next RX key and answers with its own KeyUpdate, while its backend-to-client
  * thread splices into the same socket; the answer must fall between records, never among them. The echo arrives
  * intact, the client receives the proxy's KeyUpdates under the keys it expects, and {@code /proc/net/tls_stat} counts
@@ -43,8 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag(LabTags.KERNEL_NEWEST)
 class ProxyKeyUpdateKernelLabTest {
-    private static final int SIZE = 2 << 20;
-    private static final int UPDATE_EVERY = 128 << 10;
+    private static final int SIZE = 1 << 20;
+    private static final int UPDATE_EVERY = 64 << 10;
     private static final boolean REQUIRED = "1".equals(System.getenv("KTLS4J_IN_LAB"));
 
     @TempDir
