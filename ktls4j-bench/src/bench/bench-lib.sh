@@ -95,3 +95,57 @@ bench_nginx_tls_server() {
   echo "    root $dir/www;"
   echo "  }"
 }
+
+# bench_cpu PID...: the CPU time (user + system, seconds) the processes PID... have used, with all their threads.
+bench_cpu() {
+  local p
+  for p in "$@"; do
+    sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true
+  done | awk -v hz="$(getconf CLK_TCK)" '{t += $12 + $13} END {printf "%.2f\n", t / hz}'
+}
+
+# bench_wrk DIR PER CPU_CMD WRK_ARGS...: runs `wrk WRK_ARGS...` (with DIR/report.lua, written here, for exact
+# counts) and prints "value units errors server_cpu_s client_cpu_s": value is MB/s (PER=mb) or requests/s (PER=req);
+# units is what the CPU time is divided by (MB or requests); errors is "socket errors/non-2xx"; server_cpu_s is what
+# the command CPU_CMD (e.g. "bench_cpu 123") printed after the run minus before it; client_cpu_s is wrk's own.
+bench_wrk() {
+  local dir="$1" per="$2" cpu="$3" c0 c1 line TIMEFORMAT="%U %S"
+  shift 3
+  cat > "$dir/report.lua" <<'LUA'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRKRESULT %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+LUA
+  c0="$($cpu)"
+  { time wrk -s "$dir/report.lua" "$@" > "$dir/wrk.out" ; } 2> "$dir/time.out"
+  c1="$($cpu)"
+  line="$(grep '^WRKRESULT' "$dir/wrk.out")"
+  echo "$line $c0 $c1 $(cat "$dir/time.out")" | awk -v per="$per" '{
+    d = $2 / 1e6; mb = $4 / 1e6
+    v = per == "mb" ? mb / d : $3 / d; u = per == "mb" ? mb : $3
+    printf "%.1f %.1f %d/%d %.2f %.2f\n", v, u, $5 + $6 + $7 + $9, $8, $11 - $10, $12 + $13 }'
+}
+
+# The tables, over $raw: a TSV of runs with the columns round, figure, server, value, units, errors, server CPU
+# seconds, client CPU seconds (and anything after). A value that is not a number (a failed run) is left out.
+bench_med() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# bench_median FIGURE SERVER: the median value over the rounds
+bench_median() {
+  awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $4 ~ /^[0-9.]+$/ {print $4}' "$raw" | bench_med
+}
+# bench_cost FIGURE SERVER COLUMN SCALE: the median over the rounds of (CPU column / units) * SCALE
+bench_cost() {
+  awk -F'\t' -v f="$1" -v s="$2" -v c="$3" -v k="$4" '$2 == f && $3 == s && $c ~ /^[0-9.]+$/ && $5 > 0 {print $c / $5 * k}' "$raw" | bench_med
+}
+# bench_round_ratio FIGURE A B: the median over the rounds of the same-round ratio A/B
+bench_round_ratio() {
+  awk -F'\t' -v f="$1" -v a="$2" -v b="$3" '$2 == f && $4 ~ /^[0-9.]+$/ {v[$1 "," $3] = $4; r[$1] = 1}
+    END {for (i in r) if ((i "," a) in v && (i "," b) in v && v[i "," b] > 0) print v[i "," a] / v[i "," b]}' "$raw" | bench_med
+}
+# bench_runs FIGURE SERVER: the values in round order; bench_errs: wrk's errors summed over the rounds
+bench_runs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s {printf "%s%s", sep, $4; sep = " "}' "$raw"; }
+bench_errs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $6 != "-" {split($6, e, "/"); a += e[1]; b += e[2]; n++} END {if (n) printf "%d/%d", a, b; else printf "-"}' "$raw"; }
+bench_fmt() { awk -v x="$1" -v d="${2:-1}" 'BEGIN {if (x == "nan") print "-"; else printf "%.*f\n", d, x}'; }
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f\n", a / b}'; }

@@ -156,40 +156,20 @@ for s in "${names[@]}"; do
 done
 
 # CPU time (user + system, seconds) of a server's processes: nginx's master and workers, or the JVM
-hz="$(getconf CLK_TCK)"
 server_cpu() {
-  local p list
   case "$1" in
-    nginx) list="${pid[nginx]} $(pgrep -P "${pid[nginx]}" | tr '\n' ' ')" ;;
-    *) list="${pid[$1]}" ;;
+    nginx) bench_cpu "${pid[nginx]}" $(pgrep -P "${pid[nginx]}" | tr '\n' ' ') ;;
+    *) bench_cpu "${pid[$1]}" ;;
   esac
-  for p in $list; do
-    sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null || true
-  done | awk -v hz="$hz" '{t += $12 + $13} END {printf "%.2f\n", t / hz}'
 }
 TIMEFORMAT='%U %S'
-
-cat > "$tmp/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRKRESULT %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout))
-end
-EOF
 
 # Each run prints: value units errors server_cpu_s client_cpu_s
 #   units: the amount the CPU time is divided by (MB, requests or connections); errors: wrk's socket errors/non-2xx
 run_wrk() { # server per(mb|req) file extra-args...
-  local s="$1" per="$2" f="$3"; shift 3
-  local c0 c1 line
-  c0="$(server_cpu "$s")"
-  { time wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$tmp/report.lua" "$@" "$(url "$s" "$f")" > "$tmp/wrk.out" ; } 2> "$tmp/time.out"
-  c1="$(server_cpu "$s")"
-  line="$(grep '^WRKRESULT' "$tmp/wrk.out")"
-  echo "$line $c0 $c1 $(cat "$tmp/time.out")" | awk -v per="$per" '{
-    d = $2 / 1e6; mb = $4 / 1e6
-    v = per == "mb" ? mb / d : $3 / d; u = per == "mb" ? mb : $3
-    printf "%.1f %.1f %d/%d %.2f %.2f\n", v, u, $5 + $6 + $7 + $9, $8, $11 - $10, $12 + $13 }'
+  local s="$1" per="$2" f="$3"
+  shift 3
+  bench_wrk "$tmp" "$per" "server_cpu $s" -t2 -c64 -d"${DURATION}s" --timeout 10s "$@" "$(url "$s" "$f")"
 }
 
 run_curl() { # server
@@ -265,26 +245,7 @@ for r in $(seq "$ROUNDS"); do
   echo "round $r end:   $(uptime)" >> "$loads"
 done
 
-# ---- tables
-# column of raw.tsv: 4 value, 5 units, 6 errors, 7 server cpu, 8 client cpu
-med() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-median() { # figure server
-  awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $4 ~ /^[0-9.]+$/ {print $4}' "$raw" | med
-}
-# median over rounds of (cpu column / units) * scale
-cost() { # figure server column scale
-  awk -F'\t' -v f="$1" -v s="$2" -v c="$3" -v k="$4" '$2 == f && $3 == s && $c ~ /^[0-9.]+$/ && $5 > 0 {print $c / $5 * k}' "$raw" | med
-}
-# median over rounds of the same-round ratio a/b
-round_ratio() { # figure a b
-  awk -F'\t' -v f="$1" -v a="$2" -v b="$3" '$2 == f && $4 ~ /^[0-9.]+$/ {v[$1 "," $3] = $4; r[$1] = 1}
-    END {for (i in r) if ((i "," a) in v && (i "," b) in v && v[i "," b] > 0) print v[i "," a] / v[i "," b]}' "$raw" | med
-}
-runs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s {printf "%s%s", sep, $4; sep = " "}' "$raw"; }
-errs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $6 != "-" {split($6, e, "/"); a += e[1]; b += e[2]; n++} END {if (n) printf "%d/%d", a, b; else printf "-"}' "$raw"; }
-fmt() { awk -v x="$1" -v d="${2:-1}" 'BEGIN {if (x == "nan") print "-"; else printf "%.*f\n", d, x}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f\n", a / b}'; }
-
+# ---- tables (bench-lib's bench_median, bench_cost, bench_round_ratio ... over $raw)
 declare -A title=(
   [curl_big]="${BIG_MIB} MiB download, 1 connection (curl), MB/s"
   [wrk_1m]="1 MiB file, 64 connections (wrk -t2 -c64), MB/s"
@@ -311,11 +272,11 @@ table="$OUT/table.md"
   echo
   for fig in "${figures[@]}"; do
     printf '| %s |' "${title[$fig]}"
-    for s in "${names[@]}"; do printf ' %s |' "$(fmt "$(median "$fig" "$s")" 0)"; done
+    for s in "${names[@]}"; do printf ' %s |' "$(bench_fmt "$(bench_median "$fig" "$s")" 0)"; done
     for r in "${ratios[@]}"; do
       a="${r%/*}"; b="${r#*/}"
-      printf ' %s (%s) |' "$(ratio "$(median "$fig" "$a")" "$(median "$fig" "$b")")" \
-        "$(fmt "$(round_ratio "$fig" "$a" "$b")" 2)"
+      printf ' %s (%s) |' "$(bench_ratio "$(bench_median "$fig" "$a")" "$(bench_median "$fig" "$b")")" \
+        "$(bench_fmt "$(bench_round_ratio "$fig" "$a" "$b")" 2)"
     done
     echo
   done
@@ -338,7 +299,7 @@ table="$OUT/table.md"
     printf '| %s | %s |' "$fig" "${unit[$fig]}"
     for col in 7 8; do
       for s in "${names[@]}"; do
-        printf ' %s |' "$(fmt "$(cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
+        printf ' %s |' "$(bench_fmt "$(bench_cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
       done
     done
     echo
@@ -349,7 +310,7 @@ table="$OUT/table.md"
   echo '```'
   for fig in "${figures[@]}"; do
     for s in "${names[@]}"; do
-      printf '%-10s %-6s %s   errors %s\n' "$fig" "$s" "$(runs "$fig" "$s")" "$(errs "$fig" "$s")"
+      printf '%-10s %-6s %s   errors %s\n' "$fig" "$s" "$(bench_runs "$fig" "$s")" "$(bench_errs "$fig" "$s")"
     done
   done
   cat "$loads"

@@ -94,6 +94,12 @@ final class ProxyCommand implements Callable<Integer> {
     @Mixin
     ProxyTimeouts timeouts;
 
+    @Option(names = "--proxy-protocol", description = "Send the backend a PROXY protocol v2 header first (the "
+            + "client's address and port, the address it connected to, and for TLS clients the ALPN protocol, SNI "
+            + "name and TLS version), as HAProxy's send-proxy-v2; the backend must expect it (nginx: listen ... "
+            + "proxy_protocol).")
+    boolean proxyProtocol;
+
     @Option(names = "--status-listen", paramLabel = "HOST:PORT",
             description = "Serve serve's status page (/_ktls/status: HTML, or JSON with Accept: application/json) over "
                     + "plain HTTP on this address, to clients on this host only (default: no status page).")
@@ -131,7 +137,8 @@ final class ProxyCommand implements Callable<Integer> {
                 ProxyRelay.TlsOut tlsOut = backendContext == null ? null : new ProxyRelay.TlsOut(backendContext,
                         backendServerName != null ? backendServerName : r.backend().host());
                 servers.add(new HttpServer(listener, tlsIn ? setup.transport() : Transport.PLAIN,
-                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle(), splice, tlsOut),
+                        new ProxyRelay(r.backend(), timeouts.connect(), timeouts.idle(), splice, tlsOut,
+                                proxyProtocol),
                         connectionLimits, timeouts.handshake(), log));
             }
         } catch (IOException | RuntimeException e) {

@@ -17,9 +17,10 @@ import java.time.Duration;
  * @param idleTimeout how long both directions may stay without a byte before both connections are closed
  * @param splice when the bytes move by {@code splice(2)}
  * @param tlsOut how to speak TLS to the backend ({@code --to-tls}), or null for plain TCP
+ * @param proxyProtocol whether the backend gets a PROXY protocol v2 header first ({@link ProxyProtocolHeader})
  */
-record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout, Splice splice, TlsOut tlsOut)
-        implements ConnectionService {
+record ProxyRelay(HostPort backend, Duration connectTimeout, Duration idleTimeout, Splice splice, TlsOut tlsOut,
+                  boolean proxyProtocol) implements ConnectionService {
 
     /**
      * TLS to the backend: a client handshake after the TCP connect, within the same connect timeout.

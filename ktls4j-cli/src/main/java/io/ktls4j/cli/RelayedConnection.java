@@ -10,7 +10,9 @@ import io.ktls4j.http.Watchdog;
 import io.ktls4j.linux.KernelPipe;
 import io.ktls4j.linux.SocketSplice;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
@@ -69,6 +71,9 @@ final class RelayedConnection implements ConnectionService.Conversation {
         activity.answering(); // relaying from the start: never closed to make room, nor as idle on SIGTERM
         SocketChannel b = connect();
         backend = b;
+        if (relay.proxyProtocol()) {
+            sendProxyHeader(b);
+        }
         backendTls = relay.tlsOut() == null ? null : handshake(b);
         ByteChannel toBackend = backendTls != null ? backendTls : b;
         KtlsConnection tls = spliceable();
@@ -131,6 +136,34 @@ final class RelayedConnection implements ConnectionService.Conversation {
                     + relay.connectTimeout().toMillis() + " ms; check that it is up and listening there");
         }
         return b;
+    }
+
+    /**
+     * {@code --proxy-protocol}: the PROXY protocol v2 header, before any other byte to the backend (and before the
+     * TLS handshake with it, as HAProxy's send-proxy-v2 does), within the connect timeout.
+     */
+    private void sendProxyHeader(SocketChannel b) throws IOException {
+        SocketChannel accepted = client instanceof KtlsConnection k ? k.socketChannel() : (SocketChannel) client;
+        ProxyProtocolHeader.Tls tls = client instanceof KtlsConnection k ? new ProxyProtocolHeader.Tls(
+                k.version().toString(), k.applicationProtocol(), k.session().serverName(),
+                !k.peerCertificates().isEmpty()) : null;
+        Watchdog.Timer deadline = watchdog.arm(relay.connectTimeout(), () -> closeQuietly(b));
+        try {
+            ByteBuffer header = ByteBuffer.wrap(ProxyProtocolHeader.encode(
+                    (InetSocketAddress) accepted.getRemoteAddress(), (InetSocketAddress) accepted.getLocalAddress(),
+                    tls));
+            while (header.hasRemaining()) {
+                b.write(header);
+            }
+        } catch (IOException e) {
+            closeQuietly(b);
+            String why = !deadline.disarm() ? "not sent within " + relay.connectTimeout().toMillis() + " ms"
+                    : LogLines.describe(e);
+            ending.set(new Ending("backend error", null));
+            throw new IOException("cannot send the PROXY protocol header to the backend " + relay.backend() + ": "
+                    + why + "; check that it is up and expects the header (e.g. nginx: listen ... proxy_protocol)", e);
+        }
+        deadline.disarm();
     }
 
     /**
