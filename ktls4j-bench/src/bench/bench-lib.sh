@@ -149,3 +149,69 @@ bench_runs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s {printf "%s%s"
 bench_errs() { awk -F'\t' -v f="$1" -v s="$2" '$2 == f && $3 == s && $6 != "-" {split($6, e, "/"); a += e[1]; b += e[2]; n++} END {if (n) printf "%d/%d", a, b; else printf "-"}' "$raw"; }
 bench_fmt() { awk -v x="$1" -v d="${2:-1}" 'BEGIN {if (x == "nan") print "-"; else printf "%.*f\n", d, x}'; }
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2f\n", a / b}'; }
+
+# bench_cost_table WHO: the table of CPU time per unit of work, WHO (e.g. "server" or "proxy") then "client" for each
+# of the names in the array $names, one row per figure of the array $figures, with the arrays $unit (per figure: its
+# unit) and $scale (per figure: seconds to that unit), from $raw's columns 7 and 8.
+bench_cost_table() {
+  local col s fig
+  printf '| figure | unit |'
+  for col in "$1" client; do
+    for s in "${names[@]}"; do printf ' %s: %s |' "$col" "$s"; done
+  done
+  echo
+  printf '|---|---|'
+  for _ in "${names[@]}" "${names[@]}"; do printf -- '---:|'; done
+  echo
+  for fig in "${figures[@]}"; do
+    printf '| %s | %s |' "$fig" "${unit[$fig]}"
+    for col in 7 8; do
+      for s in "${names[@]}"; do
+        printf ' %s |' "$(bench_fmt "$(bench_cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
+      done
+    done
+    echo
+  done
+}
+
+# bench_round_values: the values of each figure and name in round order with wrk's errors, and the file $loads (the
+# uptime at each round's start and end), as a code block.
+bench_round_values() {
+  local fig s
+  echo "Per-round values (round order) and wrk errors (socket errors/non-2xx, summed over the rounds):"
+  echo
+  echo '```'
+  for fig in "${figures[@]}"; do
+    for s in "${names[@]}"; do
+      printf '%-10s %-8s %s   errors %s\n' "$fig" "$s" "$(bench_runs "$fig" "$s")" "$(bench_errs "$fig" "$s")"
+    done
+  done
+  cat "$loads"
+  echo '```'
+}
+
+# bench_rounds SERVER_COLUMN RUN: $ROUNDS rounds over the figures of the array $figures and the names of the array
+# $names, the first name rotating each round; `RUN FIGURE NAME` prints one run's "value units errors server_cpu_s
+# client_cpu_s". Writes the runs to $raw (with the 1-minute load at the round's start; SERVER_COLUMN names the
+# CPU column: server, proxy, ...) and the uptime at each round's start and end to $loads.
+bench_rounds() {
+  local r shift_by up load1 fig s res order
+  printf 'round\tfigure\t%s\tvalue\tunits\terrors\t%s_cpu_s\tclient_cpu_s\tload1\n' "$1" "$1" > "$raw"
+  : > "$loads"
+  for r in $(seq "$ROUNDS"); do
+    shift_by=$(( (r - 1) % ${#names[@]} ))
+    order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
+    up="$(uptime)"
+    echo "round $r start: $up" >> "$loads"
+    load1="$(echo "$up" | sed 's/.*load average: \([0-9.]*\).*/\1/')"
+    log "round $r/$ROUNDS (order ${order[*]}); $up"
+    for fig in "${figures[@]}"; do
+      for s in "${order[@]}"; do
+        res="$("$2" "$fig" "$s")"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$fig" "$s" "$(echo "$res" | tr ' ' '\t')" "$load1" >> "$raw"
+        log "  $fig $s: $res"
+      done
+    done
+    echo "round $r end:   $(uptime)" >> "$loads"
+  done
+}

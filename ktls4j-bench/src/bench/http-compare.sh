@@ -216,34 +216,20 @@ for s in "${names[@]}"; do
   run_curl "$s" > /dev/null
 done
 
+run_figure() { # figure server
+  case "$1" in
+    curl_big) run_curl "$2" ;;
+    wrk_1m) run_wrk "$2" mb 1m.bin ;;
+    wrk_4k) run_wrk "$2" req 4k.bin ;;
+    stime_new) run_stime "$2" ;;
+    stime_reuse) run_stime "$2" "$DURATION" -reuse ;;
+    wrk_close) run_wrk "$2" req 4k.bin -H 'Connection: close' ;;
+  esac
+}
 raw="$OUT/raw.tsv"
-printf 'round\tfigure\tserver\tvalue\tunits\terrors\tserver_cpu_s\tclient_cpu_s\tload1\n' > "$raw"
 loads="$OUT/uptime.txt"
-: > "$loads"
 read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close}"
-for r in $(seq "$ROUNDS"); do
-  shift_by=$(( (r - 1) % ${#names[@]} ))
-  order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
-  up="$(uptime)"
-  echo "round $r start: $up" >> "$loads"
-  load1="$(echo "$up" | sed 's/.*load average: \([0-9.]*\).*/\1/')"
-  log "round $r/$ROUNDS (order ${order[*]}); $up"
-  for fig in "${figures[@]}"; do
-    for s in "${order[@]}"; do
-      case "$fig" in
-        curl_big) res="$(run_curl "$s")" ;;
-        wrk_1m) res="$(run_wrk "$s" mb 1m.bin)" ;;
-        wrk_4k) res="$(run_wrk "$s" req 4k.bin)" ;;
-        stime_new) res="$(run_stime "$s")" ;;
-        stime_reuse) res="$(run_stime "$s" "$DURATION" -reuse)" ;;
-        wrk_close) res="$(run_wrk "$s" req 4k.bin -H 'Connection: close')" ;;
-      esac
-      printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$fig" "$s" "$(echo "$res" | tr ' ' '\t')" "$load1" >> "$raw"
-      log "  $fig $s: $res"
-    done
-  done
-  echo "round $r end:   $(uptime)" >> "$loads"
-done
+bench_rounds server run_figure
 
 # ---- tables (bench-lib's bench_median, bench_cost, bench_round_ratio ... over $raw)
 declare -A title=(
@@ -287,34 +273,9 @@ table="$OUT/table.md"
   echo "CPU time per unit of work (medians over the rounds; user + system; server = all its processes and threads,"
   echo "client = curl, wrk or the s_time clients):"
   echo
-  printf '| figure | unit |'
-  for col in server client; do
-    for s in "${names[@]}"; do printf ' %s: %s |' "$col" "$s"; done
-  done
+  bench_cost_table server
   echo
-  printf '|---|---|'
-  for _ in "${names[@]}" "${names[@]}"; do printf -- '---:|'; done
-  echo
-  for fig in "${figures[@]}"; do
-    printf '| %s | %s |' "$fig" "${unit[$fig]}"
-    for col in 7 8; do
-      for s in "${names[@]}"; do
-        printf ' %s |' "$(bench_fmt "$(bench_cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
-      done
-    done
-    echo
-  done
-  echo
-  echo "Per-round values (round order) and wrk errors (socket errors/non-2xx, summed over the rounds):"
-  echo
-  echo '```'
-  for fig in "${figures[@]}"; do
-    for s in "${names[@]}"; do
-      printf '%-10s %-6s %s   errors %s\n' "$fig" "$s" "$(bench_runs "$fig" "$s")" "$(bench_errs "$fig" "$s")"
-    done
-  done
-  cat "$loads"
-  echo '```'
+  bench_round_values
 } > "$table"
 {
   echo "# http-compare $(date -u +%FT%TZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"

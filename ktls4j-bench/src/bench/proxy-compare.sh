@@ -238,31 +238,17 @@ for s in "${names[@]}"; do
   (DURATION=5 run_wrk "$s" > /dev/null)
 done
 
+run_figure() { # figure proxy
+  case "$1" in
+    down) run_curl "$2" down ;;
+    up) run_curl "$2" up ;;
+    wrk_4k) run_wrk "$2" ;;
+    *) echo "proxy-compare: unknown figure $1 (down up wrk_4k)" >&2; exit 2 ;;
+  esac
+}
 raw="$OUT/raw.tsv"
-printf 'round\tfigure\tproxy\tvalue\tunits\terrors\tproxy_cpu_s\tclient_cpu_s\tload1\n' > "$raw"
 loads="$OUT/uptime.txt"
-: > "$loads"
-for r in $(seq "$ROUNDS"); do
-  shift_by=$(( (r - 1) % ${#names[@]} ))
-  order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
-  up="$(uptime)"
-  echo "round $r start: $up" >> "$loads"
-  load1="$(echo "$up" | sed 's/.*load average: \([0-9.]*\).*/\1/')"
-  log "round $r/$ROUNDS (order ${order[*]}); $up"
-  for fig in "${figures[@]}"; do
-    for s in "${order[@]}"; do
-      case "$fig" in
-        down) res="$(run_curl "$s" down)" ;;
-        up) res="$(run_curl "$s" up)" ;;
-        wrk_4k) res="$(run_wrk "$s")" ;;
-        *) echo "proxy-compare: unknown figure $fig (down up wrk_4k)" >&2; exit 2 ;;
-      esac
-      printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$fig" "$s" "$(echo "$res" | tr ' ' '\t')" "$load1" >> "$raw"
-      log "  $fig $s: $res"
-    done
-  done
-  echo "round $r end:   $(uptime)" >> "$loads"
-done
+bench_rounds proxy run_figure
 
 # ---- tables
 declare -A title=(
@@ -300,34 +286,9 @@ table="$OUT/table.md"
   echo "CPU time per unit of work (medians over the rounds; user + system; proxy = its process with all its threads,"
   echo "client = curl or wrk):"
   echo
-  printf '| figure | unit |'
-  for col in proxy client; do
-    for s in "${names[@]}"; do printf ' %s: %s |' "$col" "$s"; done
-  done
+  bench_cost_table proxy
   echo
-  printf '|---|---|'
-  for _ in "${names[@]}" "${names[@]}"; do printf -- '---:|'; done
-  echo
-  for fig in "${figures[@]}"; do
-    printf '| %s | %s |' "$fig" "${unit[$fig]}"
-    for col in 7 8; do
-      for s in "${names[@]}"; do
-        printf ' %s |' "$(bench_fmt "$(bench_cost "$fig" "$s" "$col" "${scale[$fig]}")" 2)"
-      done
-    done
-    echo
-  done
-  echo
-  echo "Per-round values (round order) and wrk errors (socket errors/non-2xx, summed over the rounds):"
-  echo
-  echo '```'
-  for fig in "${figures[@]}"; do
-    for s in "${names[@]}"; do
-      printf '%-7s %-8s %s   errors %s\n' "$fig" "$s" "$(bench_runs "$fig" "$s")" "$(bench_errs "$fig" "$s")"
-    done
-  done
-  cat "$loads"
-  echo '```'
+  bench_round_values
 } > "$table"
 {
   echo "# proxy-compare $(date -u +%FT%TZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"

@@ -14,6 +14,7 @@ import io.ktls4j.agent.wire.WireException;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.SessionInfo;
+import io.ktls4j.handshake.TlsGroup;
 import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
@@ -267,8 +268,14 @@ public final class AgentClient {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+        TlsGroup group = null;
+        for (TlsGroup g : TlsGroup.values()) {
+            if (g.id() == s.group()) {
+                group = g;
+            }
+        }
         return new SessionInfo(s.version(), suite, s.alpn(), s.serverName(), certificates(s.peerCertificates()),
-                certificates(s.localCertificates()), s.pskIdentity());
+                certificates(s.localCertificates()), s.pskIdentity(), s.resumed(), group);
     }
 
     private static List<X509Certificate> certificates(List<byte[]> der) throws IOException {

@@ -207,23 +207,8 @@ abstract class ProxyCases {
         byte[] data = new byte[size];
         new Random(8).nextBytes(data);
         try (KtlsConnection c = connect(ECHO)) {
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    for (int off = 0; off < size; off += every) {
-                        ByteBuffer b = ByteBuffer.wrap(data, off, every);
-                        while (b.hasRemaining()) {
-                            c.write(b);
-                        }
-                        c.keyUpdate(true);
-                    }
-                    c.shutdownOutput();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
             MessageDigest received = MessageDigest.getInstance("SHA-256");
-            long total = readAll(c, received);
-            writer.join();
+            long total = EchoClient.echo(c, data, every, received);
             assertThat(total).isEqualTo(size);
             assertThat(received.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
             assertThat(c.keyUpdatesSent()).isEqualTo(size / every);

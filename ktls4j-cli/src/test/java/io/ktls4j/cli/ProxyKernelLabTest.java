@@ -14,9 +14,7 @@ import io.ktls4j.testkit.Patience;
 import io.ktls4j.testkit.StraceLog;
 import io.ktls4j.testkit.Tools;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +98,7 @@ class ProxyKernelLabTest {
             try (KtlsConnection c = client.connect(SocketChannel.open(new InetSocketAddress("127.0.0.1",
                     proxy.port(0))), "localhost")) {
                 try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-                    total = threads.submit(() -> echo(c, sent, received))
+                    total = threads.submit(() -> EchoClient.echo(c, sent, 0, received))
                             .get(Patience.millis(120_000), TimeUnit.MILLISECONDS);
                 }
                 assertThat(c.closeNotifyReceived()).isTrue();
@@ -140,27 +138,6 @@ class ProxyKernelLabTest {
             assertThat(copied).as("bytes through user space on TCP sockets: %s", copying)
                     .isLessThan(NON_PAYLOAD_LIMIT);
         }
-    }
-
-    /** Sends {@code sent} and ends the output, while reading the echo to its end into {@code received}. */
-    private static long echo(KtlsConnection c, byte[] sent, MessageDigest received) throws Exception {
-        Thread writer = Thread.ofVirtual().start(() -> {
-            try {
-                c.write(ByteBuffer.wrap(sent));
-                c.shutdownOutput();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        long total = 0;
-        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-        for (int n = c.read(in); n >= 0; n = c.read(in)) {
-            received.update(in.array(), 0, n);
-            total += n;
-            in.clear();
-        }
-        writer.join();
-        return total;
     }
 
     static long stat(TlsStat s) {

@@ -13,10 +13,7 @@ import io.ktls4j.linux.KernelTls;
 import io.ktls4j.sw.SoftwareBackend;
 import io.ktls4j.testkit.LabTags;
 import io.ktls4j.testkit.Patience;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -75,7 +72,7 @@ class ProxyKeyUpdateKernelLabTest {
             try (KtlsConnection c = client.connect(SocketChannel.open(new InetSocketAddress("127.0.0.1",
                     proxy.port(0))), "localhost")) {
                 try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-                    total = threads.submit(() -> echoWithKeyUpdates(c, sent, received))
+                    total = threads.submit(() -> EchoClient.echo(c, sent, UPDATE_EVERY, received))
                             .get(Patience.millis(180_000), TimeUnit.MILLISECONDS);
                 }
                 assertThat(c.keyUpdatesSent()).isEqualTo(SIZE / UPDATE_EVERY);
@@ -104,35 +101,5 @@ class ProxyKeyUpdateKernelLabTest {
             assertThat(after.get(TlsStat.TlsDecryptError)).isEqualTo(before.get(TlsStat.TlsDecryptError));
             assertThat(stat(TlsStat.TlsRxRekeyError)).isEqualTo(before.get(TlsStat.TlsRxRekeyError));
         }
-    }
-
-    /**
-     * Sends {@code sent} with a KeyUpdate (update_requested) after every {@link #UPDATE_EVERY} bytes, then ends the
-     * output, while reading the echo to its end into {@code received}.
-     */
-    private static long echoWithKeyUpdates(KtlsConnection c, byte[] sent, MessageDigest received) throws Exception {
-        Thread writer = Thread.ofVirtual().start(() -> {
-            try {
-                for (int off = 0; off < sent.length; off += UPDATE_EVERY) {
-                    ByteBuffer chunk = ByteBuffer.wrap(sent, off, UPDATE_EVERY);
-                    while (chunk.hasRemaining()) {
-                        c.write(chunk);
-                    }
-                    c.keyUpdate(true);
-                }
-                c.shutdownOutput();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        long total = 0;
-        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-        for (int n = c.read(in); n >= 0; n = c.read(in)) {
-            received.update(in.array(), 0, n);
-            total += n;
-            in.clear();
-        }
-        writer.join();
-        return total;
     }
 }

@@ -257,55 +257,12 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         ByteBuffer[] s = slice(srcs, offset, length);
-        writeLock.lock();
-        try {
-            ensureWritable();
-            long total = remaining(s);
-            if (total == 0 || !keyUpdater.flushPendingResponse()) {
-                return 0;
-            }
-            keyUpdater.beforeSend(total);
-            long n;
-            try {
-                n = socket.send(s);
-            } catch (WouldBlockException e) {
-                return 0;
-            }
-            keyUpdater.afterSend(n);
-            return n;
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            throw fail(e);
-        } finally {
-            writeLock.unlock();
-        }
+        return send(remaining(s), () -> socket.send(s));
     }
 
     /** Sends {@code count} bytes of {@code file} from {@code position} ({@code sendfile(2)} on the kernel backend). */
     public long sendFile(FileChannel file, long position, long count) throws IOException {
-        writeLock.lock();
-        try {
-            ensureWritable();
-            if (count == 0 || !keyUpdater.flushPendingResponse()) {
-                return 0;
-            }
-            keyUpdater.beforeSend(count);
-            long n;
-            try {
-                n = socket.sendFile(file, position, count);
-            } catch (WouldBlockException e) {
-                return 0;
-            }
-            keyUpdater.afterSend(n);
-            return n;
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            throw fail(e);
-        } finally {
-            writeLock.unlock();
-        }
+        return send(count, () -> socket.sendFile(file, position, count));
     }
 
     /**
@@ -318,16 +275,31 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
      * @return the bytes moved, 0 when none could be without blocking
      */
     public long spliceFrom(KtlsPipe pipe, long len) throws IOException {
+        return send(len, () -> socket.spliceFrom(pipe, len));
+    }
+
+    /** One send of application data on the record layer. */
+    @FunctionalInterface
+    private interface Send {
+        long send() throws IOException;
+    }
+
+    /**
+     * Sends up to {@code count} bytes of application data with {@code send}, holding the write side: a KeyUpdate owed
+     * to the peer goes out first, one due at the AEAD limit before, and the records count towards the key's limit.
+     * Returns the bytes sent, 0 when nothing could be without blocking.
+     */
+    private long send(long count, Send send) throws IOException {
         writeLock.lock();
         try {
             ensureWritable();
-            if (len == 0 || !keyUpdater.flushPendingResponse()) {
+            if (count == 0 || !keyUpdater.flushPendingResponse()) {
                 return 0;
             }
-            keyUpdater.beforeSend(len);
+            keyUpdater.beforeSend(count);
             long n;
             try {
-                n = socket.spliceFrom(pipe, len);
+                n = send.send();
             } catch (WouldBlockException e) {
                 return 0;
             }

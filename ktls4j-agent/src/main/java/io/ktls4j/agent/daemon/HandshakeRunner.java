@@ -115,7 +115,7 @@ final class HandshakeRunner {
             connection.close(); // zeroes what it still holds; the handoff socket sends nothing and closes nothing
             HandshakeReply.Session session = new HandshakeReply.Session(s.version(), s.cipherSuite().id(),
                     s.applicationProtocol(), s.serverName(), der(s.peerCertificates()), s.pskIdentity(),
-                    der(s.localCertificates()));
+                    der(s.localCertificates()), s.resumed(), s.group() == null ? -1 : s.group().id());
             return new Outcome(session, layer.placements(), layer.takeReturned(), secrets, s.resumed(), tickets);
         } catch (IOException | RuntimeException e) {
             if (secrets != null) {

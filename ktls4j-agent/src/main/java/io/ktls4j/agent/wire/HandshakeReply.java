@@ -32,11 +32,20 @@ public final class HandshakeReply extends AgentReply {
     static final int RX_CRYPTO_INFO = KeyFields.RX_CRYPTO_INFO;
     /** Version 2: the handle of the session the agent keeps (16 bytes). */
     static final int SESSION_HANDLE = 0x0F;
+    /** Optional (consumers that do not know them skip them): the session was resumed from a ticket; the group. */
+    static final int RESUMED = 0x8002;
+    static final int GROUP = 0x8003;
     public static final int HANDLE_LENGTH = 16;
 
-    /** The negotiated session, as the wire carries it. */
+    /**
+     * The negotiated session, as the wire carries it.
+     *
+     * @param resumed whether the handshake resumed a session from a TLS 1.3 ticket
+     * @param group the key exchange group's IANA code point, or -1 when none is known (TLS 1.2 resumption, PSK-only)
+     */
     public record Session(TlsVersion version, int cipherSuite, String alpn, String serverName,
-            List<byte[]> peerCertificates, byte[] pskIdentity, List<byte[]> localCertificates) {
+            List<byte[]> peerCertificates, byte[] pskIdentity, List<byte[]> localCertificates, boolean resumed,
+            int group) {
         public Session {
             peerCertificates = List.copyOf(peerCertificates);
             localCertificates = List.copyOf(localCertificates);
@@ -131,6 +140,12 @@ public final class HandshakeReply extends AgentReply {
                 b.bytes(PSK_IDENTITY, session.pskIdentity());
             }
             session.localCertificates().forEach(c -> b.bytes(LOCAL_CERT, c));
+            if (session.resumed()) {
+                b.u8(RESUMED, 1);
+            }
+            if (session.group() >= 0) {
+                b.u16(GROUP, session.group());
+            }
             for (Direction d : Direction.values()) {
                 b.u8(d == Direction.TX ? TX_PLACEMENT : RX_PLACEMENT, placements.get(d).code());
             }
@@ -182,7 +197,8 @@ public final class HandshakeReply extends AgentReply {
         }
         return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
                 + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
-                + ", RX " + placements.get(Direction.RX) + (sessionHandle == null ? "" : ", session kept") + "]";
+                + ", RX " + placements.get(Direction.RX) + (session.resumed() ? ", resumed" : "")
+                + (sessionHandle == null ? "" : ", session kept") + "]";
     }
 
     /** Collects reply fields. */
@@ -193,6 +209,8 @@ public final class HandshakeReply extends AgentReply {
         String serverName;
         byte[] psk;
         byte[] handle;
+        Integer resumed;
+        Integer group;
         final List<byte[]> peer = new ArrayList<>();
         final List<byte[]> local = new ArrayList<>();
         final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
@@ -237,6 +255,14 @@ public final class HandshakeReply extends AgentReply {
                     }
                     handle = f.value();
                 }
+                case RESUMED -> {
+                    Wire.once(resumed, f);
+                    resumed = Wire.u8(f);
+                }
+                case GROUP -> {
+                    Wire.once(group, f);
+                    group = Wire.u16(f);
+                }
                 default -> Wire.unknown(f);
             }
             return true;
@@ -272,7 +298,8 @@ public final class HandshakeReply extends AgentReply {
                     throw Wire.bad(d + " crypto_info is " + k.version() + " but the session is " + v);
                 }
             }
-            Session session = new Session(v, suite, alpn, serverName, peer, psk, local);
+            Session session = new Session(v, suite, alpn, serverName, peer, psk, local,
+                    resumed != null && resumed == 1, group == null ? -1 : group);
             if (handle != null && v != TlsVersion.TLS_1_3) {
                 throw Wire.bad("a session handle is only for TLS 1.3 sessions");
             }

@@ -150,6 +150,9 @@ class LabAgentTest {
             assertThat(sClient(run, port, "second", "-sess_in", session)).contains("Reused, TLSv1.3");
             assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe())
                     .isZero();
+            assertThat(consumer.output().lines().filter(l -> l.startsWith("RESUMED ")).toList())
+                    .as("the consumer's KtlsConnection.isResumed(), from the agent's reply")
+                    .containsExactly("RESUMED false", "RESUMED true");
         }
         List<String> ok = agent.log().subList(logBefore, agent.log().size()).stream()
                 .filter(l -> l.contains(" OK TLSv1.3")).toList();

@@ -116,6 +116,7 @@ public final class LabConsumer {
                      KtlsConnection c = agent.handshake(ch, HandshakeRequest.server().credential(CREDENTIAL)
                              .build())) {
                     describe(c);
+                    System.out.println("RESUMED " + c.isResumed());
                     String line = Lines.receive(c);
                     System.out.println("RECEIVED " + line);
                     Lines.send(c, line.toUpperCase());

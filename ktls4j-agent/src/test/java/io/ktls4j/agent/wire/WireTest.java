@@ -1,6 +1,7 @@
 package io.ktls4j.agent.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ktls4j.CipherType;
@@ -60,7 +61,7 @@ class WireTest {
         Map<Direction, Placement> placements = new EnumMap<>(Map.of(Direction.TX, Placement.KERNEL,
                 Direction.RX, Placement.SOFTWARE));
         HandshakeReply.Session session = new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, "h2", "localhost",
-                List.of(TestPki.get().cert.getEncoded()), null, List.of());
+                List.of(TestPki.get().cert.getEncoded()), null, List.of(), true, 0x11EC);
         HandshakeReply reply = HandshakeReply.success(session, placements, Map.of(Direction.RX, rx.copy()));
         byte[] frame = reply.encode();
         HandshakeReply back = HandshakeReply.decode(Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER, frame.length)));
@@ -74,11 +75,38 @@ class WireTest {
         assertThat(back.session().serverName()).isEqualTo("localhost");
         assertThat(back.session().cipherSuite()).isEqualTo(0x1301);
         assertThat(back.session().peerCertificates().get(0)).isEqualTo(TestPki.get().cert.getEncoded());
+        assertThat(back.session().resumed()).isTrue();
+        assertThat(back.session().group()).as("X25519MLKEM768").isEqualTo(0x11EC);
         assertThat(back.toString()).doesNotContain(HEX.formatHex(bytes(16, 1)).replace(" ", ""));
         back.destroy();
         reply.destroy();
         assertThat(back.returnedKeys(Direction.RX).isZeroed()).isTrue();
         assertThat(reply.isDestroyed()).isTrue();
+    }
+
+    /**
+     * RESUMED and GROUP are optional tags: a full handshake's reply carries no RESUMED, a reply without GROUP decodes
+     * to -1, and a receiver that does not know a tag from 0x8000 up skips it (so version-2 consumers built before
+     * these tags still read the reply).
+     */
+    @Test
+    void resumedAndGroupAreOptionalTags() throws Exception {
+        Map<Direction, Placement> kernel = new EnumMap<>(Map.of(Direction.TX, Placement.KERNEL, Direction.RX,
+                Placement.KERNEL));
+        byte[] frame = HandshakeReply.success(new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, null, null,
+                List.of(), null, List.of(), false, -1), kernel, Map.of()).encode();
+        HandshakeReply back = HandshakeReply.decode(Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER, frame.length)));
+        assertThat(back.session().resumed()).isFalse();
+        assertThat(back.session().group()).isEqualTo(-1);
+        assertThat(Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER, frame.length)))
+                .noneMatch(f -> f.tag() >= Wire.OPTIONAL_TAGS);
+
+        byte[] resumed = HandshakeReply.success(new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, null, null,
+                List.of(), null, List.of(), true, 0x001D), kernel, Map.of()).encode();
+        List<Wire.Field> fields = Wire.fields(Arrays.copyOfRange(resumed, Wire.HEADER, resumed.length));
+        assertThat(fields).filteredOn(f -> f.tag() >= Wire.OPTIONAL_TAGS).hasSize(2);
+        assertThatCode(() -> Wire.unknown(fields.stream().filter(f -> f.tag() >= Wire.OPTIONAL_TAGS).findFirst()
+                .orElseThrow())).as("an older receiver skips them").doesNotThrowAnyException();
     }
 
     @Test
@@ -337,7 +365,7 @@ class WireTest {
     @Test
     void aVersion2HandshakeReplyCarriesTheHandleAndAVersion1ReplyNever() throws Exception {
         HandshakeReply.Session session = new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, null, null,
-                List.of(), null, List.of());
+                List.of(), null, List.of(), false, -1);
         Map<Direction, Placement> kernel = new EnumMap<>(Map.of(Direction.TX, Placement.KERNEL, Direction.RX,
                 Placement.KERNEL));
         HandshakeReply reply = HandshakeReply.success(session, kernel, Map.of()).withSessionHandle(bytes(16, 9));
