@@ -65,7 +65,9 @@ final class ProxyProtocolHeader {
             }
             ByteArrayOutputStream ssl = new ByteArrayOutputStream();
             ssl.write(PP2_CLIENT_SSL | (tls.clientCertificate() ? PP2_CLIENT_CERT_CONN | PP2_CLIENT_CERT_SESS : 0));
-            ssl.writeBytes(new byte[4]); // verify: 0, the client's certificate (if any) was verified
+            // verify: 0 only when the client presented a certificate and it was verified (the handshake refuses one
+            // that is not), non-zero otherwise
+            ssl.writeBytes(new byte[] {0, 0, 0, (byte) (tls.clientCertificate() ? 0 : 1)});
             tlv(ssl, PP2_SUBTYPE_SSL_VERSION, tls.version().getBytes(StandardCharsets.US_ASCII));
             tlv(tlvs, PP2_TYPE_SSL, ssl.toByteArray());
         }

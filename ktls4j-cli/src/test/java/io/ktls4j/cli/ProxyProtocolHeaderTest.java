@@ -52,7 +52,7 @@ class ProxyProtocolHeaderTest {
         byte[] h = ProxyProtocolHeader.encode(at("127.0.0.1", 40000), at("127.0.0.1", 8443),
                 new ProxyProtocolHeader.Tls("TLSv1.2", null, null, false));
         assertThat(HexFormat.of().formatHex(h)).endsWith("9c40" + "20fb"
-                + "20" + "000f" + "01" + "00000000" + "21" + "0007" + "544c5376312e32");
+                + "20" + "000f" + "01" + "00000001" + "21" + "0007" + "544c5376312e32");  // no certificate: verify 1
         assertThat(h.length).isEqualTo(16 + 12 + 3 + 15);
     }
 }
