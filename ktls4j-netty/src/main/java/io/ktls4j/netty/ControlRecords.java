@@ -17,9 +17,9 @@ import org.bouncycastle.tls.AlertLevel;
  * <li>alert: close_notify ends the peer's stream; user_canceled and (TLS 1.2) other warnings are ignored; anything
  * else is fatal: a {@link TlsAlertException} received from the peer;
  * <li>handshake ({@link PostHandshakeMessages#receive} checks each): NewSessionTicket (client: counted, and kept in
- * the context's session cache when there is one, TLS 1.3); KeyUpdate (TLS 1.3: the next RX key, and this end's own KeyUpdate when the peer asks); HelloRequest /
- * ClientHello (TLS 1.2 renegotiation: refused with a no_renegotiation warning); anything else is an
- * unexpected_message.
+ * the context's session cache when there is one, TLS 1.3); KeyUpdate (TLS 1.3: the next RX key, and this end's own
+ * KeyUpdate when the peer asks); HelloRequest / ClientHello (TLS 1.2 renegotiation: refused with a no_renegotiation
+ * warning); anything else is an unexpected_message.
  * </ul>
  * A problem this end detects is thrown as a {@link TlsAlertException} this end is to send (the caller sends it).
  */

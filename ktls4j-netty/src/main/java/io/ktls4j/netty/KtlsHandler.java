@@ -75,8 +75,8 @@ import org.bouncycastle.tls.AlertLevel;
  * the data received before it has been delivered.
  *
  * <p>Post-handshake messages follow {@code KtlsConnection}: a client keeps NewSessionTickets in its context's session
- * cache (give the handler the server's port too, {@link #KtlsHandler(KtlsContext, String, int)}); a KeyUpdate changes the RX
- * key and is answered when the peer asks; this end updates its TX key before the AEAD usage limits
+ * cache (give the handler the server's port too, {@link #KtlsHandler(KtlsContext, String, int)}); a KeyUpdate
+ * changes the RX key and is answered when the peer asks; this end updates its TX key before the AEAD usage limits
  * ({@code KtlsContextBuilder.keyUpdateAfterRecords}) and on {@link #keyUpdate(boolean)}. {@code close()} sends
  * close_notify after everything written before it and closes the channel when it is out (or after 3 s).
  *

@@ -63,7 +63,8 @@ public final class Peer implements AutoCloseable {
             boolean halfClosure, ChannelHandler... head) throws Exception {
         CompletableFuture<Peer> made = new CompletableFuture<>();
         ChannelFuture f = new Bootstrap().group(group).channel(transport.channel)
-                .handler(initializer(() -> new Peer(new KtlsHandler(context, host, port)), made::complete, halfClosure, head))
+                .handler(initializer(() -> new Peer(new KtlsHandler(context, host, port)), made::complete, halfClosure,
+                        head))
                 .connect("127.0.0.1", port);
         if (!f.await(WAIT_SECONDS, TimeUnit.SECONDS) || !f.isSuccess()) {
             throw new IOException("connect failed", f.cause());
