@@ -25,8 +25,9 @@ final class ProxyProtocolHeader {
     static final int PP2_TYPE_SSL = 0x20;
     static final int PP2_SUBTYPE_SSL_VERSION = 0x21;
     static final int PP2_CLIENT_SSL = 0x01;
-    /** The client presented a certificate on this connection (and, resumed or not, in its session). */
+    /** The client presented a certificate on this connection. */
     static final int PP2_CLIENT_CERT_CONN = 0x02;
+    /** The client's session holds a certificate: presented now, or in the handshake a resumed session began with. */
     static final int PP2_CLIENT_CERT_SESS = 0x04;
 
     /**
@@ -37,8 +38,10 @@ final class ProxyProtocolHeader {
      * @param serverName the SNI host name the client sent, or null
      * @param clientCertificate whether the client authenticated with a certificate (verified: the handshake refuses
      *     one that is not)
+     * @param resumed whether the session was resumed from a ticket (a certificate then belongs to the session, not to
+     *     this connection)
      */
-    record Tls(String version, String alpn, String serverName, boolean clientCertificate) {
+    record Tls(String version, String alpn, String serverName, boolean clientCertificate, boolean resumed) {
     }
 
     private ProxyProtocolHeader() {
@@ -64,7 +67,8 @@ final class ProxyProtocolHeader {
                 tlv(tlvs, PP2_TYPE_AUTHORITY, tls.serverName().getBytes(StandardCharsets.US_ASCII));
             }
             ByteArrayOutputStream ssl = new ByteArrayOutputStream();
-            ssl.write(PP2_CLIENT_SSL | (tls.clientCertificate() ? PP2_CLIENT_CERT_CONN | PP2_CLIENT_CERT_SESS : 0));
+            ssl.write(PP2_CLIENT_SSL | (tls.clientCertificate() ? PP2_CLIENT_CERT_SESS : 0)
+                    | (tls.clientCertificate() && !tls.resumed() ? PP2_CLIENT_CERT_CONN : 0));
             // verify: 0 only when the client presented a certificate and it was verified (the handshake refuses one
             // that is not), non-zero otherwise
             ssl.writeBytes(new byte[] {0, 0, 0, (byte) (tls.clientCertificate() ? 0 : 1)});

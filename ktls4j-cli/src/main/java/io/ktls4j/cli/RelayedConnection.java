@@ -146,7 +146,7 @@ final class RelayedConnection implements ConnectionService.Conversation {
         SocketChannel accepted = client instanceof KtlsConnection k ? k.socketChannel() : (SocketChannel) client;
         ProxyProtocolHeader.Tls tls = client instanceof KtlsConnection k ? new ProxyProtocolHeader.Tls(
                 k.version().toString(), k.applicationProtocol(), k.session().serverName(),
-                !k.peerCertificates().isEmpty()) : null;
+                !k.peerCertificates().isEmpty(), k.isResumed()) : null;
         Watchdog.Timer deadline = watchdog.arm(relay.connectTimeout(), () -> closeQuietly(b));
         try {
             ByteBuffer header = ByteBuffer.wrap(ProxyProtocolHeader.encode(

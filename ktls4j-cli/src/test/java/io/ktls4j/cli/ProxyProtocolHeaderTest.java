@@ -37,7 +37,7 @@ class ProxyProtocolHeaderTest {
     @Test
     void tlsClientsCarryAlpnAuthorityAndTheSslTlv() throws Exception {
         byte[] h = ProxyProtocolHeader.encode(at("127.0.0.1", 40000), at("127.0.0.1", 8443),
-                new ProxyProtocolHeader.Tls("TLSv1.3", "h2", "example.com", true));
+                new ProxyProtocolHeader.Tls("TLSv1.3", "h2", "example.com", true, false));
         String alpn = "01" + "0002" + "6832";                                      // PP2_TYPE_ALPN "h2"
         String authority = "02" + "000b" + "6578616d706c652e636f6d";               // PP2_TYPE_AUTHORITY
         String version = "21" + "0007" + "544c5376312e33";                         // PP2_SUBTYPE_SSL_VERSION
@@ -48,9 +48,17 @@ class ProxyProtocolHeaderTest {
     }
 
     @Test
+    void aResumedSessionsCertificateIsTheSessionsNotTheConnections() throws Exception {
+        byte[] h = ProxyProtocolHeader.encode(at("127.0.0.1", 40000), at("127.0.0.1", 8443),
+                new ProxyProtocolHeader.Tls("TLSv1.3", null, null, true, true));
+        assertThat(HexFormat.of().formatHex(h)).endsWith("20" + "000f" + "05" + "00000000" + "21" + "0007"
+                + "544c5376312e33");  // SSL | CERT_SESS, verified
+    }
+
+    @Test
     void aTlsClientWithoutAlpnSniOrCertificateHasOnlyTheSslTlv() throws Exception {
         byte[] h = ProxyProtocolHeader.encode(at("127.0.0.1", 40000), at("127.0.0.1", 8443),
-                new ProxyProtocolHeader.Tls("TLSv1.2", null, null, false));
+                new ProxyProtocolHeader.Tls("TLSv1.2", null, null, false, false));
         assertThat(HexFormat.of().formatHex(h)).endsWith("9c40" + "20fb"
                 + "20" + "000f" + "01" + "00000001" + "21" + "0007" + "544c5376312e32");  // no certificate: verify 1
         assertThat(h.length).isEqualTo(16 + 12 + 3 + 15);
