@@ -34,6 +34,12 @@ BIG_MIB="${BIG_MIB:-1024}"
 BASE="${BASE_PORT:-9460}" # nginx BASE, discard BASE+1; proxy i listens on BASE+10+2i (to nginx) and +1 (to discard)
 read -r -a names <<< "${PROXIES:-ktls haproxy stunnel}"
 read -r -a figures <<< "${FIGURES:-down up wrk_4k}"
+for fig in "${figures[@]}"; do
+  case "$fig" in
+    down|up|wrk_4k) ;;
+    *) echo "proxy-compare: unknown figure $fig in FIGURES (down up wrk_4k)" >&2; exit 2 ;;
+  esac
+done
 SUITE=TLS_AES_128_GCM_SHA256
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -243,7 +249,6 @@ run_figure() { # figure proxy
     down) run_curl "$2" down ;;
     up) run_curl "$2" up ;;
     wrk_4k) run_wrk "$2" ;;
-    *) echo "proxy-compare: unknown figure $1 (down up wrk_4k)" >&2; exit 2 ;;
   esac
 }
 raw="$OUT/raw.tsv"
