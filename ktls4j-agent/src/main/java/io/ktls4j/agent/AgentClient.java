@@ -254,8 +254,14 @@ public final class AgentClient {
                     : new UnroutedDuties(protocolVersion < Wire.VERSION_2
                             ? "the agent at " + socket + " was asked in protocol version 1, which keeps no session"
                             : "the agent at " + socket + " keeps no sessions (max-sessions = 0)", placements);
-            return Handshakes.adopt(new AgentRecordLayer(layer, placements), session,
+            KtlsConnection c = Handshakes.adopt(new AgentRecordLayer(layer, placements), session,
                     request.side() == HandshakeRequest.Side.CLIENT ? Role.CLIENT : Role.SERVER, duties);
+            byte[] tickets = reply.sessionTickets();
+            if (tickets != null) {
+                // issued by the agent under its ticket keys; the first record under the TX key it returned
+                Handshakes.sendSessionTickets(c, tickets);
+            }
+            return c;
         } catch (IOException | RuntimeException e) {
             throw unusable(channel, AgentStatus.INTERNAL_ERROR, "cannot take over the session: " + e.getMessage(), e);
         }

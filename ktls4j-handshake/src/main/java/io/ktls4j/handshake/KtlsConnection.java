@@ -10,6 +10,7 @@ import io.ktls4j.RecordOverflowException;
 import io.ktls4j.RecordType;
 import io.ktls4j.TlsVersion;
 import io.ktls4j.WouldBlockException;
+import io.ktls4j.handshake.spi.ClientSessionTickets;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
 import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
@@ -83,6 +84,16 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         } finally {
             readLock.unlock();
             writeLock.unlock();
+        }
+    }
+
+    /** {@link io.ktls4j.handshake.spi.Handshakes#takeClientTickets}. */
+    Optional<ClientSessionTickets> takeClientTickets() {
+        readLock.lock();
+        try {
+            return Optional.ofNullable(post.takeTickets());
+        } finally {
+            readLock.unlock();
         }
     }
 

@@ -66,6 +66,13 @@ final class PostHandshakeProcessor {
         this.tickets = t;
     }
 
+    /** Moves the tickets' destination (and its resumption secret) out: tickets read from now on are only counted. */
+    ClientTickets takeTickets() {
+        ClientTickets t = tickets;
+        tickets = null;
+        return t;
+    }
+
     /** Zeroes the resumption secret held for tickets. */
     void destroy() {
         ClientTickets t = tickets;

@@ -2,6 +2,7 @@ package io.ktls4j.handshake;
 
 import io.ktls4j.CipherType;
 import io.ktls4j.KtlsSocket;
+import io.ktls4j.handshake.spi.ClientSessionTickets;
 import io.ktls4j.handshake.spi.HandshakeEngine;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
@@ -28,6 +29,19 @@ final class SpiInternals implements Handshakes.Internals {
     @Override
     public Optional<TrafficSecrets> takeTrafficSecrets(KtlsConnection connection) {
         return connection.takeTrafficSecrets();
+    }
+
+    @Override
+    public Optional<ClientSessionTickets> takeClientTickets(KtlsConnection connection) {
+        return connection.takeClientTickets();
+    }
+
+    @Override
+    public void sendSessionTickets(KtlsConnection connection, byte[] messages) throws IOException {
+        if (connection.version() != io.ktls4j.TlsVersion.TLS_1_3) {
+            throw new IllegalStateException("NewSessionTickets are sent on TLS 1.3 connections only");
+        }
+        connection.sendSessionTickets(messages.clone());
     }
 
     @Override

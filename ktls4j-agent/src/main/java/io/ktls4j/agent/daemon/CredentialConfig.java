@@ -22,7 +22,8 @@ import javax.net.ssl.X509TrustManager;
  * @param allowGids groups (primary or supplementary) allowed to use it
  * @param anyone {@code *} in an allow list: anyone who can connect to the agent's socket
  * @param timeout the handshake timeout when the request gives none
- * @param sessionTickets whether server handshakes issue TLS 1.3 session tickets (and so resume)
+ * @param sessionTickets whether server handshakes issue TLS 1.3 session tickets and client handshakes keep those they
+ *     are sent (and so resume)
  */
 public record CredentialConfig(String name, Credentials certificate, X509TrustManager trust, ExternalPsk psk,
         ClientAuth clientAuth, Set<Side> sides, List<TlsVersion> protocols, List<TlsCipherSuite> cipherSuites,

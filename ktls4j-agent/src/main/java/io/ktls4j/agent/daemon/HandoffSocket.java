@@ -28,7 +28,8 @@ import java.util.Optional;
  * {@link KernelPort}) or, where the kernel
  * cannot and the credential allows it, keeps a copy to return to the consumer. Of the records after the handshake the
  * agent sends only a server's NewSessionTickets, as one handshake record through the kernel's TX key
- * ({@link #sendControl}), so that the ticket keys never leave the agent; it reads none, every other I/O method refuses
+ * ({@link #sendControl}), so that the ticket keys never leave the agent (when TX goes back to the consumer it keeps the
+ * messages for the reply instead: {@link #takeTicketsForConsumer}); it reads none, every other I/O method refuses
  * (EOPNOTSUPP), and {@link #close()} leaves the socket alone ({@link AdoptedSocket} owns the agent's descriptors).
  *
  * <p>It is also its own {@link TlsBackend}: {@code attach} returns this socket (the ULP was attached before the
@@ -48,6 +49,7 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
     private final boolean allowSoftwareReturn;
     private final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
     private final Map<Direction, CryptoInfo> returned = new EnumMap<>(Direction.class);
+    private byte[] ticketsForConsumer;
     private volatile IOException kernelRefusal;
 
     /**
@@ -107,6 +109,16 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
         Map<Direction, CryptoInfo> r = new EnumMap<>(returned);
         returned.clear();
         return r;
+    }
+
+    /**
+     * The NewSessionTicket messages issued while TX goes back to the consumer, for the reply (the consumer sends them
+     * first under the returned key), or null.
+     */
+    synchronized byte[] takeTicketsForConsumer() {
+        byte[] t = ticketsForConsumer;
+        ticketsForConsumer = null;
+        return t;
     }
 
     /** Why the kernel refused a direction the policy would not return, or null. */
@@ -172,22 +184,33 @@ final class HandoffSocket implements KtlsSocket, TlsBackend {
     }
 
     /**
-     * The server's NewSessionTickets, right after the handshake, when TX went to the kernel (the kernel numbers the
-     * record; the consumer's first record follows it). Any other record (the close_notify a closing connection sends,
-     * in particular) and any record when TX is returned to the consumer's software record layer are refused: the
-     * consumer's record sequence must be the one the agent returns.
+     * The server's NewSessionTickets, right after the handshake: when TX went to the kernel, sent (the kernel numbers
+     * the record; the consumer's first record follows it); when TX goes back to the consumer, kept for the reply (the
+     * consumer's record sequence must start where the returned key says, so the consumer sends them). Any other record
+     * (the close_notify a closing connection sends, in particular) is refused.
      */
     @Override
     public int sendControl(RecordType type, ByteBuffer data, MsgFlag... flags) throws IOException {
+        byte[] record = new byte[data.remaining()];
         synchronized (this) {
-            if (type != RecordType.HANDSHAKE || placements.get(Direction.TX) != Placement.KERNEL) {
+            Placement tx = placements.get(Direction.TX);
+            if (type != RecordType.HANDSHAKE || tx == null) {
                 throw refuse("sendmsg(" + type + ")");
             }
+            data.get(record);
+            if (tx == Placement.SOFTWARE) {
+                ticketsForConsumer = ticketsForConsumer == null ? record : concat(ticketsForConsumer, record);
+                return record.length;
+            }
         }
-        byte[] record = new byte[data.remaining()];
-        data.get(record);
         port.sendControl(fd, type, record, TICKET_WAIT_MILLIS);
         return record.length;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Override

@@ -17,14 +17,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The daemon's {@link KtlsContext}s for server handshakes, one per credential and request shape, kept across
- * requests so that the session tickets one handshake issues are opened by the next (the ticket keys live in the
- * context, in the agent; a consumer never sees them). A context belongs to one configuration snapshot: the first
+ * The daemon's {@link KtlsContext}s, one per credential, side and request shape, kept across requests so that the
+ * session tickets one handshake issues are opened by the next (a server's ticket keys live in the context, in the
+ * agent; a consumer never sees them) and the tickets a client handshake is sent are offered by the next one to the
+ * same server (the context's session cache, keyed by the server's name and port; the consumer hands each ticket it
+ * reads to the agent, which keeps the session's resumption secret). A context belongs to one configuration snapshot: the first
  * request under a reloaded configuration drops every context of the old one, with its ticket keys, so a reload that
  * replaces a credential also ends resumption of its sessions. At most {@link #MAX} contexts are kept (request shapes
  * are chosen by consumers: ALPN lists and timeouts); the least recently used goes first.
  *
- * <p>Client handshakes get a context of their own each time: the agent keeps no client sessions to resume.
  *
  * <p>All contexts share one {@link TlsBackend}, {@link #backend}: a handshake's {@link HandoffSocket} is registered
  * for its channel while it runs.
@@ -32,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HandshakeContexts {
     static final int MAX = 32;
 
-    private record Key(String credential, Auth auth, List<String> alpn, Duration timeout, List<TlsCipherSuite> suites) {
+    private record Key(String credential, Side side, Auth auth, List<String> alpn, Duration timeout,
+            List<TlsCipherSuite> suites) {
     }
 
     private final Path keyLog;
@@ -45,17 +47,14 @@ final class HandshakeContexts {
     }
 
     /**
-     * The context for {@code request} under {@code credential} of configuration {@code config}: a kept one for a
-     * server, a new one for a client.
+     * The context for {@code request} under {@code credential} of configuration {@code config}, kept for the next
+     * request of the same shape.
      *
      * @throws IllegalArgumentException when nothing usable is left (e.g. no suite for the key)
      */
     KtlsContext forRequest(AgentConfig config, CredentialConfig credential, HandshakeRequest request,
             List<TlsCipherSuite> suites, Duration timeout) throws IOException {
-        if (request.side() == Side.CLIENT) {
-            return HandshakeRunner.context(credential, request, suites, timeout, backend, keyLog, false);
-        }
-        Key key = new Key(credential.name(), request.auth(), request.alpn(), timeout, List.copyOf(suites));
+        Key key = new Key(credential.name(), request.side(), request.auth(), request.alpn(), timeout, List.copyOf(suites));
         synchronized (this) {
             if (snapshot != config) {
                 snapshot = config;
@@ -80,7 +79,7 @@ final class HandshakeContexts {
         return built;
     }
 
-    /** How many server contexts are kept (tests). */
+    /** How many contexts are kept (tests). */
     synchronized int size() {
         return contexts.size();
     }

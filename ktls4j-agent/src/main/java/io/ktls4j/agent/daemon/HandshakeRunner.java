@@ -18,6 +18,7 @@ import io.ktls4j.handshake.TlsCipherSuite;
 import io.ktls4j.handshake.TlsHandshake;
 import io.ktls4j.handshake.TlsHandshakeException;
 import io.ktls4j.handshake.TlsHandshakeTimeoutException;
+import io.ktls4j.handshake.spi.ClientSessionTickets;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import io.ktls4j.linux.KernelTls;
@@ -54,8 +55,9 @@ final class HandshakeRunner {
     /**
      * Builds the context; IllegalArgumentException when nothing usable is left (e.g. no suite for the key).
      *
-     * @param tickets whether a server issues TLS 1.3 session tickets ({@link HandoffSocket} sends them when TX went to
-     *     the kernel; {@link HandshakeContexts} keeps the context, and so its ticket keys, for the next handshakes)
+     * @param tickets whether a server issues TLS 1.3 session tickets ({@link HandoffSocket} sends them, or keeps them
+     *     for the reply) and a client keeps the ones it is sent ({@link HandshakeContexts} keeps the context, and so its
+     *     ticket keys or its session cache, for the next handshakes)
      */
     static KtlsContext context(CredentialConfig c, HandshakeRequest r, List<TlsCipherSuite> suites, Duration timeout,
             io.ktls4j.TlsBackend layer, java.nio.file.Path keyLog, boolean tickets) throws IOException {
@@ -76,7 +78,7 @@ final class HandshakeRunner {
             b.externalPsk(c.psk());
         }
         b.keyLogFromEnvironment(false).keyLogFile(keyLog); // only --keylog: the agent exists to keep keys in
-        b.sessionResumption(tickets && c.sessionTickets() && r.side() == Side.SERVER && !psk);
+        b.sessionResumption(tickets && c.sessionTickets() && !psk);
         return b.protocols(protocols.toArray(TlsVersion[]::new)).cipherSuites(suites.toArray(TlsCipherSuite[]::new))
                 .applicationProtocols(r.alpn().toArray(String[]::new)).handshakeTimeout(timeout).backend(layer)
                 .build();
@@ -86,10 +88,15 @@ final class HandshakeRunner {
      * The finished handshake's facts and keys.
      *
      * @param resumed whether the client resumed a session with a ticket
-     * @param ticketsSent the NewSessionTickets the agent sent (a server with TX in the kernel)
+     * @param ticketsSent the NewSessionTickets the server issued: sent by the agent (TX in the kernel) or in
+     *     {@code ticketsForConsumer}
+     * @param ticketsForConsumer the NewSessionTicket messages for the consumer to send first (TX returned), or null
+     * @param clientTickets a client's ticket destination (the agent's context's session cache and the resumption
+     *     secret), kept with the session so that the tickets its consumer reads resume the next handshake; or null
      */
     record Outcome(HandshakeReply.Session session, Map<Direction, Placement> placements,
-            Map<Direction, CryptoInfo> returned, TrafficSecrets secrets, boolean resumed, long ticketsSent) {
+            Map<Direction, CryptoInfo> returned, TrafficSecrets secrets, boolean resumed, long ticketsSent,
+            byte[] ticketsForConsumer, ClientSessionTickets clientTickets) {
     }
 
     /**
@@ -102,6 +109,7 @@ final class HandshakeRunner {
             boolean keepSecrets) throws IOException {
         TlsHandshake hs = context.newHandshake(socket.channel(), peerName);
         TrafficSecrets secrets = null;
+        ClientSessionTickets clientTickets = null;
         try {
             while (hs.step() != TlsHandshake.Status.DONE) {
                 // the channel is blocking: step() returns only when done (or throws)
@@ -111,15 +119,20 @@ final class HandshakeRunner {
             long tickets = connection.sessionTicketsSent();
             if (keepSecrets) {
                 secrets = Handshakes.takeTrafficSecrets(connection).orElse(null); // TLS 1.3 only
+                clientTickets = Handshakes.takeClientTickets(connection).orElse(null);
             }
             connection.close(); // zeroes what it still holds; the handoff socket sends nothing and closes nothing
             HandshakeReply.Session session = new HandshakeReply.Session(s.version(), s.cipherSuite().id(),
                     s.applicationProtocol(), s.serverName(), der(s.peerCertificates()), s.pskIdentity(),
                     der(s.localCertificates()), s.resumed(), s.group() == null ? -1 : s.group().id());
-            return new Outcome(session, layer.placements(), layer.takeReturned(), secrets, s.resumed(), tickets);
+            return new Outcome(session, layer.placements(), layer.takeReturned(), secrets, s.resumed(), tickets,
+                    layer.takeTicketsForConsumer(), clientTickets);
         } catch (IOException | RuntimeException e) {
             if (secrets != null) {
                 secrets.destroy();
+            }
+            if (clientTickets != null) {
+                clientTickets.destroy();
             }
             layer.destroy();
             hs.close();

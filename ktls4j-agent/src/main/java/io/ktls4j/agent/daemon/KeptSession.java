@@ -4,6 +4,8 @@ import io.ktls4j.Direction;
 import io.ktls4j.agent.Placement;
 import io.ktls4j.agent.wire.FrameStream;
 import io.ktls4j.handshake.Role;
+import io.ktls4j.handshake.spi.ClientSessionTickets;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import io.ktls4j.handshake.spi.TrafficSecrets;
 import java.security.MessageDigest;
 import java.util.EnumMap;
@@ -13,7 +15,9 @@ import java.util.Map;
 /**
  * A TLS 1.3 session the agent keeps after handing the socket back (protocol version 2): the traffic secrets, where
  * each direction's keys went, which socket it is ({@code SO_COOKIE}) and the Unix connection it belongs to. Only that
- * connection may use it. {@link #release} zeroes the secrets and closes the connection; it happens once.
+ * connection may use it. A client session also keeps where its NewSessionTickets go ({@link #keepTicket}: the session
+ * cache of the agent's context and the resumption secret). {@link #release} zeroes the secrets and closes the
+ * connection; it happens once.
  */
 final class KeptSession {
     final long id;
@@ -24,6 +28,7 @@ final class KeptSession {
     final String who;
     private final byte[] handle;
     private final TrafficSecrets secrets;
+    private ClientSessionTickets clientTickets;
     private volatile long lastUsedNanos = System.nanoTime();
     private long tickets;
     private String released;
@@ -61,8 +66,35 @@ final class KeptSession {
         return released != null ? -1 : secrets.generation(d);
     }
 
-    long countTicket() {
+    /** A client session's ticket destination; this session owns it from here (released with it). */
+    synchronized void clientTickets(ClientSessionTickets t) {
+        if (released != null) {
+            t.destroy();
+        } else {
+            clientTickets = t;
+        }
+    }
+
+    /**
+     * A client's NewSessionTicket, read by the consumer: kept in the context's session cache when the session has a
+     * ticket destination (resumption on), else only counted. Returns the count.
+     *
+     * @throws IllegalArgumentException for a malformed ticket
+     */
+    long keepTicket(PostHandshakeMessages.Message ticket) throws java.io.IOException {
+        ClientSessionTickets t;
+        synchronized (this) {
+            t = clientTickets;
+        }
+        if (t != null) {
+            t.keep(ticket);
+        }
         return ++tickets;
+    }
+
+    /** Whether the tickets of this session are kept for resumption. */
+    synchronized boolean keepsTickets() {
+        return clientTickets != null;
     }
 
     long tickets() {
@@ -88,6 +120,9 @@ final class KeptSession {
         }
         released = why;
         secrets.destroy();
+        if (clientTickets != null) {
+            clientTickets.destroy();
+        }
         connection.close();
         return true;
     }

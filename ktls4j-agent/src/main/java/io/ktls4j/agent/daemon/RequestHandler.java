@@ -280,16 +280,26 @@ final class RequestHandler {
             HandshakeRunner.Outcome o = HandshakeRunner.run(context, socket, request.peerName(), layer, keep);
             watchdog.close();
             HandshakeReply reply = HandshakeReply.success(o.session(), o.placements(), o.returned());
+            if (o.ticketsForConsumer() != null) {
+                reply = reply.withSessionTickets(o.ticketsForConsumer());
+            }
             if (o.secrets() != null) {
                 kept = daemon.sessions().create(id, request.side() == Side.CLIENT ? Role.CLIENT : Role.SERVER,
                         o.placements(), cookie, o.secrets(), consumer, who);
+                if (o.clientTickets() != null) {
+                    kept.clientTickets(o.clientTickets());
+                }
                 reply = reply.withSessionHandle(kept.handle());
+            } else if (o.clientTickets() != null) {
+                o.clientTickets().destroy();
             }
+            long tickets = o.ticketsSent();
             log("#" + id + " OK " + reply.session().version() + " " + TlsCipherSuite.of(reply.session().cipherSuite())
                     + " tx=" + o.placements().get(io.ktls4j.Direction.TX) + " rx="
                     + o.placements().get(io.ktls4j.Direction.RX) + " in " + millis(started) + " ms"
-                    + (o.resumed() ? ", resumed" : "") + (o.ticketsSent() > 0 ? ", " + o.ticketsSent() + " ticket"
-                    + (o.ticketsSent() == 1 ? "" : "s") + " sent" : "") + (kept != null ? ", " + kept + " kept" : ""));
+                    + (o.resumed() ? ", resumed" : "") + (tickets > 0 ? ", " + tickets + " ticket"
+                    + (tickets == 1 ? "" : "s") + (o.ticketsForConsumer() != null ? " for the consumer to send"
+                    : " sent") : "") + (kept != null ? ", " + kept + " kept" : ""));
             return reply;
         } catch (IOException | RuntimeException e) {
             Watchdog.Reason why = null;

@@ -12,7 +12,9 @@ import io.ktls4j.agent.wire.SessionRequest;
 import io.ktls4j.handshake.Role;
 import io.ktls4j.handshake.spi.Handshakes;
 import io.ktls4j.handshake.spi.PostHandshakeDuties;
+import io.ktls4j.handshake.spi.PostHandshakeMessages;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -64,7 +66,11 @@ final class SessionOps {
             return refuse(AgentStatus.BAD_REQUEST, "not a NewSessionTicket message (type 4, its length, at least "
                     + "13 bytes of body)");
         }
-        s.countTicket(); // acknowledged, not stored: the agent does not offer resumption
+        try {
+            s.keepTicket(new PostHandshakeMessages.Message(NEW_SESSION_TICKET, Arrays.copyOfRange(m, 4, m.length)));
+        } catch (IllegalArgumentException | IOException e) {
+            return refuse(AgentStatus.BAD_REQUEST, "a malformed NewSessionTicket: " + e.getMessage());
+        }
         return ok(s, false, Map.of());
     }
 

@@ -35,6 +35,11 @@ public final class HandshakeReply extends AgentReply {
     /** Optional (consumers that do not know them skip them): the session was resumed from a ticket; the group. */
     static final int RESUMED = 0x8002;
     static final int GROUP = 0x8003;
+    /**
+     * Optional: NewSessionTicket messages a server handshake issued while its TX key goes back to the consumer, for the
+     * consumer to send first under that key (the agent keeps the ticket keys; a ticket is opaque to the consumer).
+     */
+    static final int SESSION_TICKETS = 0x8004;
     public static final int HANDLE_LENGTH = 16;
 
     /**
@@ -55,13 +60,16 @@ public final class HandshakeReply extends AgentReply {
     private final Session session;
     private final Map<Direction, Placement> placements;
     private final byte[] sessionHandle;
+    private final byte[] sessionTickets;
 
     private HandshakeReply(AgentStatus status, String message, SocketState socketState, Session session,
-            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned, byte[] sessionHandle) {
+            Map<Direction, Placement> placements, Map<Direction, CryptoInfo> returned, byte[] sessionHandle,
+            byte[] sessionTickets) {
         super(status, message, socketState, returned);
         this.session = session;
         this.placements = placements;
         this.sessionHandle = sessionHandle;
+        this.sessionTickets = sessionTickets;
     }
 
     /** A refusal or failure. */
@@ -69,7 +77,7 @@ public final class HandshakeReply extends AgentReply {
         if (status == AgentStatus.OK) {
             throw new IllegalArgumentException("a failure needs a failing status");
         }
-        return new HandshakeReply(status, message, implied(status), null, Map.of(), Map.of(), null);
+        return new HandshakeReply(status, message, implied(status), null, Map.of(), Map.of(), null, null);
     }
 
     /**
@@ -86,7 +94,7 @@ public final class HandshakeReply extends AgentReply {
             }
         }
         return new HandshakeReply(AgentStatus.OK, null, SocketState.ESTABLISHED, session, new EnumMap<>(placements),
-                returned, null);
+                returned, null, null);
     }
 
     /** This success with the handle of the session the agent keeps (version 2). */
@@ -94,7 +102,39 @@ public final class HandshakeReply extends AgentReply {
         if (status != AgentStatus.OK || handle.length != HANDLE_LENGTH) {
             throw new IllegalArgumentException("a session handle is 16 bytes on a successful reply");
         }
-        return new HandshakeReply(status, message, socketState, session, placements, keys, handle.clone());
+        return new HandshakeReply(status, message, socketState, session, placements, keys, handle.clone(),
+                sessionTickets);
+    }
+
+    /**
+     * This success with NewSessionTicket {@code messages} (whole TLS 1.3 handshake messages of type 4, back to back)
+     * for the consumer to send first: only when TX goes back to the consumer.
+     */
+    public HandshakeReply withSessionTickets(byte[] messages) {
+        if (status != AgentStatus.OK || placements.get(Direction.TX) != Placement.SOFTWARE
+                || session.version() != TlsVersion.TLS_1_3 || !newSessionTickets(messages)) {
+            throw new IllegalArgumentException("session tickets go on a successful TLS 1.3 reply that returns TX, "
+                    + "as whole NewSessionTicket messages");
+        }
+        return new HandshakeReply(status, message, socketState, session, placements, keys, sessionHandle,
+                messages.clone());
+    }
+
+    /** The NewSessionTicket messages the consumer sends first under the returned TX key, or null. */
+    public byte[] sessionTickets() {
+        return sessionTickets == null ? null : sessionTickets.clone();
+    }
+
+    /** Whether {@code m} is one or more whole handshake messages, each a NewSessionTicket (type 4). */
+    private static boolean newSessionTickets(byte[] m) {
+        int pos = 0;
+        while (pos < m.length) {
+            if (m.length - pos < 4 || m[pos] != 4) {
+                return false;
+            }
+            pos += 4 + (((m[pos + 1] & 0xff) << 16) | ((m[pos + 2] & 0xff) << 8) | (m[pos + 3] & 0xff));
+        }
+        return pos == m.length && m.length > 0;
     }
 
     /** The handle of the session the agent keeps for KeyUpdates, or null (version 1, TLS 1.2, none kept). */
@@ -153,6 +193,9 @@ public final class HandshakeReply extends AgentReply {
         if (sessionHandle != null && version >= Wire.VERSION_2) {
             b.bytes(SESSION_HANDLE, sessionHandle);
         }
+        if (sessionTickets != null) {
+            b.bytes(SESSION_TICKETS, sessionTickets);
+        }
         return finish(b);
     }
 
@@ -198,7 +241,8 @@ public final class HandshakeReply extends AgentReply {
         return "HandshakeReply[OK, " + session.version() + String.format(", suite 0x%04x", session.cipherSuite())
                 + (session.alpn() == null ? "" : ", alpn=" + session.alpn()) + ", TX " + placements.get(Direction.TX)
                 + ", RX " + placements.get(Direction.RX) + (session.resumed() ? ", resumed" : "")
-                + (sessionHandle == null ? "" : ", session kept") + "]";
+                + (sessionHandle == null ? "" : ", session kept")
+                + (sessionTickets == null ? "" : ", session tickets to send") + "]";
     }
 
     /** Collects reply fields. */
@@ -211,6 +255,7 @@ public final class HandshakeReply extends AgentReply {
         byte[] handle;
         Integer resumed;
         Integer group;
+        byte[] tickets;
         final List<byte[]> peer = new ArrayList<>();
         final List<byte[]> local = new ArrayList<>();
         final Map<Direction, Placement> placements = new EnumMap<>(Direction.class);
@@ -263,6 +308,13 @@ public final class HandshakeReply extends AgentReply {
                     Wire.once(group, f);
                     group = Wire.u16(f);
                 }
+                case SESSION_TICKETS -> {
+                    Wire.once(tickets, f);
+                    if (!newSessionTickets(f.value())) {
+                        throw Wire.bad("SESSION_TICKETS must hold whole NewSessionTicket messages");
+                    }
+                    tickets = f.value();
+                }
                 default -> Wire.unknown(f);
             }
             return true;
@@ -272,10 +324,10 @@ public final class HandshakeReply extends AgentReply {
             AgentStatus s = status();
             SocketState socket = socketState(s);
             if (s != AgentStatus.OK) {
-                if (handle != null) {
-                    throw Wire.bad("a failed reply carries a session handle");
+                if (handle != null || tickets != null) {
+                    throw Wire.bad("a failed reply carries a session handle or session tickets");
                 }
-                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of(), null);
+                return new HandshakeReply(s, message, socket, null, Map.of(), Map.of(), null, null);
             }
             if (version == null || suite == null) {
                 throw Wire.bad("an OK reply needs TLS_VERSION and CIPHER_SUITE");
@@ -303,7 +355,10 @@ public final class HandshakeReply extends AgentReply {
             if (handle != null && v != TlsVersion.TLS_1_3) {
                 throw Wire.bad("a session handle is only for TLS 1.3 sessions");
             }
-            return new HandshakeReply(s, message, socket, session, placements, keys, handle);
+            if (tickets != null && (v != TlsVersion.TLS_1_3 || placements.get(Direction.TX) != Placement.SOFTWARE)) {
+                throw Wire.bad("SESSION_TICKETS come only on a TLS 1.3 reply that returns TX to the consumer");
+            }
+            return new HandshakeReply(s, message, socket, session, placements, keys, handle, tickets);
         }
     }
 }

@@ -110,15 +110,19 @@ class AgentSessionTicketsTest {
     }
 
     @Test
-    void noTicketIsSentWhenTxIsReturnedToTheConsumer() throws Exception {
+    void ticketsAreKeptForTheReplyWhenTxIsReturnedToTheConsumer() throws Exception {
         AgentConfig config = ConfigParser.load(configFile, 0);
         HandshakeContexts contexts = new HandshakeContexts(null);
 
         Served s = serve(contexts, config, false);
         assertThat(s.outcome().placements()).containsValues(Placement.SOFTWARE);
-        assertThat(s.outcome().ticketsSent()).as("the consumer's record sequence starts where the agent's ended")
-                .isZero();
-        assertThat(s.port().calls).as("nothing reached the socket").isEmpty();
+        assertThat(s.port().calls).as("nothing reached the socket: the consumer's record sequence starts where the "
+                + "returned key says").isEmpty();
+        assertThat(s.outcome().ticketsSent()).isEqualTo(2);
+        byte[] tickets = s.outcome().ticketsForConsumer();
+        assertThat(tickets).as("two NewSessionTicket messages for the reply").isNotNull();
+        assertThat(io.ktls4j.handshake.spi.PostHandshakeMessages.count(tickets)).isEqualTo(2);
+        assertThat(tickets[0]).isEqualTo((byte) 4);
         s.outcome().returned().values().forEach(io.ktls4j.CryptoInfo::destroy);
     }
 

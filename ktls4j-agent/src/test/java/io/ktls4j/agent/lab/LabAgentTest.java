@@ -103,7 +103,7 @@ class LabAgentTest {
             assertThat(c.proc.value("SESSION")).isEqualTo("TLSv1." + version.charAt(2) + " " + suite
                     + " KERNEL KERNEL KERNEL_SW KERNEL_SW");
             assertThat(c.proc.value("REPLY")).isEqualTo(new StringBuilder("fetched through the agent").reverse().toString());
-            assertThat(c.proc.value("TICKETS")).as("NewSessionTickets openssl sent (dropped by the consumer)")
+            assertThat(c.proc.value("TICKETS")).as("NewSessionTickets openssl sent (handed to the agent)")
                     .isEqualTo(version.equals("1.3") ? "2" : "0");
             assertNoKeyMaterial(c, server.keyLog);
         }
@@ -159,6 +159,34 @@ class LabAgentTest {
         assertThat(ok).as("the agent's two handshakes").hasSize(2);
         assertThat(ok.get(0)).contains("tx=KERNEL", "2 tickets sent").doesNotContain("resumed");
         assertThat(ok.get(1)).contains("tx=KERNEL", "resumed", "1 ticket sent");
+    }
+
+    /**
+     * The client side of resumption through the agent, with both directions in the kernel: openssl s_server's TLS 1.3
+     * tickets arrive as control records on the consumer's kTLS RX, the consumer hands each to the agent (its kept
+     * session), and the agent's next client handshake to that server offers one.
+     */
+    @Test
+    void tls13ClientResumesWithTheTicketsItsConsumerHandedToTheAgent() throws Exception {
+        Path run = Files.createTempDirectory(dir, "clientResume");
+        int logBefore = agent.log().size();
+        try (OpenSslServer server = new OpenSslServer(run, OpenSslServer.TLS13, 2);
+                PeerProcess consumer = PeerProcess.java(run, List.of(), List.of("-Xmx96m"), LabConsumer.class,
+                        agent.socket().toString(), "client", "127.0.0.1", Integer.toString(server.port), "again",
+                        "2")) {
+            assertThat(consumer.waitFor(Patience.of(java.time.Duration.ofMillis(300_000)))).as(consumer.describe())
+                    .isZero();
+            assertThat(consumer.output().lines().filter(l -> l.startsWith("RESUMED ")).toList())
+                    .as("the consumer's KtlsConnection.isResumed() on each connection: " + consumer.describe())
+                    .containsExactly("RESUMED false", "RESUMED true");
+            assertThat(consumer.output().lines().filter(l -> l.startsWith("SESSION ")).toList())
+                    .allMatch(l -> l.endsWith(" KERNEL KERNEL KERNEL_SW KERNEL_SW"));
+        }
+        List<String> ok = agent.log().subList(logBefore, agent.log().size()).stream()
+                .filter(l -> l.contains(" OK TLSv1.3")).toList();
+        assertThat(ok).as("the agent's two client handshakes").hasSize(2);
+        assertThat(ok.get(0)).doesNotContain("resumed");
+        assertThat(ok.get(1)).contains("resumed");
     }
 
     /** openssl s_client sending {@code line} and waiting for it in upper case; its whole output. */

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * agent runs. Prints {@code KEY value} lines for the test to check.
  *
  * <pre>
- * LabConsumer SOCKET client HOST PORT LINE      connect, handshake as client, send LINE, print the answer
+ * LabConsumer SOCKET client HOST PORT LINE [N]  connect, handshake as client, send LINE, print the answer; N times
+ *                                               (one by default) one after the other
  * LabConsumer SOCKET server PORTFILE [N]        listen, write the port to PORTFILE, handshake N clients (one by
  *                                               default) one after the other as server, answer each one's line in
  *                                               upper case
@@ -75,7 +76,11 @@ public final class LabConsumer {
         byte[] marker = System.getProperty("lab.marker") == null ? null
                 : HexFormat.of().parseHex(System.getProperty("lab.marker"));
         switch (args[1]) {
-            case "client" -> client(agent, args[2], Integer.parseInt(args[3]), args[4]);
+            case "client" -> {
+                for (int i = 0, n = args.length > 5 ? Integer.parseInt(args[5]) : 1; i < n; i++) {
+                    client(agent, args[2], Integer.parseInt(args[3]), args[4]);
+                }
+            }
             case "server" -> server(agent, Path.of(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 1);
             case "pairs" -> pairs(agent, Integer.parseInt(args[2]), args[3]);
             case "rekey" -> rekey(agent, args[2], Integer.parseInt(args[3]));
@@ -101,6 +106,7 @@ public final class LabConsumer {
              KtlsConnection c = agent.handshake(ch, HandshakeRequest.client("localhost").credential(CREDENTIAL)
                      .build())) {
             describe(c);
+            System.out.println("RESUMED " + c.isResumed());
             Lines.send(c, line);
             System.out.println("REPLY " + Lines.receive(c));
             System.out.println("TICKETS " + c.sessionTicketsReceived());

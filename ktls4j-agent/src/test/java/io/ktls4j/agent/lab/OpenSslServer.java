@@ -15,13 +15,18 @@ final class OpenSslServer implements AutoCloseable {
     private final PeerProcess proc;
 
     OpenSslServer(Path dir, List<String> options) throws Exception {
+        this(dir, options, 1);
+    }
+
+    /** Serves {@code accepts} connections one after the other (the same ticket key for all of them). */
+    OpenSslServer(Path dir, List<String> options, int accepts) throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         keyLog = dir.resolve("keylog");
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
                 "-cert", TestPki.get().certPem.toString(), "-key", TestPki.get().keyPem.toString(), "-rev",
-                "-naccept", "1", "-keylogfile", keyLog.toString()));
+                "-naccept", Integer.toString(accepts), "-keylogfile", keyLog.toString()));
         cmd.addAll(options);
         proc = PeerProcess.start(dir, cmd);
         proc.awaitOutput("ACCEPT", Patience.of(java.time.Duration.ofMillis(60_000)));

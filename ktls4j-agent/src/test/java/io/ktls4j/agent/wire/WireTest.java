@@ -109,6 +109,57 @@ class WireTest {
                 .orElseThrow())).as("an older receiver skips them").doesNotThrowAnyException();
     }
 
+    /**
+     * SESSION_TICKETS (0x8004): a server's NewSessionTickets for the consumer to send first when TX comes back to it.
+     * They survive a round trip; they come only with a returned TX on TLS 1.3, as whole NewSessionTicket messages.
+     */
+    @Test
+    void sessionTicketsComeOnlyWithAReturnedTxAsWholeTicketMessages() throws Exception {
+        byte[] tickets = hex("04 00 00 0e 00 00 1c 20 01 02 03 04 00 00 01 aa 00 00"
+                + " 04 00 00 0e 00 00 1c 20 05 06 07 08 00 00 01 bb 00 00");
+        CryptoInfo tx = CryptoInfo.of(TlsVersion.TLS_1_3, CipherType.AES_GCM_128, bytes(16, 1), bytes(8, 2),
+                bytes(4, 3), CryptoInfo.seqBytes(0));
+        HandshakeReply.Session session = new HandshakeReply.Session(TlsVersion.TLS_1_3, 0x1301, null, null,
+                List.of(), null, List.of(), false, 0x001D);
+        Map<Direction, Placement> returnedTx = new EnumMap<>(Map.of(Direction.TX, Placement.SOFTWARE,
+                Direction.RX, Placement.KERNEL));
+        HandshakeReply reply = HandshakeReply.success(session, returnedTx, Map.of(Direction.TX, tx.copy()))
+                .withSessionTickets(tickets);
+        byte[] frame = reply.encode();
+        HandshakeReply back = HandshakeReply.decode(Wire.fields(Arrays.copyOfRange(frame, Wire.HEADER, frame.length)));
+        assertThat(back.sessionTickets()).isEqualTo(tickets);
+        assertThat(back.toString()).contains("session tickets to send");
+        back.destroy();
+
+        Map<Direction, Placement> kernel = new EnumMap<>(Map.of(Direction.TX, Placement.KERNEL, Direction.RX,
+                Placement.KERNEL));
+        HandshakeReply inKernel = HandshakeReply.success(session, kernel, Map.of());
+        assertThatThrownBy(() -> inKernel.withSessionTickets(tickets)).as("the agent sent them itself")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> reply.withSessionTickets(Arrays.copyOf(tickets, tickets.length - 1)))
+                .as("a truncated message").isInstanceOf(IllegalArgumentException.class);
+        // the same field on a reply whose TX is in the kernel, as a malicious or broken agent would send it
+        byte[] kernelFrame = inKernel.encode();
+        byte[] field = hex("80 04 00 00 00 " + String.format("%02x ", tickets.length) + HEX.formatHex(tickets));
+        byte[] body = concat(Arrays.copyOfRange(kernelFrame, Wire.HEADER, kernelFrame.length), field);
+        assertThatThrownBy(() -> HandshakeReply.decode(Wire.fields(body)))
+                .hasMessageContaining("SESSION_TICKETS come only on a TLS 1.3 reply that returns TX");
+        byte[] notTickets = hex("80 04 00 00 00 04 18 00 00 00");
+        HandshakeReply plain = HandshakeReply.success(session, returnedTx, Map.of(Direction.TX, tx.copy()));
+        byte[] frame2 = plain.encode();
+        plain.destroy();
+        byte[] body2 = concat(Arrays.copyOfRange(frame2, Wire.HEADER, frame2.length), notTickets);
+        assertThatThrownBy(() -> HandshakeReply.decode(Wire.fields(body2)))
+                .hasMessageContaining("whole NewSessionTicket messages");
+        reply.destroy();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void aFailureReplySaysWhetherTheSocketWasTouched() throws Exception {
         for (AgentStatus s : AgentStatus.values()) {

@@ -49,6 +49,29 @@ public final class Handshakes {
         return internals().takeTrafficSecrets(connection);
     }
 
+    /**
+     * Moves a client connection's NewSessionTicket destination out (the session cache of the context it was made
+     * with, and the {@code resumption_master_secret} each ticket's PSK is derived from), for a process that reads the
+     * tickets elsewhere: the handshake agent keeps it with the session, and the consumer's record layer hands the
+     * tickets it reads to the agent. The connection then only counts the tickets it reads. Empty for a server, for TLS
+     * 1.2, with resumption off, for an {@link #adopt adopted} connection, or when taken already.
+     */
+    public static Optional<ClientSessionTickets> takeClientTickets(KtlsConnection connection) {
+        return internals().takeClientTickets(Objects.requireNonNull(connection, "connection"));
+    }
+
+    /**
+     * Server: sends NewSessionTicket {@code messages} (whole handshake messages, back to back) on an {@link #adopt
+     * adopted} connection as one handshake record, before anything else it sends: the tickets a handshake agent issued
+     * when it returned the TX key to this process (only the agent holds the ticket keys; the messages name the
+     * ticket, not its secret). Best effort, as after an in-process handshake: a record layer that cannot send them
+     * drops them, and the client has nothing to resume with.
+     */
+    public static void sendSessionTickets(KtlsConnection connection, byte[] messages) throws IOException {
+        internals().sendSessionTickets(Objects.requireNonNull(connection, "connection"),
+                Objects.requireNonNull(messages, "messages"));
+    }
+
     /** Duties that hold {@code secrets} in this process (they are zeroed by {@link PostHandshakeDuties#release()}). */
     public static PostHandshakeDuties inProcessDuties(TrafficSecrets secrets) {
         return internals().inProcessDuties(Objects.requireNonNull(secrets, "secrets"));
@@ -114,6 +137,10 @@ public final class Handshakes {
         Optional<TrafficSecrets> takeTrafficSecrets(KtlsConnection connection);
 
         PostHandshakeDuties inProcessDuties(TrafficSecrets secrets);
+
+        Optional<ClientSessionTickets> takeClientTickets(KtlsConnection connection);
+
+        void sendSessionTickets(KtlsConnection connection, byte[] messages) throws IOException;
 
         PostHandshakeDuties noDuties();
 
