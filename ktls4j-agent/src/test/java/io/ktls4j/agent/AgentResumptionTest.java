@@ -111,6 +111,39 @@ class AgentResumptionTest {
         }
     }
 
+    /**
+     * TLS 1.2: the agent's server issues an RFC 5077 ticket inside the handshake, so it reaches a JSSE client whichever
+     * record layer the keys go to, and the client's next connection resumes in the agent.
+     */
+    @Test
+    void aTls12JsseClientResumesThroughTheAgentByTicket() throws Exception {
+        javax.net.ssl.SSLContext jsse = TestPki.get().clientContext();
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+            for (int round = 0; round < 2; round++) {
+                CompletableFuture<String> client = CompletableFuture.supplyAsync(() -> {
+                    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) jsse.getSocketFactory()
+                            .createSocket("localhost", port)) {
+                        s.setEnabledProtocols(new String[] {"TLSv1.2"});
+                        return new String(s.getInputStream().readNBytes(LINE.length), StandardCharsets.US_ASCII);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                try (SocketChannel accepted = listener.accept();
+                        KtlsConnection server = fixture.agent().handshake(accepted,
+                                HandshakeRequest.server().build())) {
+                    assertThat(server.version()).isEqualTo(TlsVersion.TLS_1_2);
+                    assertThat(server.isResumed()).as("round " + round + ": resumed by the agent").isEqualTo(round == 1);
+                    server.write(ByteBuffer.wrap(LINE));
+                    assertThat(client.get(Patience.millis(30_000), TimeUnit.MILLISECONDS))
+                            .isEqualTo(new String(LINE, StandardCharsets.US_ASCII));
+                }
+            }
+        }
+    }
+
     private static void readLine(KtlsConnection c) throws Exception {
         ByteBuffer in = ByteBuffer.allocate(LINE.length);
         while (in.hasRemaining()) {

@@ -36,8 +36,9 @@ final class ServerTls {
     @Mixin
     TlsOptions tls;
 
-    @Option(names = "--no-tickets", description = "Send no TLS 1.3 session tickets, so clients cannot resume "
-            + "(default: two tickets after each full handshake, valid two hours, keys in memory only).")
+    @Option(names = "--no-tickets", description = "Resume no sessions: no TLS 1.3 session tickets, no TLS 1.2 ticket "
+            + "or session ID (default: two TLS 1.3 tickets after each full handshake, a TLS 1.2 ticket or session ID; "
+            + "valid two hours, kept in memory only).")
     boolean noTickets;
 
     @Option(names = "--client-auth", paramLabel = "none|optional|require", defaultValue = "none",

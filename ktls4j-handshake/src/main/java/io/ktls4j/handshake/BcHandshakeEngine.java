@@ -453,6 +453,7 @@ final class BcHandshakeEngine implements HandshakeEngine {
         keys = SecretExtractor.extract(context, config.keyLog());
         boolean sentOurs = sp.getLocalCertificate() != null && !sp.getLocalCertificate().isEmpty();
         boolean resumed = clientPeer != null ? clientPeer.resumed()
+                : keys.version == io.ktls4j.TlsVersion.TLS_1_2 ? sp.isResumedSession() && serverPeer.ticket() != null
                 : serverPeer.ticket() != null && !sentOurs && pskIdentity == null;
         List<X509Certificate> peer = resumed && clientPeer != null ? clientPeer.offeredTicket().peerCertificates()
                 : PeerVerifier.toX509(sp.getPeerCertificate());
@@ -491,7 +492,8 @@ final class BcHandshakeEngine implements HandshakeEngine {
                 byte[] psk = Resumption13.ticketPsk(config.crypto(), resumptionMasterSecret,
                         Resumption13.hash(keys.suite), nonce);
                 SessionTickets.Contents c = new SessionTickets.Contents(tickets.nowMillis(),
-                        tickets.lifetime().toSeconds(), tickets.newAgeAdd(), keys.suite, psk, serverName, alpn);
+                        tickets.lifetime().toSeconds(), tickets.newAgeAdd(), keys.suite, psk, serverName, alpn,
+                        false);
                 try {
                     out.writeBytes(new Resumption13.NewSessionTicket(c.lifetimeSeconds(), c.ageAdd(), nonce,
                             tickets.seal(c)).encode());

@@ -42,6 +42,9 @@ public final class KtlsContext {
     private final TlsCrypto crypto = HandshakeCrypto.create(HandshakeCrypto.Kind.fromSystemProperty());
     /** Server: the ticket keys (null: no tickets). Client: null. */
     private final SessionTickets tickets;
+    /** TLS 1.2 sessions a server keeps by ID: about 300 bytes each, so at most ~600 KiB. */
+    private static final int SESSION_ID_CAPACITY = 2048;
+    private final SessionIdCache sessionIds;
     /** Client: the tickets kept (null: resumption off). Server: null. */
     private final SessionCache sessionCache;
 
@@ -88,10 +91,14 @@ public final class KtlsContext {
             throw new IllegalArgumentException("a server needs credentials (a certificate and key) or a PSK");
         }
         this.backend = b.backend != null ? b.backend : defaultBackend();
-        boolean resume = b.resumption && protocols.contains(TlsVersion.TLS_1_3) && HandshakeCrypto.canResume(crypto);
+        boolean resume = b.resumption && HandshakeCrypto.canResume(crypto);
+        // a server resumes TLS 1.3 and TLS 1.2 (RFC 5077) sessions; a client TLS 1.3 ones
         this.tickets = resume && !client && clientAuth == ClientAuth.NONE
                 ? new SessionTickets(b.ticketCount, b.ticketLifetime, b.clock) : null;
-        this.sessionCache = resume && client ? new SessionCache(b.clock) : null;
+        this.sessionCache = resume && client && protocols.contains(TlsVersion.TLS_1_3) ? new SessionCache(b.clock)
+                : null;
+        this.sessionIds = tickets != null && protocols.contains(TlsVersion.TLS_1_2)
+                ? new SessionIdCache(SESSION_ID_CAPACITY) : null;
     }
 
     /**
@@ -220,13 +227,21 @@ public final class KtlsContext {
         return sessionCache;
     }
 
-    /** Server: whether NewSessionTickets are sent after handshakes. */
+    /**
+     * Server: whether session tickets are issued: TLS 1.3 NewSessionTickets after handshakes, and in TLS 1.2 handshakes
+     * an RFC 5077 ticket to a client that asks for one.
+     */
     public boolean issuesSessionTickets() {
         return tickets != null;
     }
 
     SessionTickets tickets() {
         return tickets;
+    }
+
+    /** Server: TLS 1.2 sessions by ID, for clients that take no tickets; null when resumption is off. */
+    SessionIdCache sessionIds() {
+        return sessionIds;
     }
 
     /** The key log file, or null when key logging is off (the default). */

@@ -14,8 +14,9 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A server's stateless TLS 1.3 session tickets (RFC 8446 §4.6.1): what resuming needs (the PSK, its suite, when it
- * was issued, the SNI and ALPN of the session) sealed with AES-256-GCM under a ticket key held in memory only.
+ * A server's stateless session tickets, TLS 1.3's (RFC 8446 §4.6.1) and TLS 1.2's (RFC 5077): what resuming needs (the
+ * PSK, or for TLS 1.2 the master secret and whether it is an extended one (RFC 7627), its suite, when it was issued,
+ * the SNI and ALPN of the session) sealed with AES-256-GCM under a ticket key held in memory only.
  * A fresh key is made every {@link #lifetime()}; tickets under the previous key stay valid until they expire, older
  * ones no longer open. A ticket that does not open, has expired, or names a suite this server does not enable is
  * simply not resumed (a full handshake follows). Thread-safe. The keys are never shown ({@link #toString()}).
@@ -26,11 +27,16 @@ final class SessionTickets {
     private static final int KEY_ID = 4;
     private static final int NONCE = 12;
     private static final int TAG = 16;
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
-    /** What a ticket holds. {@code toString()} leaves out the PSK. */
+    /**
+     * What a ticket holds. {@code toString()} leaves out the PSK.
+     *
+     * @param psk TLS 1.3: the resumption PSK; TLS 1.2 (a TLS 1.2 {@code suite}): the session's master secret
+     * @param extendedMasterSecret TLS 1.2: whether the master secret is an extended one (RFC 7627)
+     */
     record Contents(long issuedMillis, long lifetimeSeconds, long ageAdd, TlsCipherSuite suite, byte[] psk,
-            String serverName, String applicationProtocol) {
+            String serverName, String applicationProtocol, boolean extendedMasterSecret) {
         boolean expired(long nowMillis) {
             return nowMillis < issuedMillis || nowMillis - issuedMillis >= lifetimeSeconds * 1000;
         }
@@ -97,9 +103,10 @@ final class SessionTickets {
         byte[] sni = c.serverName == null ? new byte[0] : c.serverName.getBytes(StandardCharsets.UTF_8);
         byte[] alpn = c.applicationProtocol == null ? new byte[0]
                 : c.applicationProtocol.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer plain = ByteBuffer.allocate(1 + 8 + 4 + 4 + 2 + 1 + c.psk.length + 1 + sni.length + 1
+        ByteBuffer plain = ByteBuffer.allocate(1 + 1 + 8 + 4 + 4 + 2 + 1 + c.psk.length + 1 + sni.length + 1
                 + alpn.length);
-        plain.put((byte) FORMAT).putLong(c.issuedMillis).putInt((int) c.lifetimeSeconds).putInt((int) c.ageAdd)
+        plain.put((byte) FORMAT).put((byte) (c.extendedMasterSecret ? 1 : 0)).putLong(c.issuedMillis)
+                .putInt((int) c.lifetimeSeconds).putInt((int) c.ageAdd)
                 .putShort((short) c.suite.id()).put((byte) c.psk.length).put(c.psk)
                 .put((byte) sni.length).put(sni).put((byte) alpn.length).put(alpn);
         byte[] nonce = new byte[NONCE];
@@ -143,6 +150,7 @@ final class SessionTickets {
             if (b.get() != FORMAT) {
                 return null;
             }
+            int flags = b.get();
             long issued = b.getLong();
             long life = b.getInt() & 0xffffffffL;
             long ageAdd = b.getInt() & 0xffffffffL;
@@ -158,7 +166,7 @@ final class SessionTickets {
             }
             Contents c = new Contents(issued, life, ageAdd, TlsCipherSuite.of(suiteId), psk,
                     sni.length == 0 ? null : new String(sni, StandardCharsets.UTF_8),
-                    alpn.length == 0 ? null : new String(alpn, StandardCharsets.UTF_8));
+                    alpn.length == 0 ? null : new String(alpn, StandardCharsets.UTF_8), (flags & 1) != 0);
             if (c.expired(clock.millis())) {
                 c.destroy();
                 return null;

@@ -127,6 +127,54 @@ class ResumptionInteropTest {
         assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true, true);
     }
 
+    /**
+     * TLS 1.2 (RFC 5077): s_client asks for a ticket, keeps it with {@code -sess_out} and offers it with
+     * {@code -sess_in}: the session is resumed by ticket. The same ticket offered to a server with other ticket keys
+     * gets a full handshake, not a failure.
+     */
+    /** TLS 1.2 by session ID: s_client with {@code -no_ticket} resumes the session the server keeps by its ID. */
+    @Test
+    void opensslClientResumesATls12SessionById() throws Exception {
+        Tools.require("openssl");
+        TestPki pki = TestPki.get();
+        ServerSocketChannel listener = listen();
+        int port = listener.socket().getLocalPort();
+        CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 2);
+        Path sess = pki.dir.resolve("s_client-tls12-id-" + port + ".sess");
+        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
+                "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_2", "-no_ticket",
+                "-ign_eof");
+        String first = runSClient(pki, base, List.of("-sess_out", sess.toString()));
+        assertThat(first).contains("New, TLSv1.2").doesNotContain("TLS session ticket lifetime hint");
+        assertThat(runSClient(pki, base, List.of("-sess_in", sess.toString()))).contains("Reused, TLSv1.2");
+        assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true);
+    }
+
+    @Test
+    void opensslClientResumesATls12SessionByTicketAndAnotherServerMakesAFullHandshake() throws Exception {
+        Tools.require("openssl");
+        TestPki pki = TestPki.get();
+        ServerSocketChannel listener = listen();
+        int port = listener.socket().getLocalPort();
+        CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 2);
+        Path sess = pki.dir.resolve("s_client-tls12-" + port + ".sess");
+        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
+                "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_2", "-ign_eof");
+        String first = runSClient(pki, base, List.of("-sess_out", sess.toString()));
+        assertThat(first).contains("New, TLSv1.2").contains("TLS session ticket lifetime hint");
+        String second = runSClient(pki, base, List.of("-sess_in", sess.toString()));
+        assertThat(second).contains("Reused, TLSv1.2");
+        assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true);
+
+        ServerSocketChannel other = listen();
+        CompletableFuture<List<Boolean>> otherServed = greetAndEcho(other, server(), 1);
+        List<String> otherBase = new ArrayList<>(base);
+        otherBase.set(3, "127.0.0.1:" + other.socket().getLocalPort());
+        assertThat(runSClient(pki, otherBase, List.of("-sess_in", sess.toString())))
+                .as("a ticket under another server's keys").contains("New, TLSv1.2");
+        assertThat(otherServed.get(60, TimeUnit.SECONDS)).containsExactly(false);
+    }
+
     private String runSClient(TestPki pki, List<String> base, List<String> extra) throws Exception {
         List<String> cmd = new ArrayList<>(base);
         cmd.addAll(extra);
@@ -140,8 +188,9 @@ class ResumptionInteropTest {
         return p.output();
     }
 
-    @Test
-    void curlResumesWithKtls4jServerWithinOneRun() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1.3", "1.2"})
+    void curlResumesWithKtls4jServerWithinOneRun(String version) throws Exception {
         Tools.require("curl");
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = listen();
@@ -170,14 +219,15 @@ class ResumptionInteropTest {
         });
         String url = "https://localhost:" + port + "/";
         PeerProcess curl = closer.add(PeerProcess.start(pki.dir, List.of("curl", "--silent", "--show-error",
-                "--verbose", "--tlsv1.3", "--cacert", pki.caPem.toString(), url, url)));
+                "--verbose", "--tlsv" + version, "--tls-max", version, "--cacert", pki.caPem.toString(), url, url)));
         assertThat(curl.waitFor(WAIT)).as(curl.describe()).isZero();
         assertThat(served.get(30, TimeUnit.SECONDS)).containsExactly(false, true);
         assertThat(curl.output()).contains("ok");
     }
 
-    @Test
-    void jsseClientResumesWithKtls4jServer() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void jsseClientResumesWithKtls4jServer(String version) throws Exception {
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = listen();
         int port = listener.socket().getLocalPort();
@@ -185,7 +235,7 @@ class ResumptionInteropTest {
         SSLContext jsse = JsseInteropTest.jsseContext(null, pki);
         for (int i = 0; i < 2; i++) {
             try (SSLSocket s = (SSLSocket) jsse.getSocketFactory().createSocket("localhost", port)) {
-                s.setEnabledProtocols(new String[] {"TLSv1.3"});
+                s.setEnabledProtocols(new String[] {version});
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 assertThat(new String(in.readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("hello\n");
