@@ -5,8 +5,9 @@ assembly, no JIT) costs the client little, which matters under the kernel lab's 
   hold_connections.py PORT CAFILE PATH WARMUP N
 
 Opens WARMUP connections one after another (handshake, GET PATH, close), prints "WARM", waits for a line on
-stdin; then opens N connections, each through its handshake and one GET PATH on keep-alive, keeps them open and
-prints "HELD <n> <seconds>"; closes them all when stdin ends and prints "CLOSED". Every response must be a 200
+stdin; then opens N connections, each through its handshake and one GET PATH on keep-alive, and keeps them open: after
+the first half it prints "HALF <n>" and waits for a line on stdin (so the test can measure the server at two levels),
+after all of them "HELD <n> <seconds>"; closes them all when stdin ends and prints "CLOSED". Every response must be a 200
 whose body has its Content-Length; anything else ends the script with "ERROR <what>" and exit status 1.
 """
 import socket
@@ -58,9 +59,15 @@ def main():
         print("WARM", flush=True)
         sys.stdin.readline()
         t0 = time.monotonic()
-        for _ in range(n):
+        paused = 0.0
+        for i in range(n):
+            if i == n // 2:
+                print("HALF %d" % len(held), flush=True)
+                p0 = time.monotonic()
+                sys.stdin.readline()
+                paused = time.monotonic() - p0
             held.append(connect(ctx, port, path))
-        print("HELD %d %.1f" % (len(held), time.monotonic() - t0), flush=True)
+        print("HELD %d %.1f" % (len(held), time.monotonic() - t0 - paused), flush=True)
         sys.stdin.read()
     except Exception as e:  # the test reads the line: what failed, after how many connections
         print("ERROR after %d connections: %s" % (len(held), e), flush=True)
