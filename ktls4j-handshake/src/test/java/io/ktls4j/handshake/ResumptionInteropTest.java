@@ -127,11 +127,6 @@ class ResumptionInteropTest {
         assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true, true);
     }
 
-    /**
-     * TLS 1.2 (RFC 5077): s_client asks for a ticket, keeps it with {@code -sess_out} and offers it with
-     * {@code -sess_in}: the session is resumed by ticket. The same ticket offered to a server with other ticket keys
-     * gets a full handshake, not a failure.
-     */
     /** TLS 1.2 by session ID: s_client with {@code -no_ticket} resumes the session the server keeps by its ID. */
     @Test
     void opensslClientResumesATls12SessionById() throws Exception {
@@ -141,15 +136,18 @@ class ResumptionInteropTest {
         int port = listener.socket().getLocalPort();
         CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 2);
         Path sess = pki.dir.resolve("s_client-tls12-id-" + port + ".sess");
-        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
-                "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_2", "-no_ticket",
-                "-ign_eof");
+        List<String> base = sClientTls12(pki, port, "-no_ticket");
         String first = runSClient(pki, base, List.of("-sess_out", sess.toString()));
         assertThat(first).contains("New, TLSv1.2").doesNotContain("TLS session ticket lifetime hint");
         assertThat(runSClient(pki, base, List.of("-sess_in", sess.toString()))).contains("Reused, TLSv1.2");
         assertThat(served.get(60, TimeUnit.SECONDS)).containsExactly(false, true);
     }
 
+    /**
+     * TLS 1.2 (RFC 5077): s_client asks for a ticket, keeps it with {@code -sess_out} and offers it with
+     * {@code -sess_in}: the session is resumed by ticket. The same ticket offered to a server with other ticket keys
+     * gets a full handshake, not a failure.
+     */
     @Test
     void opensslClientResumesATls12SessionByTicketAndAnotherServerMakesAFullHandshake() throws Exception {
         Tools.require("openssl");
@@ -158,8 +156,7 @@ class ResumptionInteropTest {
         int port = listener.socket().getLocalPort();
         CompletableFuture<List<Boolean>> served = greetAndEcho(listener, server(), 2);
         Path sess = pki.dir.resolve("s_client-tls12-" + port + ".sess");
-        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
-                "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_2", "-ign_eof");
+        List<String> base = sClientTls12(pki, port);
         String first = runSClient(pki, base, List.of("-sess_out", sess.toString()));
         assertThat(first).contains("New, TLSv1.2").contains("TLS session ticket lifetime hint");
         String second = runSClient(pki, base, List.of("-sess_in", sess.toString()));
@@ -168,11 +165,19 @@ class ResumptionInteropTest {
 
         ServerSocketChannel other = listen();
         CompletableFuture<List<Boolean>> otherServed = greetAndEcho(other, server(), 1);
-        List<String> otherBase = new ArrayList<>(base);
-        otherBase.set(3, "127.0.0.1:" + other.socket().getLocalPort());
-        assertThat(runSClient(pki, otherBase, List.of("-sess_in", sess.toString())))
+        assertThat(runSClient(pki, sClientTls12(pki, other.socket().getLocalPort()), List.of("-sess_in",
+                sess.toString())))
                 .as("a ticket under another server's keys").contains("New, TLSv1.2");
         assertThat(otherServed.get(60, TimeUnit.SECONDS)).containsExactly(false);
+    }
+
+    /** {@code openssl s_client} for TLS 1.2 to the server on {@code port}, verifying it, with {@code options}. */
+    private static List<String> sClientTls12(TestPki pki, int port, String... options) {
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                "-servername", "localhost", "-CAfile", pki.caPem.toString(), "-verify_return_error", "-tls1_2",
+                "-ign_eof"));
+        cmd.addAll(List.of(options));
+        return cmd;
     }
 
     private String runSClient(TestPki pki, List<String> base, List<String> extra) throws Exception {
