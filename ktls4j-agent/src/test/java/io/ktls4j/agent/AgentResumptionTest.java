@@ -135,7 +135,8 @@ class AgentResumptionTest {
                         KtlsConnection server = fixture.agent().handshake(accepted,
                                 HandshakeRequest.server().build())) {
                     assertThat(server.version()).isEqualTo(TlsVersion.TLS_1_2);
-                    assertThat(server.isResumed()).as("round " + round + ": resumed by the agent").isEqualTo(round == 1);
+                    assertThat(server.isResumed()).as("round " + round + ": resumed by the agent")
+                            .isEqualTo(round == 1);
                     server.write(ByteBuffer.wrap(LINE));
                     assertThat(client.get(Patience.millis(30_000), TimeUnit.MILLISECONDS))
                             .isEqualTo(new String(LINE, StandardCharsets.US_ASCII));

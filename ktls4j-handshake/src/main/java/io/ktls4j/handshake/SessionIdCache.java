@@ -56,7 +56,8 @@ final class SessionIdCache {
     }
 
     /**
-     * A copy of the unexpired session kept under {@code id} (the caller destroys it), or null. An expired one is dropped.
+     * A copy of the unexpired session kept under {@code id} (the caller destroys it), or null. An expired one is
+     * dropped.
      */
     synchronized SessionTickets.Contents get(byte[] id, long nowMillis) {
         String key = HexFormat.of().formatHex(id);

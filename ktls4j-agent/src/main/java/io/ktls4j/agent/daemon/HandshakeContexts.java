@@ -21,11 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * session tickets one handshake issues are opened by the next (a server's ticket keys live in the context, in the
  * agent; a consumer never sees them) and the tickets a client handshake is sent are offered by the next one to the
  * same server (the context's session cache, keyed by the server's name and port; the consumer hands each ticket it
- * reads to the agent, which keeps the session's resumption secret). A context belongs to one configuration snapshot: the first
- * request under a reloaded configuration drops every context of the old one, with its ticket keys, so a reload that
- * replaces a credential also ends resumption of its sessions. At most {@link #MAX} contexts are kept (request shapes
- * are chosen by consumers: ALPN lists and timeouts); the least recently used goes first.
- *
+ * reads to the agent, which keeps the session's resumption secret). A context belongs to one configuration snapshot:
+ * the first request under a reloaded configuration drops every context of the old one, with its ticket keys and
+ * sessions, so a reload that replaces a credential also ends resumption of its sessions. At most {@link #MAX} contexts
+ * are kept (request shapes are chosen by consumers: ALPN lists and timeouts); the least recently used goes first.
  *
  * <p>All contexts share one {@link TlsBackend}, {@link #backend}: a handshake's {@link HandoffSocket} is registered
  * for its channel while it runs.
@@ -54,7 +53,8 @@ final class HandshakeContexts {
      */
     KtlsContext forRequest(AgentConfig config, CredentialConfig credential, HandshakeRequest request,
             List<TlsCipherSuite> suites, Duration timeout) throws IOException {
-        Key key = new Key(credential.name(), request.side(), request.auth(), request.alpn(), timeout, List.copyOf(suites));
+        Key key = new Key(credential.name(), request.side(), request.auth(), request.alpn(), timeout,
+                List.copyOf(suites));
         synchronized (this) {
             if (snapshot != config) {
                 snapshot = config;

@@ -92,11 +92,6 @@ final class KeptSession {
         return ++tickets;
     }
 
-    /** Whether the tickets of this session are kept for resumption. */
-    synchronized boolean keepsTickets() {
-        return clientTickets != null;
-    }
-
     long tickets() {
         return tickets;
     }
