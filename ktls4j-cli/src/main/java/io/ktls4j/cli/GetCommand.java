@@ -63,8 +63,9 @@ final class GetCommand implements Callable<Integer> {
     boolean silent;
 
     @Option(names = "--session", paramLabel = "FILE",
-            description = "Resume the TLS 1.3 session kept in FILE, if any, and keep the session tickets this "
-                    + "connection receives in it (created readable by its owner only: it holds session keys).")
+            description = "Resume the session kept in FILE, if any (a TLS 1.3 ticket or a TLS 1.2 session ID), and "
+                    + "keep the sessions this connection gets in it (created readable by its owner only: it holds "
+                    + "session keys).")
     Path session;
 
     @Mixin

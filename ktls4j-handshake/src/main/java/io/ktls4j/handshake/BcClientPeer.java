@@ -12,12 +12,15 @@ import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.SessionParameters;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsPSK;
 import org.bouncycastle.tls.TlsPSKExternal;
 import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
 
@@ -29,10 +32,11 @@ final class BcClientPeer extends DefaultTlsClient {
     private final List<TlsSecret> pskSecrets = new ArrayList<>();
     private byte[] selectedPsk;
     private volatile short lastAlertReceived = -1;
-    /** Where tickets for this server are kept ({@code host:port}), or null: no resumption. */
+    /** Where sessions with this server are kept ({@code host:port}), or null: no resumption. */
     private final String sessionKey;
-    /** The ticket offered in this handshake (taken out of the cache), or null. */
+    /** The session offered in this handshake (taken out of the cache), or null. */
     private SessionCache.Ticket offered;
+    private boolean offerTaken;
     private boolean resumed;
 
     BcClientPeer(KtlsContext config, String host, String sessionKey, HandshakeListener listener) {
@@ -43,12 +47,21 @@ final class BcClientPeer extends DefaultTlsClient {
         this.listener = listener;
     }
 
-    /** The ticket offered, or null. */
+    /** The session offered, or null. */
     SessionCache.Ticket offeredTicket() {
         return offered;
     }
 
-    /** Whether the server resumed the ticket offered. */
+    /** The newest session kept for this server, taken out of the cache once per handshake; null if none. */
+    private SessionCache.Ticket offer() {
+        if (sessionKey != null && !offerTaken) {
+            offerTaken = true;
+            offered = config.sessionCache().take(sessionKey);
+        }
+        return offered != null && config.cipherSuites().contains(offered.suite()) ? offered : null;
+    }
+
+    /** Whether the server resumed the session offered. */
     boolean resumed() {
         return resumed;
     }
@@ -146,24 +159,37 @@ final class BcClientPeer extends DefaultTlsClient {
     @SuppressWarnings({"rawtypes", "unchecked"})
     public Vector getExternalPSKs() {
         Vector v = config.psks().isEmpty() ? new Vector() : BcSupport.psks(getCrypto(), config.psks(), pskSecrets);
-        if (sessionKey != null) {
-            if (offered == null) {
-                offered = config.sessionCache().take(sessionKey);
-            }
-            if (offered != null && config.cipherSuites().contains(offered.suite())) {
-                TlsSecret psk = ((HandshakeCrypto) getCrypto()).resumptionPsk(offered.psk().clone());
-                pskSecrets.add(psk);
-                v.add(new BasicTlsPSKExternal(offered.ticket(), psk, Resumption13.prfAlgorithm(offered.suite())));
-            }
+        SessionCache.Ticket t = offer();
+        if (t != null && !t.tls12()) {
+            TlsSecret psk = ((HandshakeCrypto) getCrypto()).resumptionPsk(t.psk().clone());
+            pskSecrets.add(psk);
+            v.add(new BasicTlsPSKExternal(t.ticket(), psk, Resumption13.prfAlgorithm(t.suite())));
         }
         return v.isEmpty() ? null : v;
+    }
+
+    /**
+     * TLS 1.2: a kept session offered by its ID (RFC 5246 §7.4.1.2). No RFC 5077 ticket: BouncyCastle's client
+     * cannot take the new ticket a server may send when it resumes one, so the server's session cache it is.
+     */
+    @Override
+    public TlsSession getSessionToResume() {
+        SessionCache.Ticket t = offer();
+        if (t == null || !t.tls12()) {
+            return null;
+        }
+        SessionParameters p = new SessionParameters.Builder().setCipherSuite(t.suite().id())
+                .setExtendedMasterSecret(t.extendedMasterSecret()).setNegotiatedVersion(ProtocolVersion.TLSv12)
+                .setMasterSecret(getCrypto().createSecret(t.psk().clone())).build();
+        return TlsUtils.importSession(t.sessionId(), p);
     }
 
     @Override
     public void notifySelectedPSK(TlsPSK selectedPSK) throws IOException {
         super.notifySelectedPSK(selectedPSK);
         byte[] identity = selectedPSK == null ? null : selectedPSK.getIdentity();
-        resumed = identity != null && offered != null && java.util.Arrays.equals(identity, offered.ticket());
+        resumed = identity != null && offered != null && !offered.tls12()
+                && java.util.Arrays.equals(identity, offered.ticket());
         this.selectedPsk = selectedPSK instanceof TlsPSKExternal && !resumed ? identity : null;
     }
 
@@ -202,13 +228,40 @@ final class BcClientPeer extends DefaultTlsClient {
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        if (!TlsUtils.isTLSv13(context)) {
+            keepTls12Session();
+        }
         listener.handshakeComplete(context, sniName(), selectedPsk);
+    }
+
+    /**
+     * TLS 1.2: a session the server gave an ID is kept for the next connection; one it resumed goes back (an ID
+     * may be resumed more than once, unlike a TLS 1.3 ticket).
+     */
+    private void keepTls12Session() throws IOException {
+        SecurityParameters sp = context.getSecurityParametersConnection();
+        resumed = offered != null && offered.tls12() && sp.isResumedSession();
+        if (sessionKey == null) {
+            return;
+        }
+        if (resumed) {
+            config.sessionCache().add(sessionKey, offered.copy());
+            return;
+        }
+        byte[] id = sp.getSessionID();
+        if (id == null || id.length == 0) {
+            return; // the server keeps no session for us
+        }
+        byte[] masterSecret = getCrypto().adoptSecret(sp.getMasterSecret()).extract();
+        config.sessionCache().add(sessionKey, SessionCache.Ticket.tls12(id, masterSecret,
+                TlsCipherSuite.of(sp.getCipherSuite()), config.sessionCache().nowMillis(), sp.isExtendedMasterSecret(),
+                PeerVerifier.toX509(sp.getPeerCertificate())));
     }
 
     void destroySecrets() {
         BcSupport.destroyAll(pskSecrets);
         if (offered != null) {
-            offered.destroy(); // used once (RFC 8446 §C.4)
+            offered.destroy(); // a TLS 1.3 ticket is used once (RFC 8446 §C.4); a resumed TLS 1.2 one went back as a copy
         }
     }
 }

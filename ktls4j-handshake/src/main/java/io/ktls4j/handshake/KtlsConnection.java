@@ -158,7 +158,10 @@ public final class KtlsConnection implements ByteChannel, GatheringByteChannel, 
         return ticketsSent;
     }
 
-    /** True when the handshake resumed an earlier session (a TLS 1.3 ticket): {@link SessionInfo#resumed()}. */
+    /**
+     * True when the handshake resumed an earlier session (a TLS 1.3 ticket, a TLS 1.2 session ID or ticket):
+     * {@link SessionInfo#resumed()}.
+     */
     public boolean isResumed() {
         return session.resumed();
     }

@@ -272,11 +272,13 @@ public final class KtlsContextBuilder {
     }
 
     /**
-     * TLS 1.3 session resumption (default on). A server sends NewSessionTickets after each handshake (stateless:
+     * Session resumption (default on). TLS 1.3: a server sends NewSessionTickets after each handshake (stateless:
      * the session's PSK sealed under ticket keys held in memory and renewed every ticket lifetime) and resumes the
      * tickets it issued with a psk_dhe_ke handshake; a client keeps the tickets it receives in
      * {@link KtlsContext#sessionCache()} and offers one on its next connection to the same server. No 0-RTT data
-     * either way. A server with client authentication issues no tickets.
+     * either way. TLS 1.2: a server issues RFC 5077 tickets to clients that ask and keeps sessions by ID for those
+     * that do not; a client keeps each session the server gave an ID and offers that ID next time (it asks for no
+     * RFC 5077 tickets). A server with client authentication issues no tickets.
      */
     public KtlsContextBuilder sessionResumption(boolean enabled) {
         this.resumption = enabled;

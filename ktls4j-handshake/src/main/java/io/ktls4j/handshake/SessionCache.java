@@ -22,10 +22,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A client's TLS 1.3 sessions to resume: the NewSessionTickets servers sent after handshakes of one
- * {@link KtlsContext} (so of one configuration), per server ({@code host:port}), each with its PSK. A connection to
- * the same server takes the newest unexpired ticket out (a ticket is offered once, RFC 8446 §C.4) and offers it;
- * if the server does not resume it, the handshake is a full one. At most {@value #PER_SERVER} tickets per server
+ * A client's sessions to resume, per server ({@code host:port}), of one {@link KtlsContext} (so of one
+ * configuration): the TLS 1.3 NewSessionTickets servers sent after handshakes, each with its PSK, and TLS 1.2
+ * sessions the server gave an ID, each with its master secret. A connection to the same server takes the newest
+ * unexpired one out and offers it (a TLS 1.3 ticket once, RFC 8446 §C.4; a TLS 1.2 session goes back in when the
+ * server resumes it); if the server does not resume it, the handshake is a full one. At most {@value #PER_SERVER} tickets per server
  * and {@value #SERVERS} servers (the least recently used go). Thread-safe.
  *
  * <p>{@link #save} and {@link #load} keep the tickets across processes ({@code ktls get --session FILE}). The file
@@ -36,13 +37,47 @@ public final class SessionCache {
     static final int PER_SERVER = 4;
     static final int SERVERS = 1024;
     private static final int FILE_MAGIC = 0x6b746c73; // "ktls"
-    private static final int FILE_VERSION = 1;
+    private static final int FILE_VERSION = 2;
+    /** Version 1 files hold TLS 1.3 tickets only (no session ID, no extended-master-secret flag). */
+    private static final int FILE_VERSION_1 = 1;
+    /**
+     * How long a TLS 1.2 session is offered: the server says nothing of how long it keeps one; OpenSSL's default
+     * is this, nginx's 5 minutes, JSSE's a day. A session the server forgot costs a full handshake, nothing more.
+     */
+    static final long TLS12_LIFETIME_SECONDS = 7200;
 
-    /** One ticket and what resuming with it needs. {@code toString()} leaves out the PSK. */
+    /**
+     * One session and what resuming it needs: for TLS 1.3 a ticket and its PSK; for TLS 1.2 ({@link #tls12()}) the
+     * session ID, the master secret in {@code psk} and the extended-master-secret flag, with no ticket.
+     * {@code toString()} leaves out the secret.
+     */
     record Ticket(byte[] ticket, byte[] psk, TlsCipherSuite suite, long receivedMillis, long lifetimeSeconds,
-            long ageAdd, List<X509Certificate> peerCertificates) {
+            long ageAdd, List<X509Certificate> peerCertificates, byte[] sessionId, boolean extendedMasterSecret) {
         Ticket {
             peerCertificates = List.copyOf(peerCertificates);
+        }
+
+        /** A TLS 1.3 ticket. */
+        Ticket(byte[] ticket, byte[] psk, TlsCipherSuite suite, long receivedMillis, long lifetimeSeconds,
+                long ageAdd, List<X509Certificate> peerCertificates) {
+            this(ticket, psk, suite, receivedMillis, lifetimeSeconds, ageAdd, peerCertificates, new byte[0], true);
+        }
+
+        /** A TLS 1.2 session kept under the ID the server gave it; takes {@code masterSecret}. */
+        static Ticket tls12(byte[] sessionId, byte[] masterSecret, TlsCipherSuite suite, long receivedMillis,
+                boolean extendedMasterSecret, List<X509Certificate> peerCertificates) {
+            return new Ticket(new byte[0], masterSecret, suite, receivedMillis, TLS12_LIFETIME_SECONDS, 0,
+                    peerCertificates, sessionId.clone(), extendedMasterSecret);
+        }
+
+        boolean tls12() {
+            return suite.version() == io.ktls4j.TlsVersion.TLS_1_2;
+        }
+
+        /** The same session with its own copy of the secret (a TLS 1.2 session can be resumed again). */
+        Ticket copy() {
+            return new Ticket(ticket, psk.clone(), suite, receivedMillis, lifetimeSeconds, ageAdd, peerCertificates,
+                    sessionId, extendedMasterSecret);
         }
 
         boolean expired(long nowMillis) {
@@ -55,7 +90,9 @@ public final class SessionCache {
 
         @Override
         public String toString() {
-            return "Ticket[" + suite + ", " + ticket.length + " bytes, lifetime " + lifetimeSeconds + " s]";
+            return tls12() ? "Ticket[" + suite + ", session ID of " + sessionId.length + " bytes, lifetime "
+                    + lifetimeSeconds + " s]"
+                    : "Ticket[" + suite + ", " + ticket.length + " bytes, lifetime " + lifetimeSeconds + " s]";
         }
     }
 
@@ -171,6 +208,8 @@ public final class SessionCache {
             out.writeLong(t.ageAdd);
             writeBytes(out, t.ticket);
             writeBytes(out, t.psk);
+            writeBytes(out, t.sessionId);
+            out.writeBoolean(t.extendedMasterSecret);
             out.writeInt(t.peerCertificates.size());
             for (X509Certificate c : t.peerCertificates) {
                 try {
@@ -183,8 +222,12 @@ public final class SessionCache {
     }
 
     private static Map<String, List<Ticket>> read(DataInputStream in) throws IOException {
-        if (in.readInt() != FILE_MAGIC || in.readInt() != FILE_VERSION) {
+        if (in.readInt() != FILE_MAGIC) {
             throw new IOException("unknown format");
+        }
+        int version = in.readInt();
+        if (version != FILE_VERSION && version != FILE_VERSION_1) {
+            throw new IOException("unknown format version " + version);
         }
         int n = in.readInt();
         if (n < 0 || n > PER_SERVER * SERVERS) {
@@ -199,6 +242,11 @@ public final class SessionCache {
             long ageAdd = in.readLong();
             byte[] ticket = readBytes(in);
             byte[] psk = readBytes(in);
+            byte[] sessionId = version == FILE_VERSION_1 ? new byte[0] : readBytes(in);
+            boolean ems = version == FILE_VERSION_1 || in.readBoolean();
+            if (suite.version() == io.ktls4j.TlsVersion.TLS_1_2 && (sessionId.length == 0 || sessionId.length > 32)) {
+                throw new IOException("a TLS 1.2 session without a session ID");
+            }
             int certs = in.readInt();
             if (certs < 0 || certs > 16) {
                 throw new IOException("bad certificate count " + certs);
@@ -208,7 +256,7 @@ public final class SessionCache {
                 chain.add(Credentials.toX509(readBytes(in)));
             }
             out.computeIfAbsent(server, k -> new ArrayList<>())
-                    .add(new Ticket(ticket, psk, suite, received, lifetime, ageAdd, chain));
+                    .add(new Ticket(ticket, psk, suite, received, lifetime, ageAdd, chain, sessionId, ems));
         }
         if (in.read() != -1) {
             throw new IOException("trailing bytes");

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * What was negotiated: version, suite, ALPN protocol, the server name (SNI) the client asked for, the certificates
- * of both ends, the external PSK identity when one was used, whether the session was resumed from a ticket, and the
+ * of both ends, the external PSK identity when one was used, whether an earlier session was resumed, and the
  * key exchange group. Immutable.
  *
  * @param applicationProtocol the ALPN protocol, or null when none was negotiated
@@ -14,8 +14,8 @@ import java.util.List;
  * @param peerCertificates the peer's chain, end entity first; empty when the peer was not authenticated by certificate
  * @param localCertificates our chain as sent; empty when we sent none
  * @param pskIdentity the external PSK identity used, or null
- * @param resumed true when the handshake resumed an earlier session from a TLS 1.3 ticket (psk_dhe_ke): no
- *     certificate was sent, and the certificates are those of the session resumed
+ * @param resumed true when the handshake resumed an earlier session (a TLS 1.3 ticket with psk_dhe_ke, a TLS 1.2
+ *     session ID or ticket): no certificate was sent, and the certificates are those of the session resumed
  * @param group the key exchange group (ECDHE or hybrid), or null when unknown (a connection adopted from elsewhere)
  */
 public record SessionInfo(TlsVersion version, TlsCipherSuite cipherSuite, String applicationProtocol,

@@ -24,12 +24,15 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * TLS 1.3 resumption against other implementations: OpenSSL's s_server (issuing tickets, and offering 0-RTT that we
- * must not use) and s_client ({@code -sess_out}/{@code -sess_in}, and {@code -early_data} that our tickets do not
- * allow), curl (which resumes within one run) and the JDK's JSSE both ways. These check the parts that two ktls4j
- * ends would agree on even if wrong: the "res binder" label, {@code resumption_master_secret} over the right
+ * Resumption against other implementations (TLS 1.3 tickets; TLS 1.2 by RFC 5077 ticket as a server, by session ID
+ * both ways): OpenSSL's s_server (issuing tickets, and offering 0-RTT that we must not use) and s_client
+ * ({@code -sess_out}/{@code -sess_in}, and {@code -early_data} that our tickets do not allow), curl (which resumes
+ * within one run) and the JDK's JSSE both ways. These check the parts that two ktls4j ends would agree on even if
+ * wrong: the "res binder" label, {@code resumption_master_secret} over the right
  * transcript, and the ClientHello whose ticket ages BouncyCastle does not accept.
  */
 class ResumptionInteropTest {
@@ -78,19 +81,23 @@ class ResumptionInteropTest {
         });
     }
 
-    @Test
-    void ktls4jClientResumesWithOpensslServer() throws Exception {
+    /** TLS 1.3 by ticket (OpenSSL issues new ones on resumption too), TLS 1.2 by session ID, each resumed twice. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
+    void ktls4jClientResumesWithOpensslServer(String version) throws Exception {
         Tools.require("openssl");
         TestPki pki = TestPki.get();
         int port = PeerProcess.freePort();
-        PeerProcess server = closer.add(PeerProcess.start(pki.dir, List.of("openssl", "s_server", "-accept",
-                "127.0.0.1:" + port, "-naccept", "2", "-cert", pki.ecServer.certPem().toString(), "-key",
-                pki.ecServer.keyPem().toString(), "-tls1_3", "-early_data")));
+        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
+                "-naccept", "3", "-cert", pki.ecServer.certPem().toString(), "-key", pki.ecServer.keyPem().toString()));
+        command.addAll(version.equals("1.3") ? List.of("-tls1_3", "-early_data") : List.of("-tls1_2"));
+        PeerProcess server = closer.add(PeerProcess.start(pki.dir, command));
         server.awaitOutput("ACCEPT", WAIT);
         KtlsContext ctx = client();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             try (KtlsConnection c = ctx.connect("localhost", port)) {
-                assertThat(c.isResumed()).as("connection " + i).isEqualTo(i == 1);
+                assertThat(c.session().version().toString()).isEqualTo("TLSv" + version);
+                assertThat(c.isResumed()).as("connection " + i).isEqualTo(i > 0);
                 c.write(ByteBuffer.wrap(("line-" + i + "\n").getBytes(StandardCharsets.US_ASCII)));
                 server.awaitOutput("line-" + i, WAIT);
                 server.stdin().write(("reply-" + i + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -99,7 +106,9 @@ class ResumptionInteropTest {
                 while (!new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).contains("reply-" + i)) {
                     assertThat(c.read(b)).isNotNegative();
                 }
-                assertThat(c.sessionTicketsReceived()).as("OpenSSL's tickets").isPositive();
+                if (version.equals("1.3")) {
+                    assertThat(c.sessionTicketsReceived()).as("OpenSSL's tickets").isPositive();
+                }
             }
         }
         assertThat(server.output()).as("no early data from us").doesNotContain("Early data received")
@@ -193,8 +202,8 @@ class ResumptionInteropTest {
         return p.output();
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"1.3", "1.2"})
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
     void curlResumesWithKtls4jServerWithinOneRun(String version) throws Exception {
         Tools.require("curl");
         TestPki pki = TestPki.get();
@@ -230,8 +239,8 @@ class ResumptionInteropTest {
         assertThat(curl.output()).contains("ok");
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void jsseClientResumesWithKtls4jServer(String version) throws Exception {
         TestPki pki = TestPki.get();
         ServerSocketChannel listener = listen();
@@ -252,15 +261,16 @@ class ResumptionInteropTest {
         assertThat(served.get(30, TimeUnit.SECONDS)).containsExactly(false, true);
     }
 
-    @Test
-    void ktls4jClientResumesWithJsseServer() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
+    void ktls4jClientResumesWithJsseServer(String version) throws Exception {
         TestPki pki = TestPki.get();
         SSLContext jsse = JsseInteropTest.jsseContext(pki.ecServer, pki);
         SSLServerSocket ss = closer.add((SSLServerSocket) jsse.getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress()));
-        ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+        ss.setEnabledProtocols(new String[] {"TLSv" + version});
         CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < 3; i++) {
                 try (SSLSocket s = (SSLSocket) ss.accept()) {
                     s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
@@ -272,8 +282,9 @@ class ResumptionInteropTest {
         });
         KtlsContext ctx = client();
         List<Boolean> resumed = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             try (KtlsConnection c = ctx.connect("localhost", ss.getLocalPort())) {
+                assertThat(c.session().version().toString()).isEqualTo("TLSv" + version);
                 ByteBuffer b = ByteBuffer.allocate(16);
                 while (b.position() < 6) {
                     assertThat(c.read(b)).isNotNegative();
@@ -283,6 +294,6 @@ class ResumptionInteropTest {
             }
         }
         server.get(30, TimeUnit.SECONDS);
-        assertThat(resumed).containsExactly(false, true);
+        assertThat(resumed).containsExactly(false, true, true);
     }
 }

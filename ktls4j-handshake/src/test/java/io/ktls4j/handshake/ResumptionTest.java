@@ -281,16 +281,83 @@ class ResumptionTest {
     }
 
     /**
-     * A TLS 1.2 server issues RFC 5077 tickets to clients that ask (OpenSSL, curl, JSSE: ResumptionInteropTest); this
-     * client does not ask, so it gets none and never resumes a TLS 1.2 session.
+     * TLS 1.2 by session ID: the server keeps the session under the ID it gave (our client sends no SessionTicket
+     * extension, so it gets no RFC 5077 ticket), the client keeps it under the server's name and port and offers
+     * the ID next time; a session ID may be resumed again, so a resumed session goes back into the cache.
      */
     @Test
-    void tls12SessionsAreNotResumedByThisClient() throws Exception {
+    void tls12TheClientResumesBySessionIdAndAgain() throws Exception {
         KtlsContext server = serverBuilder().protocols(TlsVersion.TLS_1_2).build();
         KtlsContext client = clientBuilder().build();
-        assertThat(server.issuesSessionTickets()).isTrue();
-        assertThat(connect(server, client).ticketsSent()).isZero();
+        Outcome first = connect(server, client);
+        assertThat(first.client().version()).isEqualTo(TlsVersion.TLS_1_2);
+        assertThat(first.clientResumed()).isFalse();
+        assertThat(first.ticketsSent()).as("no RFC 5077 ticket: the client did not ask").isZero();
+        assertThat(client.sessionCache().size()).isEqualTo(1);
+
+        Outcome second = connect(server, client);
+        assertThat(second.serverResumed()).isTrue();
+        assertThat(second.clientResumed()).isTrue();
+        assertThat(second.client().cipherSuite()).isEqualTo(first.client().cipherSuite());
+        assertThat(second.client().peerCertificates()).as("the resumed session's server")
+                .isEqualTo(first.client().peerCertificates());
+        assertThat(second.server().localCertificates()).as("no certificate on resumption").isEmpty();
+        assertThat(client.sessionCache().size()).as("the session went back").isEqualTo(1);
+
+        Outcome third = connect(server, client);
+        assertThat(third.serverResumed() && third.clientResumed()).as("the same session ID once more").isTrue();
+    }
+
+    @Test
+    void tls12ASessionTheServerDoesNotKnowEndsInAFullHandshake() throws Exception {
+        KtlsContext serverA = serverBuilder().protocols(TlsVersion.TLS_1_2).build();
+        KtlsContext serverB = serverBuilder().protocols(TlsVersion.TLS_1_2).build(); // its own session cache
+        KtlsContext client = clientBuilder().build();
+        connect(serverA, client);
+        Outcome o = connect(serverB, client);
+        assertThat(o.serverResumed()).isFalse();
+        assertThat(o.clientResumed()).isFalse();
+        assertThat(client.sessionCache().size()).as("B's session replaced nothing: A's was taken").isEqualTo(1);
+        assertThat(connect(serverB, client).clientResumed()).as("B's own session").isTrue();
+    }
+
+    @Test
+    void tls12AServerThatKeepsNoSessionsGivesTheClientNothingToKeep() throws Exception {
+        KtlsContext server = serverBuilder().protocols(TlsVersion.TLS_1_2).sessionResumption(false).build();
+        KtlsContext client = clientBuilder().build();
         assertThat(connect(server, client).clientResumed()).isFalse();
+        assertThat(client.sessionCache().size()).as("no session ID from the server").isZero();
+        assertThat(connect(server, client).clientResumed()).isFalse();
+    }
+
+    /** The server's Finished comes first, under keys from its master secret: ours cannot open it. */
+    @Test
+    void tls12AWrongMasterSecretUnderAGenuineIdFailsOnTheServersFinished() throws Exception {
+        KtlsContext server = serverBuilder().protocols(TlsVersion.TLS_1_2).build();
+        KtlsContext client = clientBuilder().build();
+        connect(server, client);
+        String key = SessionCache.key("localhost", port);
+        SessionCache.Ticket t = client.sessionCache().take(key);
+        byte[] wrong = t.psk().clone();
+        wrong[0] ^= 1;
+        client.sessionCache().add(key, SessionCache.Ticket.tls12(t.sessionId(), wrong, t.suite(), t.receivedMillis(),
+                t.extendedMasterSecret(), t.peerCertificates()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> connect(server, client))
+                .hasMessageContaining("bad_record_mac");
+    }
+
+    @Test
+    void tls12ASessionAClientNoLongerAllowsIsNotOffered() throws Exception {
+        KtlsContext server = serverBuilder().protocols(TlsVersion.TLS_1_2).build();
+        KtlsContext client = clientBuilder().build();
+        connect(server, client);
+        KtlsContext otherSuites = clientBuilder()
+                .cipherSuites(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256).build();
+        String key = SessionCache.key("localhost", port);
+        otherSuites.sessionCache().add(key, client.sessionCache().take(key));
+        Outcome o = connect(server, otherSuites);
+        assertThat(o.clientResumed()).isFalse();
+        assertThat(o.client().cipherSuite()).isEqualTo(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256);
     }
 
     @Test
@@ -320,6 +387,49 @@ class ResumptionTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.sessionCache().load(file))
                 .hasMessageContaining("not a ktls4j session file");
         second.sessionCache().load(dir.resolve("missing")); // nothing to add
+    }
+
+    @Test
+    void aTls12SessionSurvivesTheProcessInASessionFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        KtlsContext server = serverBuilder().protocols(TlsVersion.TLS_1_2).build();
+        KtlsContext first = clientBuilder().build();
+        Outcome full = connect(server, first);
+        Path file = dir.resolve("sessions");
+        first.sessionCache().save(file);
+        KtlsContext second = clientBuilder().build();
+        second.sessionCache().load(file);
+        Outcome o = connect(server, second);
+        assertThat(o.clientResumed() && o.serverResumed()).isTrue();
+        assertThat(o.client().peerCertificates()).isNotEmpty().isEqualTo(full.client().peerCertificates());
+    }
+
+    /** Files written before TLS 1.2 sessions were kept (format 1: TLS 1.3 tickets, no session ID) still load. */
+    @Test
+    void aFormatOneSessionFileStillLoads(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        KtlsContext server = serverBuilder().build();
+        KtlsContext first = clientBuilder().build();
+        connect(server, first);
+        SessionCache.Ticket t = first.sessionCache().take(SessionCache.key("localhost", port));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(0x6b746c73);
+            out.writeInt(1);
+            out.writeInt(1);
+            out.writeUTF(SessionCache.key("localhost", port));
+            out.writeShort(t.suite().id());
+            out.writeLong(t.receivedMillis());
+            out.writeLong(t.lifetimeSeconds());
+            out.writeLong(t.ageAdd());
+            out.writeInt(t.ticket().length);
+            out.write(t.ticket());
+            out.writeInt(t.psk().length);
+            out.write(t.psk());
+            out.writeInt(0);
+        }
+        Path file = Files.write(dir.resolve("v1"), bytes.toByteArray());
+        KtlsContext second = clientBuilder().build();
+        second.sessionCache().load(file);
+        assertThat(connect(server, second).clientResumed()).isTrue();
     }
 
     @Test
