@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.ktls4j.Direction;
+import io.ktls4j.TlsVersion;
 import io.ktls4j.handshake.KtlsConnection;
 import io.ktls4j.handshake.KtlsContext;
 import io.ktls4j.handshake.TlsCipherSuite;
@@ -23,14 +24,17 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TLS 1.3 resumption with both directions in the kernel on both ends: the server's NewSessionTickets go out as a
+ * Resumption with both directions in the kernel on both ends. TLS 1.3: the server's NewSessionTickets go out as a
  * handshake control record through kTLS TX, the client reads them as control records through kTLS RX, and the next
- * connection resumes and is keyed into the kernel again. Skips without kTLS, unless {@code KTLS4J_REQUIRE_KERNEL=1}.
+ * connection resumes and is keyed into the kernel again. TLS 1.2: the session is resumed by the ID the server gave
+ * (nothing after the handshake), and the keys from the resumed master secret go into the kernel. Skips without kTLS,
+ * unless {@code KTLS4J_REQUIRE_KERNEL=1}.
  */
 @Tag(LabTags.KERNEL)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -48,8 +52,9 @@ class KernelResumptionLabTest {
         }
     }
 
-    @Test
-    void ticketsAsControlRecordsBothWaysAndTheResumedSessionInTheKernel() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TlsVersion.class)
+    void theResumedSessionInTheKernelBothWays(TlsVersion version) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -58,7 +63,9 @@ class KernelResumptionLabTest {
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         assertThat(p.waitFor()).isZero();
-        KtlsContext server = KtlsContext.forServer(cert, key).cipherSuites(TlsCipherSuite.TLS_AES_128_GCM_SHA256)
+        KtlsContext server = KtlsContext.forServer(cert, key).protocols(version)
+                .cipherSuites(version == TlsVersion.TLS_1_3 ? TlsCipherSuite.TLS_AES_128_GCM_SHA256
+                        : TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
                 .backend(Ktls.backend(BackendPolicy.KERNEL_REQUIRED))
                 .handshakeTimeout(Patience.of(Duration.ofSeconds(60))).build();
         KtlsContext client = KtlsContext.forClient().trustManager(cert)
@@ -71,6 +78,7 @@ class KernelResumptionLabTest {
                 CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
                     try (KtlsConnection c = server.accept(listener.accept())) {
                         assertThat(c.backend(Direction.TX).isKernel()).isTrue();
+                        assertThat(c.backend(Direction.RX).isKernel()).isTrue();
                         c.write(ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII)));
                         c.read(ByteBuffer.allocate(8));
                         return c.isResumed();
@@ -79,14 +87,20 @@ class KernelResumptionLabTest {
                     }
                 });
                 try (KtlsConnection c = client.connect("localhost", port)) {
+                    assertThat(c.version()).isEqualTo(version);
                     assertThat(c.backend(Direction.RX).isKernel()).isTrue();
+                    assertThat(c.backend(Direction.TX).isKernel()).isTrue();
                     ByteBuffer b = ByteBuffer.allocate(16);
                     while (b.position() < 6) {
                         assertThat(c.read(b)).isNotNegative();
                     }
                     c.write(ByteBuffer.wrap("x\n".getBytes(StandardCharsets.US_ASCII)));
                     assertThat(c.isResumed()).as("connection " + i).isEqualTo(i == 1);
-                    assertThat(c.sessionTicketsReceived()).as("read as control records").isPositive();
+                    if (version == TlsVersion.TLS_1_3) {
+                        assertThat(c.sessionTicketsReceived()).as("read as control records").isPositive();
+                    } else {
+                        assertThat(c.sessionTicketsReceived()).as("a session ID: nothing after the handshake").isZero();
+                    }
                 }
                 assertThat(served.get(60, TimeUnit.SECONDS)).isEqualTo(i == 1);
             }
