@@ -78,7 +78,8 @@ bench_nginx_temp_paths() {
 
 # bench_nginx_tls_server LISTEN SUITE DIR [DIRECTIVE...]: the server block (inside http {}) every benchmark's nginx
 # uses: TLS 1.3 with the one suite SUITE, DIR/cert.pem and DIR/key.pem, files from DIR/www; each DIRECTIVE (e.g.
-# "ssl_conf_command Options KTLS;") is added as it is.
+# "ssl_conf_command Options KTLS;") is added as it is. With BENCH_TLS12_CIPHER set (an OpenSSL cipher name), TLS 1.2
+# with that one cipher too.
 bench_nginx_tls_server() {
   local listen="$1" suite="$2" dir="$3" d
   shift 3
@@ -87,7 +88,12 @@ bench_nginx_tls_server() {
   echo "    server_name localhost;"
   echo "    ssl_certificate $dir/cert.pem;"
   echo "    ssl_certificate_key $dir/key.pem;"
-  echo "    ssl_protocols TLSv1.3;"
+  if [ -n "${BENCH_TLS12_CIPHER:-}" ]; then
+    echo "    ssl_protocols TLSv1.2 TLSv1.3;"
+    echo "    ssl_ciphers $BENCH_TLS12_CIPHER;"
+  else
+    echo "    ssl_protocols TLSv1.3;"
+  fi
   echo "    ssl_conf_command Ciphersuites $suite;"
   for d in "$@"; do
     echo "    $d"

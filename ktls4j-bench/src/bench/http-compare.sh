@@ -19,6 +19,9 @@
 #                                                     ticket; a server that issues none does full handshakes)
 #   5. new connections/s as wrk makes them:          wrk -t2 -c64 -H 'Connection: close' on the 4 KiB file; wrk
 #                                                     resumes TLS sessions where the server issues tickets
+#   4c. (only when asked for: FIGURES=...) stime_new12 and stime_reuse12, figures 4 and 4b over TLS 1.2 with
+#       ECDHE-ECDSA-AES128-GCM-SHA256 (s_time resumes by RFC 5077 ticket); the servers then allow TLS 1.2 with that
+#       one suite too (nginx, ktls, JSSE, base only)
 # Prints a Markdown table of medians with ratios ktls/nginx and ktls/JSSE, the CPU time that server and client
 # spent per MB, request or connection (from /proc/PID/stat and bash's `time`), the per-round values and `uptime`;
 # writes them to $OUT (raw.tsv, table.md, uptime.txt, header.txt).
@@ -26,7 +29,8 @@
 # Needs: apt-get install nginx wrk curl openssl; the jars: ./mvnw -q -B -DskipTests package -pl ktls4j-cli,ktls4j-bench -am
 # Usage: ktls4j-bench/src/bench/http-compare.sh [ROUNDS]      (env: DURATION=10 SCLIENTS=8 BIG_MIB=1024 OUT=dir
 #        KEEP=1 keeps the temp dir; JAVA_TOOL_OPTIONS reaches both JVMs; JSSE_JAVA_OPTS only the JSSE server;
-#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close);
+#        FIGURES="wrk_1m wrk_4k" runs only those (of curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close, and
+#        stime_new12 stime_reuse12);
 #        BASELINE_JAR=old/ktls.jar adds a fourth server, `java -jar old/ktls.jar serve` with the same options, for a
 #        before/after comparison in the same run;
 #        SERVERS="netty-ktls netty-jdk netty-openssl" RATIOS="netty-ktls/netty-jdk netty-ktls/netty-openssl" runs
@@ -49,6 +53,17 @@ fi
 read -r -a ratios <<< "${RATIOS:-ktls/nginx ktls/jsse${BASELINE_JAR:+ ktls/base}}"
 has() { [[ " ${names[*]} " == *" $1 "* ]]; }
 SUITE=TLS_AES_128_GCM_SHA256
+read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close}"
+# TLS 1.2 figures: the servers allow TLS 1.2 with this one suite as well
+SUITE12=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+CIPHER12=ECDHE-ECDSA-AES128-GCM-SHA256
+ktls_tls=(--tls 1.3 --ciphers "$SUITE")
+jsse_tls=()
+if [[ " ${figures[*]} " == *12" "* ]]; then
+  export BENCH_TLS12_CIPHER="$CIPHER12"
+  ktls_tls=(--tls "1.2,1.3" --ciphers "$SUITE,$SUITE12")
+  jsse_tls=(--tls12 "$SUITE12")
+fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 # shellcheck source=../../../bin/find-jdk.sh
@@ -117,15 +132,15 @@ for s in "${names[@]}"; do
       nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" > "$tmp/nginx.out" 2>&1 & ;;
     ktls) # the launcher execs java: its pid is the server JVM's
       "$repo/ktls" serve "$tmp/www" --port "$KTLS_PORT" --backend software --cert "$tmp/cert.pem" \
-        --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet > "$tmp/ktls.out" 2>&1 & ;;
+        --key "$tmp/key.pem" "${ktls_tls[@]}" --quiet > "$tmp/ktls.out" 2>&1 & ;;
     jsse)
       # shellcheck disable=SC2086
       "$jdk/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${JSSE_JAVA_OPTS:-} \
         -cp "$bench_jar" io.ktls4j.bench.http.JsseFileServer --port "$JSSE_PORT" --cert "$tmp/cert.pem" \
-        --key "$tmp/key.pem" --root "$tmp/www" > "$tmp/jsse.out" 2>&1 & ;;
+        --key "$tmp/key.pem" --root "$tmp/www" "${jsse_tls[@]}" > "$tmp/jsse.out" 2>&1 & ;;
     base)
       "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$BASELINE_JAR" serve "$tmp/www" --port "$BASE_PORT" \
-        --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" --tls 1.3 --ciphers "$SUITE" --quiet \
+        --backend software --cert "$tmp/cert.pem" --key "$tmp/key.pem" "${ktls_tls[@]}" --quiet \
         > "$tmp/base.out" 2>&1 & ;;
     netty-ktls|netty-jdk|netty-openssl|netty-ktls-region)
       tls="${s#netty-}"
@@ -187,14 +202,15 @@ run_curl() { # server
   fi
 }
 
-run_stime() { # server [seconds] [-new|-reuse]: handshakes/s from SCLIENTS parallel `openssl s_time` clients
-  local s="$1" secs="${2:-$DURATION}" mode="${3:--new}" i t0 t1 c0 c1 total
+run_stime() { # server [seconds] [-new|-reuse] [1.2]: handshakes/s from SCLIENTS parallel `openssl s_time` clients
+  local s="$1" secs="${2:-$DURATION}" mode="${3:--new}" i t0 t1 c0 c1 total tls=(-tls1_3 -ciphersuites "$SUITE")
+  if [ "${4:-}" = 1.2 ]; then tls=(-tls1_2 -cipher "$CIPHER12"); fi
   c0="$(server_cpu "$s")"
   t0="$(date +%s.%N)"
   { time (
     for i in $(seq "$SCLIENTS"); do
       timeout $((secs + 30)) openssl s_time -connect "localhost:${port[$s]}" "$mode" -time "$secs" -www /4k.bin \
-        -tls1_3 -ciphersuites "$SUITE" > "$tmp/stime.$i" 2>&1 &
+        "${tls[@]}" > "$tmp/stime.$i" 2>&1 &
     done
     wait ) ; } 2> "$tmp/time.out"
   t1="$(date +%s.%N)"
@@ -223,12 +239,13 @@ run_figure() { # figure server
     wrk_4k) run_wrk "$2" req 4k.bin ;;
     stime_new) run_stime "$2" ;;
     stime_reuse) run_stime "$2" "$DURATION" -reuse ;;
+    stime_new12) run_stime "$2" "$DURATION" -new 1.2 ;;
+    stime_reuse12) run_stime "$2" "$DURATION" -reuse 1.2 ;;
     wrk_close) run_wrk "$2" req 4k.bin -H 'Connection: close' ;;
   esac
 }
 raw="$OUT/raw.tsv"
 loads="$OUT/uptime.txt"
-read -r -a figures <<< "${FIGURES:-curl_big wrk_1m wrk_4k stime_new stime_reuse wrk_close}"
 bench_rounds server run_figure
 
 # ---- tables (bench-lib's bench_median, bench_cost, bench_round_ratio ... over $raw)
@@ -238,10 +255,14 @@ declare -A title=(
   [wrk_4k]="4 KiB file, keep-alive, 64 connections (wrk -t2 -c64), requests/s"
   [stime_new]="new TLS connections/s, full handshakes (${SCLIENTS} x openssl s_time -new, one 4 KiB GET each)"
   [stime_reuse]="resumed TLS connections/s (${SCLIENTS} x openssl s_time -reuse, one 4 KiB GET each)"
+  [stime_new12]="TLS 1.2 new connections/s, full handshakes (${SCLIENTS} x openssl s_time -new -tls1_2)"
+  [stime_reuse12]="TLS 1.2 resumed connections/s, RFC 5077 tickets (${SCLIENTS} x openssl s_time -reuse -tls1_2)"
   [wrk_close]="new connections/s, wrk -t2 -c64 'Connection: close' on 4 KiB (wrk resumes sessions where tickets are issued)"
 )
-declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [stime_reuse]="µs/conn" [wrk_close]="µs/conn")
-declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [stime_reuse]=1000000 [wrk_close]=1000000)
+declare -A unit=([curl_big]="ms/MB" [wrk_1m]="ms/MB" [wrk_4k]="µs/req" [stime_new]="µs/conn" [stime_reuse]="µs/conn"
+  [wrk_close]="µs/conn" [stime_new12]="µs/conn" [stime_reuse12]="µs/conn")
+declare -A scale=([curl_big]=1000 [wrk_1m]=1000 [wrk_4k]=1000000 [stime_new]=1000000 [stime_reuse]=1000000
+  [wrk_close]=1000000 [stime_new12]=1000000 [stime_reuse12]=1000000)
 declare -A label=([nginx]="nginx" [ktls]="ktls serve (software)" [jsse]="JSSE (Netty)"
   [base]="ktls before (BASELINE_JAR)" [netty-ktls]="Netty + KtlsHandler" [netty-jdk]="Netty + SslHandler (JDK)"
   [netty-openssl]="Netty + SslHandler (OpenSSL)" [netty-ktls-region]="Netty + KtlsHandler, FileRegion bodies")

@@ -72,7 +72,7 @@ import java.util.Locale;
  * watermarks so the stream is not throttled by Netty's 32/64 KiB defaults. No access log.
  *
  * <pre>java -cp ktls4j-bench/target/benchmarks.jar io.ktls4j.bench.http.JsseFileServer \
- *     --port 9445 --cert cert.pem --key key.pem --root DIR [--threads N] [--bind 127.0.0.1]</pre>
+ *     --port 9445 --cert cert.pem --key key.pem --root DIR [--threads N] [--bind 127.0.0.1] [--tls12 SUITE]</pre>
  */
 public final class JsseFileServer {
     static final int SMALL_FILE = 64 << 10;
@@ -90,6 +90,7 @@ public final class JsseFileServer {
         File key = null;
         Path root = null;
         int threads = Runtime.getRuntime().availableProcessors();
+        String tls12Suite = null; // --tls12 SUITE: TLS 1.2 with that one suite as well
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -99,6 +100,7 @@ public final class JsseFileServer {
                 case "--key" -> key = new File(v);
                 case "--root" -> root = Path.of(v).toRealPath();
                 case "--threads" -> threads = Integer.parseInt(v);
+                case "--tls12" -> tls12Suite = v;
                 default -> usage("unknown argument " + args[i]);
             }
             i++;
@@ -108,8 +110,9 @@ public final class JsseFileServer {
         }
         SslContext ssl = SslContextBuilder.forServer(cert, key)
                 .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3")
-                .ciphers(List.of("TLS_AES_128_GCM_SHA256"))
+                .protocols(tls12Suite == null ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"})
+                .ciphers(tls12Suite == null ? List.of("TLS_AES_128_GCM_SHA256")
+                        : List.of("TLS_AES_128_GCM_SHA256", tls12Suite))
                 .build();
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -149,7 +152,8 @@ public final class JsseFileServer {
 
     private static void usage(String why) {
         System.err.println("JsseFileServer: " + why);
-        System.err.println("usage: JsseFileServer --port P --cert PEM --key PEM --root DIR [--threads N] [--bind ADDR]");
+        System.err.println("usage: JsseFileServer --port P --cert PEM --key PEM --root DIR [--threads N] [--bind ADDR] "
+                + "[--tls12 SUITE]");
         System.exit(2);
     }
 
