@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ktls serve} issues TLS 1.3 session tickets unless {@code --no-tickets}; {@code ktls get --session FILE}
- * resumes across runs; both print the key exchange group (X25519MLKEM768 between two ktls ends by default), and
+ * resumes across runs (a TLS 1.2 session by its ID too); both print the key exchange group (X25519MLKEM768 between two ktls ends by default), and
  * {@code --groups} chooses it.
  */
 class SessionResumptionCliTest {
@@ -44,6 +44,25 @@ class SessionResumptionCliTest {
             assertThat(without.err()).as("no --session: nothing to resume").doesNotContain("resumed");
             Cli classical = get(s, null, "--groups", "X25519");
             assertThat(classical.err()).contains(" X25519 tx=");
+        }
+    }
+
+    /** TLS 1.2: the session file keeps the session ID the server gave and its master secret. */
+    @Test
+    void getResumesATls12SessionAcrossRunsBySessionId() throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        Path session = tmp.resolve("session");
+        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software",
+                "--tls", "1.2")) {
+            Cli first = get(s, session);
+            assertThat(first.exitCode()).as(first.err()).isZero();
+            assertThat(first.err()).contains("TLSv1.2").doesNotContain("resumed");
+            Cli second = get(s, session);
+            assertThat(second.exitCode()).as(second.err()).isZero();
+            assertThat(second.err()).contains("TLSv1.2").contains(" resumed ");
+            Cli third = get(s, session);
+            assertThat(third.err()).as("a session ID may be resumed again").contains(" resumed ");
         }
     }
 
