@@ -9,12 +9,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ktls serve} issues TLS 1.3 session tickets unless {@code --no-tickets}; {@code ktls get --session FILE}
- * resumes across runs (a TLS 1.2 session by its ID too); both print the key exchange group (X25519MLKEM768 between two ktls ends by default), and
- * {@code --groups} chooses it.
+ * resumes across runs (a TLS 1.2 session by its ID too); both print the key exchange group (X25519MLKEM768
+ * between two ktls ends by default), and {@code --groups} chooses it.
  */
 class SessionResumptionCliTest {
     @TempDir
     Path tmp;
+
+    /** {@code ktls serve} of a directory with one file, a.txt, on the software backend. */
+    private RunningServer serve(String... options) throws Exception {
+        Path www = Files.createDirectories(tmp.resolve("www"));
+        Files.writeString(www.resolve("a.txt"), "a");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--backend", "software"));
+        args.addAll(java.util.List.of(options));
+        return RunningServer.start(www, tmp.resolve("state"), args.toArray(String[]::new));
+    }
 
     private Cli get(RunningServer s, Path session, String... extra) {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("get", s.url("/a.txt"), "-o",
@@ -28,10 +37,8 @@ class SessionResumptionCliTest {
 
     @Test
     void getResumesAcrossRunsWithASessionFile() throws Exception {
-        Path www = Files.createDirectories(tmp.resolve("www"));
-        Files.writeString(www.resolve("a.txt"), "a");
         Path session = tmp.resolve("session");
-        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software")) {
+        try (RunningServer s = serve()) {
             assertThat(s.out.toString()).contains("groups [X25519MLKEM768, X25519").contains(", session tickets");
             Cli first = get(s, session);
             assertThat(first.exitCode()).as(first.err()).isZero();
@@ -50,11 +57,8 @@ class SessionResumptionCliTest {
     /** TLS 1.2: the session file keeps the session ID the server gave and its master secret. */
     @Test
     void getResumesATls12SessionAcrossRunsBySessionId() throws Exception {
-        Path www = Files.createDirectories(tmp.resolve("www"));
-        Files.writeString(www.resolve("a.txt"), "a");
         Path session = tmp.resolve("session");
-        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software",
-                "--tls", "1.2")) {
+        try (RunningServer s = serve("--tls", "1.2")) {
             Cli first = get(s, session);
             assertThat(first.exitCode()).as(first.err()).isZero();
             assertThat(first.err()).contains("TLSv1.2").doesNotContain("resumed");
@@ -68,11 +72,8 @@ class SessionResumptionCliTest {
 
     @Test
     void serveWithNoTicketsIsNeverResumed() throws Exception {
-        Path www = Files.createDirectories(tmp.resolve("www"));
-        Files.writeString(www.resolve("a.txt"), "a");
         Path session = tmp.resolve("session");
-        try (RunningServer s = RunningServer.start(www, tmp.resolve("state"), "--backend", "software",
-                "--no-tickets")) {
+        try (RunningServer s = serve("--no-tickets")) {
             assertThat(s.out.toString()).contains(", no session tickets");
             assertThat(get(s, session).exitCode()).isZero();
             Cli second = get(s, session);

@@ -178,9 +178,11 @@ final class BcClientPeer extends DefaultTlsClient {
         if (t == null || !t.tls12()) {
             return null;
         }
+        TlsSecret masterSecret = getCrypto().createSecret(t.psk().clone());
+        pskSecrets.add(masterSecret); // BouncyCastle takes its own copy; this one is zeroed with the PSKs
         SessionParameters p = new SessionParameters.Builder().setCipherSuite(t.suite().id())
                 .setExtendedMasterSecret(t.extendedMasterSecret()).setNegotiatedVersion(ProtocolVersion.TLSv12)
-                .setMasterSecret(getCrypto().createSecret(t.psk().clone())).build();
+                .setMasterSecret(masterSecret).build();
         return TlsUtils.importSession(t.sessionId(), p);
     }
 
@@ -261,7 +263,8 @@ final class BcClientPeer extends DefaultTlsClient {
     void destroySecrets() {
         BcSupport.destroyAll(pskSecrets);
         if (offered != null) {
-            offered.destroy(); // a TLS 1.3 ticket is used once (RFC 8446 §C.4); a resumed TLS 1.2 one went back as a copy
+            // a TLS 1.3 ticket is used once (RFC 8446 §C.4); a resumed TLS 1.2 session went back as a copy
+            offered.destroy();
         }
     }
 }

@@ -26,8 +26,8 @@ import java.util.Map;
  * configuration): the TLS 1.3 NewSessionTickets servers sent after handshakes, each with its PSK, and TLS 1.2
  * sessions the server gave an ID, each with its master secret. A connection to the same server takes the newest
  * unexpired one out and offers it (a TLS 1.3 ticket once, RFC 8446 §C.4; a TLS 1.2 session goes back in when the
- * server resumes it); if the server does not resume it, the handshake is a full one. At most {@value #PER_SERVER} tickets per server
- * and {@value #SERVERS} servers (the least recently used go). Thread-safe.
+ * server resumes it); if the server does not resume it, the handshake is a full one. At most {@value #PER_SERVER}
+ * sessions per server and {@value #SERVERS} servers (the least recently used go). Thread-safe.
  *
  * <p>{@link #save} and {@link #load} keep the tickets across processes ({@code ktls get --session FILE}). The file
  * holds the PSKs: whoever reads it can resume these sessions (as with {@code openssl s_client -sess_out}); it is
