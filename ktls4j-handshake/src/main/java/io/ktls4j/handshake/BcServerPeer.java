@@ -142,9 +142,11 @@ final class BcServerPeer extends DefaultTlsServer {
             return null;
         }
         ticket = c;
+        TlsSecret masterSecret = getCrypto().createSecret(c.psk().clone());
+        pskSecrets.add(masterSecret); // BouncyCastle takes its own copy; this one is zeroed with the PSKs
         SessionParameters p = new SessionParameters.Builder().setCipherSuite(c.suite().id())
                 .setExtendedMasterSecret(c.extendedMasterSecret()).setNegotiatedVersion(ProtocolVersion.TLSv12)
-                .setMasterSecret(getCrypto().createSecret(c.psk().clone())).build();
+                .setMasterSecret(masterSecret).build();
         return TlsUtils.importSession(sessionID, p);
     }
 
